@@ -1,0 +1,3 @@
+"""Doppler assessment URLs; names live in the `patients` namespace."""
+
+urlpatterns: list = []

@@ -1,0 +1,140 @@
+"""Patient registry: list, search, create, edit, archive, detail, history."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patients import services
+from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
+from patients.models import Patient
+
+PAGE_SIZE = 25
+_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+
+
+def _get_patient(code) -> Patient:
+    return get_object_or_404(Patient, code=code)
+
+
+def _parse_date(text: str) -> date | None:
+    for fmt in _DATE_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+    """Return patients matching a name, chart number, date of birth or phone."""
+    query = query.strip()
+    if not query:
+        return queryset
+    born = _parse_date(query)
+    if born:
+        return queryset.filter(date_of_birth=born)
+    digits = re.sub(r"\D", "", query)
+    condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
+    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 1:
+        condition |= Q(phone__icontains=digits) | Q(phone__icontains=query)
+    name_condition = Q()
+    for token in query.split():
+        name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
+    return queryset.filter(condition | name_condition)
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    patients = Patient.objects.all()
+    query = ""
+    show_archived = False
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        show_archived = form.cleaned_data["archived"]
+    if not show_archived:
+        patients = patients.active()
+    patients = search_patients(patients, query)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"form": form, "page_obj": page, "query": query, "page": "patients"}
+    return render(request, "patients/patient_list.html", context)
+
+
+@permission_required("patients.add_patient", raise_exception=True)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    can_edit_medical = request.user.has_perm("patients.change_medical_history")
+    form = PatientForm(request.POST or None, can_edit_medical=can_edit_medical)
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(patient=form.save(commit=False))
+        messages.success(request, _("Patient %(chart)s registered.") % {"chart": patient.chart_number})
+        return redirect(patient)
+    return render(
+        request, "patients/patient_form.html", {"form": form, "page": "patients"}
+    )
+
+
+@permission_required("patients.change_patient", raise_exception=True)
+def patient_edit(request: HttpRequest, code) -> HttpResponse:
+    patient = _get_patient(code)
+    can_edit_medical = request.user.has_perm("patients.change_medical_history")
+    form = PatientForm(
+        request.POST or None, instance=patient, can_edit_medical=can_edit_medical
+    )
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Changes saved."))
+        return redirect(patient)
+    context = {"form": form, "patient": patient, "page": "patients"}
+    return render(request, "patients/patient_form.html", context)
+
+
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_detail(request: HttpRequest, code) -> HttpResponse:
+    patient = _get_patient(code)
+    context = {"patient": patient, "archive_form": ArchiveForm(), "page": "patients"}
+    return render(request, "patients/patient_detail.html", context)
+
+
+@require_POST
+@permission_required("patients.archive_patient", raise_exception=True)
+def patient_archive(request: HttpRequest, code) -> HttpResponse:
+    patient = _get_patient(code)
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for archiving."))
+        return redirect(patient)
+    services.patient_archive(patient=patient, reason=form.cleaned_data["reason"])
+    messages.success(request, _("Patient archived. The record is kept."))
+    return redirect(patient)
+
+
+@require_POST
+@permission_required("patients.archive_patient", raise_exception=True)
+def patient_restore(request: HttpRequest, code) -> HttpResponse:
+    patient = _get_patient(code)
+    services.patient_restore(patient=patient)
+    messages.success(request, _("Patient restored from the archive."))
+    return redirect(patient)
+
+
+@permission_required("patients.view_audit_trail", raise_exception=True)
+def patient_history(request: HttpRequest, code) -> HttpResponse:
+    patient = _get_patient(code)
+    records = patient.history.select_related("history_user").order_by("-history_date")
+    changes = []
+    for record in records:
+        previous = record.prev_record
+        diff = record.diff_against(previous).changes if previous else []
+        changes.append({"record": record, "changes": diff})
+    context = {"patient": patient, "changes": changes, "page": "patients"}
+    return render(request, "patients/patient_history.html", context)

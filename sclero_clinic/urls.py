@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+admin.site.site_header = "Sclero Clinic administration"
+admin.site.site_title = "Sclero Clinic"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
+    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("patients/", include("patients.urls")),
+    path("", include("treatments.urls")),
+    path("admin/", admin.site.urls),
+]

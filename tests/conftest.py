@@ -1,0 +1,188 @@
+"""A fixed cast for every test: one user per role, a patient, and helpers.
+
+`make_*(**overrides)` helpers build valid records; tests override only what
+they are about.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.test import Client
+from django.utils import timezone
+
+from patients.models import DopplerAssessment, DopplerFinding, Leg, Patient, Segment
+from patients.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
+from patients.services import patient_create
+from treatments.models import (
+    Agent,
+    Compression,
+    FollowUpVisit,
+    Form,
+    Injection,
+    TreatmentSession,
+    VesselType,
+)
+
+PASSWORD = "pw-for-tests"
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def roles(db):
+    return setup_roles()
+
+
+def make_user(username: str, role: str | None = None, **extra):
+    user = get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title(), **extra
+    )
+    if role:
+        from django.contrib.auth.models import Group
+
+        user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+@pytest.fixture
+def clinician(roles):
+    return make_user("clinician", CLINICIAN)
+
+
+@pytest.fixture
+def colleague(roles):
+    return make_user("colleague", CLINICIAN)
+
+
+@pytest.fixture
+def frontdesk(roles):
+    return make_user("frontdesk", FRONT_DESK)
+
+
+@pytest.fixture
+def manager(roles):
+    return make_user("manager", MANAGER, is_staff=True)
+
+
+@pytest.fixture
+def outsider(roles):
+    """A logged-in account with no role at all."""
+    return make_user("outsider")
+
+
+def client_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def clinician_client(clinician):
+    return client_for(clinician)
+
+
+@pytest.fixture
+def frontdesk_client(frontdesk):
+    return client_for(frontdesk)
+
+
+@pytest.fixture
+def manager_client(manager):
+    return client_for(manager)
+
+
+@pytest.fixture
+def outsider_client(outsider):
+    return client_for(outsider)
+
+
+def make_patient(**overrides) -> Patient:
+    fields = {
+        "first_name": "Maria",
+        "last_name": "Esposito",
+        "date_of_birth": date(1970, 5, 17),
+        "sex": "F",
+        "phone": "+39 333 123 4567",
+        "language": "en",
+        "weight_kg": Decimal("60.0"),
+    }
+    fields.update(overrides)
+    return patient_create(patient=Patient(**fields))
+
+
+@pytest.fixture
+def patient(db):
+    return make_patient()
+
+
+def make_doppler(patient: Patient, examiner, **overrides) -> DopplerAssessment:
+    fields = {
+        "patient": patient,
+        "assessed_on": timezone.localdate() - timedelta(days=30),
+        "examiner": examiner,
+        "ceap_right": "C1",
+        "ceap_left": "C2",
+        "vcss_right": 2,
+        "vcss_left": 4,
+        "conclusion": "Competent junctions.",
+    }
+    fields.update(overrides)
+    doppler = DopplerAssessment.objects.create(**fields)
+    DopplerFinding.objects.create(
+        assessment=doppler, leg=Leg.RIGHT, segment=Segment.SFJ, reflux_s=Decimal("0.3")
+    )
+    return doppler
+
+
+def make_session(patient: Patient, clinician, **overrides) -> TreatmentSession:
+    fields = {
+        "patient": patient,
+        "performed_at": timezone.make_aware(
+            datetime.combine(timezone.localdate() - timedelta(days=3), time(10, 0))
+        ),
+        "clinician": clinician,
+        "weight_kg": patient.weight_kg or Decimal("60"),
+        "screening_confirmed": True,
+        "consent_obtained": True,
+        "compression": Compression.STOCKING,
+        "stocking_class": "2",
+        "stocking_days": 14,
+        "created_by": clinician,
+    }
+    fields.update(overrides)
+    return TreatmentSession.objects.create(**fields)
+
+
+def make_injection(session: TreatmentSession, **overrides) -> Injection:
+    fields = {
+        "session": session,
+        "leg": Leg.RIGHT,
+        "site": "lateral thigh",
+        "vessel_type": VesselType.RETICULAR,
+        "agent": Agent.POLIDOCANOL,
+        "concentration_pct": Decimal("0.5"),
+        "form": Form.LIQUID,
+        "volume_ml": Decimal("1.0"),
+    }
+    fields.update(overrides)
+    return Injection.objects.create(**fields)
+
+
+def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
+    fields = {
+        "patient": patient,
+        "starts_at": timezone.make_aware(
+            datetime.combine(timezone.localdate() + timedelta(days=7), time(9, 0))
+        ),
+        "duration_min": 20,
+        "clinician": clinician,
+    }
+    fields.update(overrides)
+    return FollowUpVisit.objects.create(**fields)

@@ -1,0 +1,513 @@
+"""Treatment sessions, injections, follow-up visits and the clinic letterhead.
+
+Clinical limits are module constants (DOMAIN.md §4); they are enforced by
+`treatments.services`, which every way in (views, admin, commands) goes through.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from patients.models import (
+    MAX_WEIGHT_KG,
+    MIN_WEIGHT_KG,
+    DopplerAssessment,
+    Leg,
+    Patient,
+    Segment,
+    Voidable,
+)
+
+# Polidocanol: 2 mg per kg of body weight per day (DOMAIN.md §4.3).
+MAX_POLIDOCANOL_MG_PER_KG = Decimal("2")
+# Physician-compounded foam: generally accepted maximum per session.
+MAX_FOAM_ML_PER_SESSION = Decimal("10")
+# A sclerosant solution of 1 % holds 10 mg per mL.
+MG_PER_ML_PER_PCT = Decimal("10")
+MAX_INJECTION_VOLUME_ML = Decimal("20")
+MIN_INJECTION_VOLUME_ML = Decimal("0.01")
+MAX_GAS_PARTS = Decimal("8")
+MIN_GAS_PARTS = Decimal("1")
+TWO_PLACES = Decimal("0.01")
+
+
+class Agent(models.TextChoices):
+    POLIDOCANOL = "polidocanol", _("Polidocanol")
+    STS = "sts", _("Sodium tetradecyl sulfate")
+    GLYCERIN = "glycerin", _("Glycerin")
+
+
+# Hard ranges per agent; outside them the value is a typing error.
+CONCENTRATION_RANGE_PCT: dict[str, tuple[Decimal, Decimal]] = {
+    Agent.POLIDOCANOL: (Decimal("0.1"), Decimal("3")),
+    Agent.STS: (Decimal("0.1"), Decimal("3")),
+    Agent.GLYCERIN: (Decimal("10"), Decimal("72")),
+}
+
+
+class VesselType(models.TextChoices):
+    RED_TELANGIECTASIA = "tel_red", _("Red telangiectasia")
+    BLUE_TELANGIECTASIA = "tel_blue", _("Blue telangiectasia")
+    RETICULAR = "reticular", _("Reticular vein")
+    SMALL_VARICOSE = "var_small", _("Small varicose vein")
+    MEDIUM_VARICOSE = "var_medium", _("Medium varicose vein")
+    LARGE_VARICOSE = "var_large", _("Large varicose vein")
+    TRUNK = "trunk", _("Saphenous trunk")
+    PERFORATOR = "perforator", _("Perforator")
+
+
+class Form(models.TextChoices):
+    LIQUID = "liquid", _("Liquid")
+    FOAM = "foam", _("Foam")
+
+
+class Gas(models.TextChoices):
+    AIR = "air", _("Room air")
+    CO2 = "co2", _("CO₂")
+    CO2_O2 = "co2_o2", _("CO₂/O₂ mixture")
+    O2 = "o2", _("O₂")
+
+
+class Compression(models.TextChoices):
+    NONE = "none", _("No compression")
+    STOCKING = "stocking", _("Compression stocking")
+    BANDAGE_THEN_STOCKING = "bandage", _("Bandage, then stocking")
+
+
+class StockingClass(models.TextChoices):
+    CLASS_1 = "1", _("Class 1 (18–21 mmHg)")
+    CLASS_2 = "2", _("Class 2 (23–32 mmHg)")
+    CLASS_3 = "3", _("Class 3 (34–46 mmHg)")
+
+
+class StockingLength(models.TextChoices):
+    KNEE = "knee", _("knee-high")
+    THIGH = "thigh", _("thigh-high")
+    TIGHTS = "tights", _("tights")
+
+
+class SessionQuerySet(models.QuerySet):
+    def active(self) -> SessionQuerySet:
+        return self.filter(voided_at__isnull=True)
+
+
+class TreatmentSession(Voidable):
+    """One sclerotherapy session: what was injected and what was prescribed."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="treatment_sessions"
+    )
+    performed_at = models.DateTimeField(_("date and time"))
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="treatment_sessions",
+        verbose_name=_("clinician"),
+    )
+    doppler = models.ForeignKey(
+        DopplerAssessment,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="treatment_sessions",
+        verbose_name=_("Doppler assessment relied on"),
+    )
+    weight_kg = models.DecimalField(
+        _("weight on the day (kg)"),
+        max_digits=5,
+        decimal_places=1,
+        validators=[MinValueValidator(MIN_WEIGHT_KG), MaxValueValidator(MAX_WEIGHT_KG)],
+    )
+    screening_confirmed = models.BooleanField(
+        _("screening questions asked today"), default=False
+    )
+    screening_notes = models.TextField(_("screening notes"), blank=True)
+    consent_obtained = models.BooleanField(_("informed consent obtained"), default=False)
+    notes = models.TextField(_("notes"), blank=True)
+    immediate_reactions = models.TextField(_("immediate reactions"), blank=True)
+
+    compression = models.CharField(
+        _("compression prescribed"),
+        max_length=8,
+        choices=Compression.choices,
+        default=Compression.NONE,
+    )
+    stocking_class = models.CharField(
+        _("stocking class"), max_length=1, choices=StockingClass.choices, blank=True
+    )
+    stocking_mmhg = models.PositiveSmallIntegerField(
+        _("stocking pressure (mmHg)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(10), MaxValueValidator(60)],
+    )
+    stocking_length = models.CharField(
+        _("stocking length"), max_length=6, choices=StockingLength.choices, blank=True
+    )
+    stocking_days = models.PositiveSmallIntegerField(
+        _("stocking for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(180)],
+    )
+    bandage_days = models.PositiveSmallIntegerField(
+        _("bandage for (days)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(14)],
+    )
+
+    # A limit (dose or foam volume) may be exceeded only with a recorded reason.
+    limit_override_reason = models.TextField(_("reason for exceeding a limit"), blank=True)
+    limit_override_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    # Optimistic locking: every save increments it; a stale form is refused.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-performed_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                name="treatments_treatmentsession_compression_fields",
+                condition=(
+                    Q(
+                        compression=Compression.NONE,
+                        stocking_class="",
+                        stocking_mmhg__isnull=True,
+                        stocking_days__isnull=True,
+                        bandage_days__isnull=True,
+                    )
+                    | (
+                        Q(compression=Compression.STOCKING, bandage_days__isnull=True)
+                        & ~Q(stocking_class="", stocking_mmhg__isnull=True)
+                        & Q(stocking_days__isnull=False)
+                    )
+                    | (
+                        Q(
+                            compression=Compression.BANDAGE_THEN_STOCKING,
+                            bandage_days__isnull=False,
+                        )
+                        & ~Q(stocking_class="", stocking_mmhg__isnull=True)
+                        & Q(stocking_days__isnull=False)
+                    )
+                ),
+                violation_error_message=_(
+                    "Compression details do not match the kind of compression."
+                ),
+            ),
+        ]
+        permissions = [
+            ("override_limit", "Can exceed a dose or foam limit with a reason"),
+            ("void_treatmentsession", "Can void a treatment session"),
+            ("print_aftercare", "Can print aftercare sheets"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Session {self.performed_at:%Y-%m-%d %H:%M} – {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("treatments:session-detail", kwargs={"code": self.code})
+
+
+class Injection(models.Model):
+    """One vein treated in a session."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="injections"
+    )
+    leg = models.CharField(_("leg"), max_length=1, choices=Leg.choices)
+    segment = models.CharField(
+        _("segment"), max_length=4, choices=Segment.choices, blank=True
+    )
+    site = models.CharField(_("site"), max_length=100, blank=True)
+    vessel_type = models.CharField(
+        _("vessel type"), max_length=10, choices=VesselType.choices
+    )
+    agent = models.CharField(_("agent"), max_length=12, choices=Agent.choices)
+    concentration_pct = models.DecimalField(
+        _("concentration (%)"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("72"))],
+    )
+    form = models.CharField(_("form"), max_length=6, choices=Form.choices)
+    gas = models.CharField(_("gas"), max_length=6, choices=Gas.choices, blank=True)
+    gas_parts = models.DecimalField(
+        _("gas parts per 1 part liquid"),
+        max_digits=3,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_GAS_PARTS), MaxValueValidator(MAX_GAS_PARTS)],
+    )
+    volume_ml = models.DecimalField(
+        _("volume injected (mL)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(MIN_INJECTION_VOLUME_ML),
+            MaxValueValidator(MAX_INJECTION_VOLUME_ML),
+        ],
+    )
+    ultrasound_guided = models.BooleanField(_("ultrasound-guided"), default=False)
+    diagram_x_pct = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    diagram_y_pct = models.DecimalField(
+        max_digits=4,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["session", "id"]
+        constraints = [
+            models.CheckConstraint(
+                name="treatments_injection_foam_fields",
+                condition=Q(form=Form.FOAM, gas__in=Gas.values, gas_parts__gte=1)
+                | Q(form=Form.LIQUID, gas="", gas_parts__isnull=True),
+                violation_error_message=_(
+                    "Foam needs a gas and a ratio; liquid must have neither."
+                ),
+            ),
+            models.CheckConstraint(
+                name="treatments_injection_volume_positive",
+                condition=Q(volume_ml__gt=0),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_leg_display()} {self.site or self.segment}: "
+            f"{self.get_agent_display()} {self.concentration_pct}% "
+            f"{self.get_form_display()} {self.volume_ml} mL"
+        )
+
+    @property
+    def liquid_ml(self) -> Decimal:
+        """Return the liquid sclerosant volume: foam is 1 part liquid + N gas."""
+        if self.form == Form.FOAM and self.gas_parts:
+            return (self.volume_ml / (1 + self.gas_parts)).quantize(
+                Decimal("0.001"), rounding=ROUND_HALF_UP
+            )
+        return self.volume_ml
+
+    @property
+    def dose_mg(self) -> Decimal:
+        """Return milligrams of sclerosant: % x 10 mg/mL x liquid mL."""
+        return (self.concentration_pct * MG_PER_ML_PER_PCT * self.liquid_ml).quantize(
+            TWO_PLACES, rounding=ROUND_HALF_UP
+        )
+
+
+class VisitPurpose(models.TextChoices):
+    CHECK = "check", _("Post-treatment check")
+    TREATMENT = "treatment", _("Next treatment session")
+    DOPPLER = "doppler", _("Doppler re-assessment")
+
+
+class VisitStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    ARRIVED = "arrived", _("Arrived")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class StatusReason(models.TextChoices):
+    PATIENT_REQUEST = "patient", _("Patient asked to cancel")
+    CLINIC = "clinic", _("Clinic cancelled")
+    ILLNESS = "illness", _("Patient ill")
+    RESCHEDULED = "resched", _("Moved to another date")
+    FORGOT = "forgot", _("Patient forgot")
+    NO_CONTACT = "no_contact", _("Could not be reached")
+    OTHER = "other", _("Other")
+
+
+class AdverseEvent(models.TextChoices):
+    BRUISING = "bruising", _("Bruising / haematoma")
+    HYPERPIGMENTATION = "pigmentation", _("Hyperpigmentation")
+    MATTING = "matting", _("Telangiectatic matting")
+    THROMBOPHLEBITIS = "thrombophlebitis", _("Superficial thrombophlebitis")
+    TRAPPED_BLOOD = "trapped_blood", _("Trapped blood drained")
+    NECROSIS = "necrosis", _("Skin necrosis / ulcer")
+    DVT = "dvt", _("Deep vein thrombosis")
+    ALLERGY = "allergy", _("Allergic reaction")
+    VISUAL = "visual", _("Visual disturbance")
+    HEADACHE = "headache", _("Headache / migraine")
+    OEDEMA = "oedema", _("Oedema")
+    OTHER = "other", _("Other")
+
+
+class VisitPlan(models.TextChoices):
+    ANOTHER_SESSION = "another", _("Another session")
+    COMPLETE = "complete", _("Course complete")
+    LASER = "laser", _("Refer for laser")
+    ENDOVENOUS = "endovenous", _("Refer for endovenous treatment")
+
+
+class FollowUpVisit(models.Model):
+    """A return visit, booked by the front desk, completed by a clinician."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="follow_up_visits"
+    )
+    session = models.ForeignKey(
+        TreatmentSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up_visits",
+        verbose_name=_("session followed"),
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.CHECK
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_min = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        default=20,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_up_visits",
+        verbose_name=_("clinician"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
+    )
+    status_reason = models.CharField(
+        _("reason"), max_length=10, choices=StatusReason.choices, blank=True
+    )
+    status_note = models.CharField(_("note"), max_length=255, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Outcome, recorded by a clinician when the visit is completed.
+    clearance_pct = models.PositiveSmallIntegerField(
+        _("clearance (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    adverse_events = models.JSONField(_("adverse events"), default=list, blank=True)
+    adverse_event_notes = models.TextField(_("adverse event details"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("patient satisfaction (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    plan = models.CharField(_("plan"), max_length=10, choices=VisitPlan.choices, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        indexes = [models.Index(fields=["clinician", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                name="treatments_followupvisit_clearance_range",
+                condition=Q(clearance_pct__isnull=True) | Q(clearance_pct__lte=100),
+            ),
+            models.CheckConstraint(
+                name="treatments_followupvisit_satisfaction_range",
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+            ),
+        ]
+        permissions = [
+            ("record_outcome", "Can record the outcome of a follow-up visit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M} – {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("treatments:visit-detail", kwargs={"code": self.code})
+
+    @property
+    def ends_at(self):
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+
+class Letterhead(models.Model):
+    """The clinic's letterhead on printed sheets; one row, edited by the manager."""
+
+    clinic_name = models.CharField(_("clinic name"), max_length=120, default="Sclero Clinic")
+    address = models.TextField(_("address"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    emergency_phone = models.CharField(
+        _("phone for urgent problems"), max_length=40, blank=True
+    )
+    email = models.EmailField(_("email"), blank=True)
+    website = models.CharField(_("website"), max_length=120, blank=True)
+    footer = models.TextField(_("footer text"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("letterhead")
+
+    def __str__(self) -> str:
+        return self.clinic_name
+
+    @classmethod
+    def current(cls) -> Letterhead:
+        letterhead = cls.objects.order_by("id").first()
+        return letterhead or cls(clinic_name="Sclero Clinic")

@@ -1,0 +1,3 @@
+"""aftercare URLs; names live in the `treatments` namespace."""
+
+urlpatterns: list = []

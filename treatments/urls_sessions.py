@@ -1,0 +1,3 @@
+"""sessions URLs; names live in the `treatments` namespace."""
+
+urlpatterns: list = []

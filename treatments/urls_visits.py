@@ -1,0 +1,3 @@
+"""visits URLs; names live in the `treatments` namespace."""
+
+urlpatterns: list = []
