@@ -94,7 +94,7 @@ class Command(BaseCommand):
             sex = "M" if FIRST[i % len(FIRST)] in ("Luca", "Giorgio", "John") else "F"
             patient = patient_create(patient=Patient(
                 first_name=FIRST[i % len(FIRST)],
-                last_name=LAST[(i * 7) % len(LAST)],
+                last_name=LAST[(i * 7 + i // len(LAST)) % len(LAST)],
                 date_of_birth=date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),
                 sex=sex,
                 phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
