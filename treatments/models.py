@@ -7,6 +7,7 @@ Clinical limits are module constants (DOMAIN.md §4); they are enforced by
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -94,6 +95,45 @@ class StockingLength(models.TextChoices):
     KNEE = "knee", _("knee-high")
     THIGH = "thigh", _("thigh-high")
     TIGHTS = "tights", _("tights")
+
+
+@dataclass
+class SessionTotals:
+    """Totals of a session's active injections (derived, never typed)."""
+
+    injections: int = 0
+    volume_ml: Decimal = Decimal("0")
+    foam_ml: Decimal = Decimal("0")
+    liquid_ml: Decimal = Decimal("0")
+    # mg of sclerosant and mL injected, per agent value (e.g. "polidocanol").
+    mg_by_agent: dict[str, Decimal] = field(default_factory=dict)
+    ml_by_agent: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def polidocanol_mg(self) -> Decimal:
+        return self.mg_by_agent.get(Agent.POLIDOCANOL, Decimal("0"))
+
+
+def totals_of(injections) -> SessionTotals:
+    """Return the totals of the given injections, skipping voided ones."""
+    totals = SessionTotals()
+    for injection in injections:
+        if injection.voided_at is not None:
+            continue
+        totals.injections += 1
+        totals.volume_ml += injection.volume_ml
+        totals.liquid_ml += injection.liquid_ml
+        if injection.form == Form.FOAM:
+            totals.foam_ml += injection.volume_ml
+        agent = injection.agent
+        totals.mg_by_agent[agent] = totals.mg_by_agent.get(agent, Decimal("0")) + injection.dose_mg
+        totals.ml_by_agent[agent] = totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
+    return totals
+
+
+def max_polidocanol_mg(weight_kg: Decimal) -> Decimal:
+    """Return the polidocanol limit for the day: 2 mg per kg of body weight."""
+    return (weight_kg * MAX_POLIDOCANOL_MG_PER_KG).quantize(TWO_PLACES)
 
 
 class SessionQuerySet(models.QuerySet):
@@ -237,6 +277,10 @@ class TreatmentSession(Voidable):
 
     def get_absolute_url(self) -> str:
         return reverse("treatments:session-detail", kwargs={"code": self.code})
+
+    def totals(self) -> SessionTotals:
+        """Return totals of the active injections (uses a prefetch if present)."""
+        return totals_of(self.injections.all())
 
 
 class Injection(models.Model):
