@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from patients import services
+from patients.audit import patient_audit_trail
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
 
@@ -130,11 +131,9 @@ def patient_restore(request: HttpRequest, code) -> HttpResponse:
 @permission_required("patients.view_audit_trail", raise_exception=True)
 def patient_history(request: HttpRequest, code) -> HttpResponse:
     patient = _get_patient(code)
-    records = patient.history.select_related("history_user").order_by("-history_date")
-    changes = []
-    for record in records:
-        previous = record.prev_record
-        diff = record.diff_against(previous).changes if previous else []
-        changes.append({"record": record, "changes": diff})
-    context = {"patient": patient, "changes": changes, "page": "patients"}
+    context = {
+        "patient": patient,
+        "entries": patient_audit_trail(patient),
+        "page": "patients",
+    }
     return render(request, "patients/patient_history.html", context)

@@ -196,3 +196,24 @@ def test_every_change_is_in_the_audit_trail(clinician_client, manager_client, pa
     assert last.history_user == clinician and last.first_name == "Mara"
     page = manager_client.get(reverse("patients:history", args=[patient.code])).content.decode()
     assert "Maria" in page and "Mara" in page
+
+
+def test_audit_trail_covers_clinical_records_with_a_fixed_query_count(
+    manager_client, patient, clinician, django_assert_num_queries
+):
+    from tests.conftest import make_doppler, make_injection, make_session
+
+    url = reverse("patients:history", args=[patient.code])
+    session = make_session(patient, clinician)
+    make_injection(session)
+    make_doppler(patient, clinician)
+    with django_assert_num_queries(12) as small:
+        manager_client.get(url)
+    for _ in range(10):
+        s = make_session(patient, clinician)
+        make_injection(s)
+        make_injection(s, volume_ml="2.0")
+        make_doppler(patient, clinician)
+    with django_assert_num_queries(len(small.captured_queries)):
+        page = manager_client.get(url).content.decode()
+    assert "Treatment session" in page and "Injection" in page and "Doppler finding" in page
