@@ -259,6 +259,55 @@ class DopplerAssessment(Voidable):
         on = on or timezone.localdate()
         return (on - self.assessed_on).days <= DOPPLER_VALID_DAYS
 
+    # The read helpers below only use `self.findings.all()`, so a page that
+    # prefetches "findings" renders any number of assessments without queries.
+    def findings_for_leg(self, leg: str) -> list[DopplerFinding]:
+        """Return one leg's findings in anatomical (Segment) order."""
+        order = {value: index for index, value in enumerate(Segment.values)}
+        found = [f for f in self.findings.all() if f.leg == leg]
+        return sorted(found, key=lambda f: order.get(f.segment, len(order)))
+
+    @property
+    def pathological_findings(self) -> list[DopplerFinding]:
+        return [
+            finding
+            for leg in Leg.values
+            for finding in self.findings_for_leg(leg)
+            if finding.pathological_reflux
+        ]
+
+    def reflux_summary(self, leg: str) -> str:
+        """Return e.g. "Right: reflux at SFJ (1.2 s), GSVa (0.8 s)"."""
+        label = Leg(leg).label
+        findings = self.findings_for_leg(leg)
+        if not findings:
+            return _("%(leg)s: not examined") % {"leg": label}
+        refluxing = [
+            f"{f.segment} ({f.reflux_s.normalize():f} s)"
+            for f in findings
+            if f.pathological_reflux
+        ]
+        if refluxing:
+            text = _("%(leg)s: reflux at %(segments)s") % {
+                "leg": label,
+                "segments": ", ".join(refluxing),
+            }
+        else:
+            text = _("%(leg)s: no pathological reflux") % {"leg": label}
+        for state in (Thrombus.ACUTE, Thrombus.CHRONIC, Thrombus.OCCLUDED):
+            segments = [f.segment for f in findings if f.thrombus == state]
+            if segments:
+                text += f"; {state.label}: {', '.join(segments)}"
+        return text
+
+    @property
+    def reflux_summary_right(self) -> str:
+        return self.reflux_summary(Leg.RIGHT)
+
+    @property
+    def reflux_summary_left(self) -> str:
+        return self.reflux_summary(Leg.LEFT)
+
 
 class Segment(models.TextChoices):
     """Examined vein segments (CEAP 2020 anatomy, DOMAIN.md §1.3 and §3.2)."""
