@@ -18,6 +18,7 @@ from patients import services
 from patients.audit import patient_audit_trail
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
+from patients.timeline import build_timeline
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
@@ -101,8 +102,15 @@ def patient_edit(request: HttpRequest, code) -> HttpResponse:
 
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_detail(request: HttpRequest, code) -> HttpResponse:
+    """Show the patient's alerts and timeline (fixed number of queries)."""
     patient = _get_patient(code)
-    context = {"patient": patient, "archive_form": ArchiveForm(), "page": "patients"}
+    timeline = build_timeline(patient, user=request.user)
+    context = {
+        "patient": patient,
+        "timeline": timeline,
+        "archive_form": ArchiveForm(),
+        "page": "patients",
+    }
     return render(request, "patients/patient_detail.html", context)
 
 

@@ -1,0 +1,327 @@
+"""The patient page's timeline: every Doppler, session and visit, in order.
+
+`build_timeline()` costs a fixed number of queries however long the history
+is: one per kind of record, plus one per prefetched child list (Doppler
+findings, injections). Everything else (order, alerts, next appointment,
+totals) is worked out in Python from what those queries returned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from patients.models import DOPPLER_VALID_DAYS, DopplerAssessment, DopplerFinding, Patient
+from patients.screening import Contraindication, contraindications
+from treatments.models import (
+    AdverseEvent,
+    Compression,
+    FollowUpVisit,
+    Injection,
+    TreatmentSession,
+    VisitStatus,
+)
+
+DOPPLER = "doppler"
+SESSION = "session"
+VISIT = "visit"
+
+# Front desk lacks this permission; clinicians and the manager have it. It
+# gates everything clinical on the page: findings, doses, outcomes and the
+# screening alerts.
+CLINICAL_DETAIL_PERM = "patients.view_dopplerassessment"
+
+ADVERSE_EVENT_LABELS = dict(AdverseEvent.choices)
+
+# Within one day a Doppler comes before the session that relied on it.
+_KIND_ORDER = {DOPPLER: 0, SESSION: 1, VISIT: 2}
+
+
+@dataclass
+class TimelineItem:
+    kind: str
+    when: datetime | date
+    day: date
+    obj: Any
+    status: str
+    status_label: str
+    is_future: bool
+    detail: bool
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def sort_key(self) -> tuple:
+        moment = self.when if isinstance(self.when, datetime) else None
+        clock = timezone.localtime(moment).time() if moment else time.min
+        return (self.day, clock, _KIND_ORDER[self.kind], self.obj.pk)
+
+
+@dataclass
+class Alert:
+    level: str  # "danger", "warning", "info", "secondary"
+    text: str
+    kind: str  # "allergy", "contraindication", "doppler", "appointment"
+
+
+@dataclass
+class Timeline:
+    patient: Patient
+    items: list[TimelineItem]
+    alerts: list[Alert]
+    next_visit: FollowUpVisit | None
+    last_doppler: DopplerAssessment | None
+    clinical: bool
+
+    @property
+    def past(self) -> list[TimelineItem]:
+        return [item for item in self.items if not item.is_future]
+
+    @property
+    def planned(self) -> list[TimelineItem]:
+        return [item for item in self.items if item.is_future]
+
+
+def months_between(earlier: date, later: date) -> int:
+    """Return the whole months from `earlier` to `later` (never negative)."""
+    months = (later.year - earlier.year) * 12 + later.month - earlier.month
+    if later.day < earlier.day:
+        months -= 1
+    return max(months, 0)
+
+
+def doppler_age_text(assessed_on: date, today: date) -> str:
+    months = months_between(assessed_on, today)
+    if months >= 1:
+        return ngettext(
+            "Last Doppler %(n)d month ago", "Last Doppler %(n)d months ago", months
+        ) % {"n": months}
+    days = (today - assessed_on).days
+    return ngettext(
+        "Last Doppler %(n)d day ago", "Last Doppler %(n)d days ago", days
+    ) % {"n": days}
+
+
+def compression_short(session: TreatmentSession) -> str:
+    """Return the prescribed compression in one line, for clinical staff."""
+    if session.compression == Compression.NONE:
+        return _("No compression")
+    details = []
+    if session.stocking_class:
+        details.append(_("class %(c)s") % {"c": session.stocking_class})
+    if session.stocking_mmhg:
+        details.append(_("%(p)d mmHg") % {"p": session.stocking_mmhg})
+    if session.stocking_length:
+        details.append(session.get_stocking_length_display())
+    if session.stocking_days:
+        details.append(
+            ngettext("%(n)d day", "%(n)d days", session.stocking_days)
+            % {"n": session.stocking_days}
+        )
+    stocking = ", ".join(details)
+    if session.compression == Compression.BANDAGE_THEN_STOCKING and session.bandage_days:
+        return ngettext(
+            "Bandage %(n)d day, then stocking %(stocking)s",
+            "Bandage %(n)d days, then stocking %(stocking)s",
+            session.bandage_days,
+        ) % {"n": session.bandage_days, "stocking": stocking}
+    return _("Stocking %(stocking)s") % {"stocking": stocking}
+
+
+def injection_groups(injections) -> list[dict]:
+    """Group a session's active injections by leg, vessel, agent, strength and form."""
+    groups: dict[tuple, dict] = {}
+    for inj in injections:
+        if inj.voided_at is not None:
+            continue
+        key = (inj.leg, inj.vessel_type, inj.agent, inj.concentration_pct, inj.form)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                "leg": inj.get_leg_display(),
+                "vessel": inj.get_vessel_type_display(),
+                "agent": inj.get_agent_display(),
+                "concentration_pct": inj.concentration_pct.normalize(),
+                "form": inj.get_form_display(),
+                "count": 0,
+                "volume_ml": 0,
+                "dose_mg": 0,
+                "ultrasound_guided": False,
+            }
+        group["count"] += 1
+        group["volume_ml"] += inj.volume_ml
+        group["dose_mg"] += inj.dose_mg
+        group["ultrasound_guided"] |= inj.ultrasound_guided
+    return list(groups.values())
+
+
+def _alerts(
+    patient: Patient,
+    last_doppler: DopplerAssessment | None,
+    next_visit: FollowUpVisit | None,
+    today: date,
+    clinical: bool,
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    if clinical:
+        found: list[Contraindication] = contraindications(patient)
+        for item in found:
+            is_allergy = item.field == "sclerosant_allergy"
+            text = item.message
+            if is_allergy and patient.allergy_notes:
+                text = f"{text} {patient.allergy_notes}"
+            alerts.append(
+                Alert(
+                    "danger" if item.is_absolute else "warning",
+                    text,
+                    "allergy" if is_allergy else "contraindication",
+                )
+            )
+        if patient.allergy_notes and not patient.sclerosant_allergy:
+            alerts.append(
+                Alert("warning", _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
+                      "allergy")
+            )
+        if not alerts:
+            alerts.append(
+                Alert("success", _("No allergy or contraindication recorded"),
+                      "contraindication")
+            )
+    if last_doppler is None:
+        alerts.append(Alert("warning", _("No Doppler on file"), "doppler"))
+    else:
+        recent = (today - last_doppler.assessed_on).days <= DOPPLER_VALID_DAYS
+        alerts.append(
+            Alert(
+                "secondary" if recent else "warning",
+                doppler_age_text(last_doppler.assessed_on, today),
+                "doppler",
+            )
+        )
+    if next_visit is not None:
+        when = timezone.localtime(next_visit.starts_at)
+        alerts.append(
+            Alert(
+                "info",
+                _("Next appointment: %(when)s, %(purpose)s with %(who)s")
+                % {
+                    "when": when.strftime("%Y-%m-%d %H:%M"),
+                    "purpose": next_visit.get_purpose_display().lower(),
+                    "who": next_visit.clinician.get_full_name()
+                    or next_visit.clinician.get_username(),
+                },
+                "appointment",
+            )
+        )
+    else:
+        alerts.append(Alert("secondary", _("No appointment booked"), "appointment"))
+    return alerts
+
+
+def build_timeline(patient: Patient, *, user) -> Timeline:
+    """Return the patient's timeline as `user` may see it.
+
+    Queries: Dopplers (+ findings for clinical users), sessions (+ injections
+    for clinical users), visits. The number never depends on the history.
+    """
+    clinical = user.has_perm(CLINICAL_DETAIL_PERM)
+    now = timezone.now()
+    today = timezone.localdate()
+
+    dopplers_qs = DopplerAssessment.objects.filter(patient=patient).select_related(
+        "examiner"
+    )
+    sessions_qs = TreatmentSession.objects.filter(patient=patient).select_related(
+        "clinician"
+    )
+    if clinical:
+        dopplers_qs = dopplers_qs.prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=DopplerFinding.objects.order_by("-leg", "id"),
+            )
+        )
+        sessions_qs = sessions_qs.prefetch_related(
+            Prefetch("injections", queryset=Injection.objects.order_by("-leg", "id"))
+        )
+    visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related("clinician")
+
+    items: list[TimelineItem] = []
+    last_doppler = None
+    for doppler in dopplers_qs:
+        if not doppler.is_voided and (
+            last_doppler is None or doppler.assessed_on > last_doppler.assessed_on
+        ):
+            last_doppler = doppler
+        items.append(
+            TimelineItem(
+                kind=DOPPLER,
+                when=doppler.assessed_on,
+                day=doppler.assessed_on,
+                obj=doppler,
+                status="voided" if doppler.is_voided else "done",
+                status_label=_("voided") if doppler.is_voided else "",
+                is_future=False,
+                detail=clinical,
+            )
+        )
+    for session in sessions_qs:
+        extra = {}
+        if clinical:
+            injections = list(session.injections.all())
+            extra = {
+                "totals": session.totals(),
+                "groups": injection_groups(injections),
+                "compression": compression_short(session),
+            }
+        items.append(
+            TimelineItem(
+                kind=SESSION,
+                when=session.performed_at,
+                day=timezone.localtime(session.performed_at).date(),
+                obj=session,
+                status="voided" if session.is_voided else "done",
+                status_label=_("voided") if session.is_voided else "",
+                is_future=session.performed_at > now,
+                detail=clinical,
+                extra=extra,
+            )
+        )
+    next_visit = None
+    for visit in visits_qs:
+        is_future = visit.starts_at >= now
+        if (
+            visit.status == VisitStatus.SCHEDULED
+            and is_future
+            and (next_visit is None or visit.starts_at < next_visit.starts_at)
+        ):
+            next_visit = visit
+        items.append(
+            TimelineItem(
+                kind=VISIT,
+                when=visit.starts_at,
+                day=timezone.localtime(visit.starts_at).date(),
+                obj=visit,
+                status=visit.status,
+                status_label=visit.get_status_display(),
+                is_future=is_future,
+                detail=clinical,
+                extra={"adverse_events": [
+                    ADVERSE_EVENT_LABELS.get(code, code) for code in visit.adverse_events or []
+                ]} if clinical else {},
+            )
+        )
+    items.sort(key=lambda item: item.sort_key)
+    return Timeline(
+        patient=patient,
+        items=items,
+        alerts=_alerts(patient, last_doppler, next_visit, today, clinical),
+        next_visit=next_visit,
+        last_doppler=last_doppler,
+        clinical=clinical,
+    )
