@@ -1,0 +1,85 @@
+"""Render PDFs with WeasyPrint, which may read only the bundled static files.
+
+The URL fetcher is the only way WeasyPrint reaches outside the HTML string.
+It serves files that resolve inside the project's `static/` directory and
+refuses everything else: the network, `data:` URLs, absolute file paths and
+any `..` that climbs out of `static/`. User text never becomes a URL because
+the templates escape it, but the fetcher does not rely on that.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from pathlib import Path, PurePosixPath
+from urllib.parse import unquote, urlparse
+
+from django.conf import settings
+from django.template.loader import render_to_string
+
+STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
+# Relative URLs in the PDF templates resolve against this pseudo location;
+# `{% static %}` paths ("/static/css/pdf.css") land on it too.
+BASE_URL = "file:///static/"
+_STATIC_PREFIX = "/" + settings.STATIC_URL.strip("/") + "/"
+
+
+class ForbiddenURL(ValueError):
+    """WeasyPrint asked for something outside the bundled static files."""
+
+
+def _safe_static_path(relative: str) -> Path:
+    parts = PurePosixPath(relative).parts
+    if not parts or any(part in ("..", "") for part in parts) or relative.startswith("/"):
+        raise ForbiddenURL(f"Refused path {relative!r}")
+    path = (STATIC_DIR / PurePosixPath(*parts)).resolve()
+    if not path.is_relative_to(STATIC_DIR) or not path.is_file():
+        raise ForbiddenURL(f"Refused path {relative!r}")
+    return path
+
+
+def static_path_for(url: str) -> Path:
+    """Return the file under static/ that `url` names, or raise ForbiddenURL.
+
+    Accepted: "css/pdf.css", "/static/css/pdf.css", "file:///static/css/pdf.css"
+    and a file:// URL of a file inside the real static directory.
+    """
+    if "\\" in url or "\x00" in url:
+        raise ForbiddenURL(f"Refused URL {url!r}")
+    parsed = urlparse(url)
+    if parsed.scheme == "" and not parsed.netloc:
+        path = unquote(parsed.path)
+        if path.startswith(_STATIC_PREFIX):
+            return _safe_static_path(path[len(_STATIC_PREFIX) :])
+        return _safe_static_path(path)
+    if parsed.scheme == "file" and parsed.netloc in ("", "localhost"):
+        path = unquote(parsed.path)
+        if path.startswith(_STATIC_PREFIX):
+            return _safe_static_path(path[len(_STATIC_PREFIX) :])
+        real_prefix = STATIC_DIR.as_posix().rstrip("/") + "/"
+        if path.startswith(real_prefix):
+            return _safe_static_path(path[len(real_prefix) :])
+    raise ForbiddenURL(f"Refused URL {url!r}")
+
+
+def static_url_fetcher(url: str, *args, **kwargs) -> dict:
+    """A WeasyPrint URL fetcher that serves only files under static/."""
+    path = static_path_for(url)
+    mime_type, _encoding = mimetypes.guess_type(path.name)
+    return {
+        "string": path.read_bytes(),
+        "mime_type": mime_type or "application/octet-stream",
+        "redirected_url": path.as_uri(),
+    }
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """Render `template` with `context` and return the PDF bytes."""
+    # Imported here: loading WeasyPrint (Pango, fonts) is slow and only the
+    # PDF views need it.
+    import weasyprint
+
+    html = render_to_string(template, context)
+    document = weasyprint.HTML(
+        string=html, base_url=BASE_URL, url_fetcher=static_url_fetcher
+    )
+    return document.write_pdf()
