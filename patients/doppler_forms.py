@@ -10,6 +10,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -49,6 +50,13 @@ SEGMENT_GROUPS: list[tuple[Any, list[Segment]]] = [
 ]
 LEGS = [Leg.RIGHT, Leg.LEFT]
 MIN_DIAMETER_MM = Decimal("0.1")
+# Short labels fit the grid cell; the read view shows the full ones.
+GRID_THROMBUS_CHOICES = [
+    (Thrombus.NONE, gettext_lazy("Patent")),
+    (Thrombus.ACUTE, gettext_lazy("Acute thrombus")),
+    (Thrombus.CHRONIC, gettext_lazy("Chronic / PTS")),
+    (Thrombus.OCCLUDED, gettext_lazy("Occluded / ablated")),
+]
 VCSS_MESSAGE = gettext_lazy("VCSS must be a whole number between 0 and 30.")
 
 
@@ -105,7 +113,7 @@ def _cell_fields(leg: Leg, segment: Segment) -> dict[str, forms.Field]:
         ),
         "thrombus": forms.ChoiceField(
             label=_("%(where)s occlusion / thrombus") % {"where": where},
-            choices=Thrombus.choices,
+            choices=GRID_THROMBUS_CHOICES,
             required=False,
             initial=Thrombus.NONE,
             widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
@@ -249,9 +257,15 @@ class DopplerAssessmentForm(forms.ModelForm):
         self.fields["examiner"].queryset = examiner_choices(current)
         if self.instance.pk:
             self.fields["version"].initial = self.instance.updated_at.isoformat()
-        elif user is not None and "examiner" not in self.initial:
-            self.initial["examiner"] = user.pk
+        else:
+            self.initial.setdefault("assessed_on", timezone.localdate())
+            if user is not None:
+                self.initial.setdefault("examiner", user.pk)
+        # The leg is in the heading above each pair, so the labels stay short.
+        for name in ("ceap_right", "ceap_left"):
+            self.fields[name].label = _("CEAP clinical class")
         for name in ("vcss_right", "vcss_left"):
+            self.fields[name].label = _("VCSS (0–30)")
             self.fields[name].widget.attrs.update({"min": 0, "max": 30})
 
     def clean_version(self) -> datetime | None:

@@ -177,6 +177,12 @@ class Voidable(models.Model):
         return self.voided_at is not None
 
 
+def _seconds(value: Decimal) -> str:
+    """Return a reflux time with one or two decimals: 1.0, 0.8, 1.25."""
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
 class CeapClass(models.TextChoices):
     C0 = "C0", _("C0 – no visible signs")
     C1 = "C1", _("C1 – telangiectasias or reticular veins")
@@ -283,7 +289,7 @@ class DopplerAssessment(Voidable):
         if not findings:
             return _("%(leg)s: not examined") % {"leg": label}
         refluxing = [
-            f"{f.segment} ({f.reflux_s.normalize():f} s)"
+            f"{f.segment} ({_seconds(f.reflux_s)} s)"
             for f in findings
             if f.pathological_reflux
         ]
