@@ -12,10 +12,12 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -113,6 +115,14 @@ class SessionTotals:
     def polidocanol_mg(self) -> Decimal:
         return self.mg_by_agent.get(Agent.POLIDOCANOL, Decimal("0"))
 
+    def per_agent(self) -> list[tuple[str, Decimal, Decimal]]:
+        """Return (agent label, mL injected, mg) for each agent used, in menu order."""
+        return [
+            (label, self.ml_by_agent[value], self.mg_by_agent[value])
+            for value, label in Agent.choices
+            if value in self.ml_by_agent
+        ]
+
 
 def totals_of(injections) -> SessionTotals:
     """Return the totals of the given injections, skipping voided ones."""
@@ -129,6 +139,11 @@ def totals_of(injections) -> SessionTotals:
         totals.mg_by_agent[agent] = totals.mg_by_agent.get(agent, Decimal("0")) + injection.dose_mg
         totals.ml_by_agent[agent] = totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
     return totals
+
+
+def _plain(value: Decimal) -> str:
+    """Return a decimal without trailing zeros: 0.50 -> "0.5", 10 -> "10"."""
+    return format(value.normalize(), "f")
 
 
 def max_polidocanol_mg(weight_kg: Decimal) -> Decimal:
@@ -282,6 +297,42 @@ class TreatmentSession(Voidable):
         """Return totals of the active injections (uses a prefetch if present)."""
         return totals_of(self.injections.all())
 
+    def stocking_summary(self) -> str:
+        """Return the stocking in words, e.g. "class 2 thigh-high stocking for 14 days"."""
+        strength = ""
+        if self.stocking_class and self.stocking_mmhg:
+            strength = gettext("class %(cls)s (%(mmhg)s mmHg)") % {
+                "cls": self.stocking_class,
+                "mmhg": self.stocking_mmhg,
+            }
+        elif self.stocking_class:
+            strength = gettext("class %(cls)s") % {"cls": self.stocking_class}
+        elif self.stocking_mmhg:
+            strength = gettext("%(mmhg)s mmHg") % {"mmhg": self.stocking_mmhg}
+        words = " ".join(
+            part for part in [strength, str(self.get_stocking_length_display())] if part
+        )
+        days = self.stocking_days or 0
+        return ngettext(
+            "%(stocking)s stocking for %(days)d day",
+            "%(stocking)s stocking for %(days)d days",
+            days,
+        ) % {"stocking": words, "days": days}
+
+    def compression_summary(self) -> str:
+        """Return the compression prescribed in words, for the record and the sheet."""
+        if self.compression == Compression.STOCKING:
+            text = self.stocking_summary()
+            return text[:1].upper() + text[1:]
+        if self.compression == Compression.BANDAGE_THEN_STOCKING:
+            days = self.bandage_days or 0
+            return ngettext(
+                "Bandage for %(days)d day, then %(stocking)s",
+                "Bandage for %(days)d days, then %(stocking)s",
+                days,
+            ) % {"days": days, "stocking": self.stocking_summary()}
+        return gettext("No compression")
+
 
 class Injection(models.Model):
     """One vein treated in a session."""
@@ -365,6 +416,36 @@ class Injection(models.Model):
             f"{self.get_agent_display()} {self.concentration_pct}% "
             f"{self.get_form_display()} {self.volume_ml} mL"
         )
+
+    def clean(self) -> None:
+        """Single-row rules, as field errors: agent range, foam fields, a site."""
+        errors: dict[str, str] = {}
+        limits = CONCENTRATION_RANGE_PCT.get(self.agent)
+        if limits and self.concentration_pct is not None:
+            low, high = limits
+            if not low <= self.concentration_pct <= high:
+                errors["concentration_pct"] = gettext(
+                    "%(agent)s is given at %(low)s–%(high)s %%; %(value)s %% is out of range."
+                ) % {
+                    "agent": self.get_agent_display(),
+                    "low": _plain(low),
+                    "high": _plain(high),
+                    "value": _plain(self.concentration_pct),
+                }
+        if self.form == Form.FOAM:
+            if not self.gas:
+                errors["gas"] = gettext("Foam needs a gas.")
+            if self.gas_parts is None:
+                errors["gas_parts"] = gettext("Foam needs a liquid:gas ratio (1 + gas parts).")
+        elif self.form == Form.LIQUID:
+            if self.gas:
+                errors["gas"] = gettext("Liquid has no gas: clear it or choose foam.")
+            if self.gas_parts is not None:
+                errors["gas_parts"] = gettext("Liquid has no gas ratio: clear it or choose foam.")
+        if not (self.site or "").strip() and not self.segment:
+            errors["site"] = gettext("Give the site or the segment treated.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def liquid_ml(self) -> Decimal:

@@ -1,0 +1,243 @@
+"""Session form and its inline injection rows.
+
+Forms only shape input; limits, contraindications and locking are checked by
+`treatments.services`, whose errors the views put back on these forms.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.utils import ErrorDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from patients.models import DopplerAssessment, Patient, Segment
+from treatments.models import Compression, Form, Injection, TreatmentSession
+
+# Veins that are injected (deep veins and junctions are not).
+TREATABLE_SEGMENTS = [
+    Segment.GSV_A,
+    Segment.GSV_B,
+    Segment.AASV,
+    Segment.PASV,
+    Segment.SSV,
+    Segment.NSV,
+    Segment.TPV,
+    Segment.CPV,
+]
+STOCKING_FIELDS = ["stocking_class", "stocking_mmhg", "stocking_length", "stocking_days"]
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        super().__init__(**kwargs)
+
+
+class SessionForm(forms.ModelForm):
+    """The session itself: date, weight, Doppler, screening, compression."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = TreatmentSession
+        fields = [
+            "performed_at",
+            "weight_kg",
+            "doppler",
+            "screening_confirmed",
+            "screening_notes",
+            "consent_obtained",
+            "notes",
+            "immediate_reactions",
+            "compression",
+            "stocking_class",
+            "stocking_mmhg",
+            "stocking_length",
+            "stocking_days",
+            "bandage_days",
+            "limit_override_reason",
+        ]
+        widgets = {
+            "performed_at": DateTimeLocalInput(),
+            "screening_notes": forms.Textarea(attrs={"rows": 2}),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+            "immediate_reactions": forms.Textarea(attrs={"rows": 2}),
+            "limit_override_reason": forms.Textarea(attrs={"rows": 2}),
+            "compression": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, patient: Patient, can_override: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.patient = patient
+        self.fields["performed_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        doppler = self.fields["doppler"]
+        doppler.queryset = DopplerAssessment.objects.filter(
+            patient=patient, voided_at__isnull=True
+        ).order_by("-assessed_on", "-id")
+        doppler.label_from_instance = lambda d: _("Doppler of %(date)s") % {
+            "date": d.assessed_on.isoformat()
+        }
+        doppler.empty_label = _("— none —")
+        if not self.instance.pk:
+            self.initial.setdefault("weight_kg", patient.weight_kg)
+            self.initial.setdefault(
+                "performed_at", timezone.localtime().replace(second=0, microsecond=0)
+            )
+            self.initial.setdefault("doppler", doppler.queryset.values_list("pk", flat=True).first())
+        self.initial.setdefault("version", self.instance.version)
+        self.fields["compression"].choices = Compression.choices
+        self.fields["weight_kg"].help_text = _("Used for the polidocanol limit (2 mg/kg/day).")
+        self.fields["stocking_mmhg"].help_text = _("Instead of, or as well as, a class.")
+        if can_override:
+            self.fields["limit_override_reason"].help_text = _(
+                "Only if a dose or foam limit must be exceeded: the record will show it."
+            )
+        else:
+            del self.fields["limit_override_reason"]
+
+    def clean_performed_at(self):
+        performed_at = self.cleaned_data["performed_at"]
+        if performed_at and timezone.localtime(performed_at).date() > timezone.localdate():
+            raise forms.ValidationError(_("The session date cannot be in the future."))
+        return performed_at
+
+    def clean(self):
+        data = super().clean()
+        kind = data.get("compression")
+        has_strength = bool(data.get("stocking_class") or data.get("stocking_mmhg"))
+        if kind == Compression.NONE:
+            for name in [*STOCKING_FIELDS, "bandage_days"]:
+                if data.get(name):
+                    self.add_error(name, _("Leave empty when no compression is prescribed."))
+        elif kind in (Compression.STOCKING, Compression.BANDAGE_THEN_STOCKING):
+            if not has_strength and "stocking_mmhg" not in self.errors:
+                self.add_error("stocking_class", _("Give the stocking class or its pressure in mmHg."))
+            if not data.get("stocking_days") and "stocking_days" not in self.errors:
+                self.add_error("stocking_days", _("Say for how many days the stocking is worn."))
+            if kind == Compression.STOCKING and data.get("bandage_days"):
+                self.add_error("bandage_days", _("Choose “Bandage, then stocking” to prescribe a bandage."))
+            if (
+                kind == Compression.BANDAGE_THEN_STOCKING
+                and not data.get("bandage_days")
+                and "bandage_days" not in self.errors
+            ):
+                self.add_error("bandage_days", _("Say for how many days the bandage stays on."))
+        return data
+
+
+def _style(field: forms.Field) -> None:
+    widget = field.widget
+    if isinstance(widget, forms.CheckboxInput):
+        widget.attrs["class"] = "form-check-input"
+    elif isinstance(widget, forms.Select):
+        widget.attrs["class"] = "form-select form-select-sm"
+    elif not isinstance(widget, forms.HiddenInput):
+        widget.attrs["class"] = "form-control form-control-sm"
+
+
+class InjectionForm(forms.ModelForm):
+    """One vein treated. Saved rows removed in the page send `void`."""
+
+    void = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    class Meta:
+        model = Injection
+        fields = [
+            "leg",
+            "segment",
+            "site",
+            "vessel_type",
+            "agent",
+            "concentration_pct",
+            "form",
+            "gas",
+            "gas_parts",
+            "volume_ml",
+            "ultrasound_guided",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        segment = self.fields["segment"]
+        segment.choices = [("", "—")] + [(s.value, s.value) for s in TREATABLE_SEGMENTS]
+        segment.widget.attrs["title"] = _("Segment")
+        self.fields["gas"].choices = [("", "—")] + list(self.fields["gas"].choices)[1:]
+        self.fields["form"].initial = Form.LIQUID
+        self.fields["site"].widget.attrs["placeholder"] = _("e.g. lateral thigh")
+        self.fields["gas_parts"].widget.attrs["step"] = "0.5"
+        self.fields["concentration_pct"].widget.attrs["step"] = "0.05"
+        self.fields["volume_ml"].widget.attrs["step"] = "0.1"
+        for field in self.fields.values():
+            _style(field)
+
+    @property
+    def is_void(self) -> bool:
+        """True for a saved row the user removed from the page."""
+        if not self.is_bound or not self.instance.pk:
+            return False
+        value = self.data.get(self.add_prefix("void"), "")
+        return str(value).lower() in ("1", "on", "true")
+
+    def full_clean(self) -> None:
+        if self.is_void:
+            # A removed row is voided as it is; its fields are not checked.
+            self._errors = ErrorDict()
+            self.cleaned_data = {"id": self.instance, "void": True}
+            return
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = widget.attrs.get("class", "") + " is-invalid"
+
+
+class BaseInjectionFormSet(BaseInlineFormSet):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", Injection.objects.none())
+        super().__init__(*args, **kwargs)
+
+    def rows(self) -> list[dict]:
+        """Return the cleaned rows to keep (new and changed), for the service."""
+        rows = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("void"):
+                continue
+            if not form.instance.pk and not form.has_changed():
+                continue
+            row = {name: data.get(name) for name in InjectionForm.Meta.fields}
+            if form.instance.pk:
+                row["id"] = form.instance.pk
+            rows.append(row)
+        return rows
+
+    def kept_forms(self) -> list[InjectionForm]:
+        """Return the forms matching `rows()`, in the same order."""
+        kept = []
+        for form in self.forms:
+            data = getattr(form, "cleaned_data", None) or {}
+            if not data or data.get("void"):
+                continue
+            if not form.instance.pk and not form.has_changed():
+                continue
+            kept.append(form)
+        return kept
+
+
+def injection_formset(extra: int):
+    return inlineformset_factory(
+        TreatmentSession,
+        Injection,
+        form=InjectionForm,
+        formset=BaseInjectionFormSet,
+        extra=extra,
+        can_delete=False,
+    )
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(label=_("Reason for voiding"), max_length=255, strip=True)

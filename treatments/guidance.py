@@ -1,0 +1,137 @@
+"""Guidance shown while a session is recorded (DOMAIN.md §4.2, §6.1, §8).
+
+Guidance is shown, not imposed: nothing here blocks a save. The only blocks
+are the dose and foam limits and absolute contraindications, which
+`treatments.services` enforces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils.translation import gettext as _
+
+from patients.models import DOPPLER_VALID_DAYS, DopplerAssessment
+from treatments.models import Agent, Form, VesselType, _plain
+
+WARNING = "warning"
+INFO = "info"
+
+
+@dataclass(frozen=True)
+class Note:
+    level: str  # WARNING or INFO
+    message: str
+
+
+# Usual concentration (%) per (form, vessel type, agent), from the European
+# guideline tables. A low bound of None reads "up to". [R]: guidance only.
+_TELANGIECTASIA = (VesselType.RED_TELANGIECTASIA, VesselType.BLUE_TELANGIECTASIA)
+_LIQUID: dict[str, dict[str, tuple[Decimal | None, Decimal]]] = {
+    VesselType.RETICULAR: {
+        Agent.POLIDOCANOL: (Decimal("0.5"), Decimal("1")),
+        Agent.STS: (Decimal("0.2"), Decimal("0.5")),
+    },
+    VesselType.SMALL_VARICOSE: {
+        Agent.POLIDOCANOL: (Decimal("1"), Decimal("1")),
+        Agent.STS: (Decimal("0.5"), Decimal("1")),
+    },
+    VesselType.MEDIUM_VARICOSE: {
+        Agent.POLIDOCANOL: (Decimal("2"), Decimal("3")),
+        Agent.STS: (Decimal("1"), Decimal("3")),
+    },
+    VesselType.LARGE_VARICOSE: {
+        Agent.POLIDOCANOL: (Decimal("3"), Decimal("3")),
+        Agent.STS: (Decimal("3"), Decimal("3")),
+    },
+}
+for _vessel in _TELANGIECTASIA:
+    _LIQUID[_vessel] = {
+        Agent.POLIDOCANOL: (Decimal("0.25"), Decimal("0.5")),
+        Agent.STS: (Decimal("0.1"), Decimal("0.2")),
+        # 72 % glycerin, often diluted 2:1 with lidocaine (48 %).
+        Agent.GLYCERIN: (Decimal("48"), Decimal("72")),
+    }
+
+_FOAM: dict[str, dict[str, tuple[Decimal | None, Decimal]]] = {}
+for _vessel in (*_TELANGIECTASIA, VesselType.RETICULAR):
+    _FOAM[_vessel] = {
+        Agent.POLIDOCANOL: (None, Decimal("0.5")),
+        Agent.STS: (None, Decimal("0.25")),
+    }
+for _vessel in (VesselType.SMALL_VARICOSE, VesselType.MEDIUM_VARICOSE):
+    # Tributaries.
+    _FOAM[_vessel] = {Agent.POLIDOCANOL: (None, Decimal("1")), Agent.STS: (None, Decimal("1"))}
+for _vessel in (VesselType.LARGE_VARICOSE, VesselType.TRUNK, VesselType.PERFORATOR):
+    _FOAM[_vessel] = {
+        Agent.POLIDOCANOL: (Decimal("1"), Decimal("3")),
+        Agent.STS: (Decimal("1"), Decimal("3")),
+    }
+
+USUAL_RANGE_PCT = {Form.LIQUID: _LIQUID, Form.FOAM: _FOAM}
+
+
+def usual_range(vessel_type: str, agent: str, form: str) -> tuple[Decimal | None, Decimal] | None:
+    """Return the usual (low, high) concentration in %, or None if no guidance."""
+    return USUAL_RANGE_PCT.get(form, {}).get(vessel_type, {}).get(agent)
+
+
+def range_text(bounds: tuple[Decimal | None, Decimal]) -> str:
+    low, high = bounds
+    if low is None:
+        return _("up to %(high)s %%") % {"high": _plain(high)}
+    if low == high:
+        return f"{_plain(high)} %"
+    return f"{_plain(low)}–{_plain(high)} %"
+
+
+def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pct) -> list[Note]:
+    """Return the guidance for one injection row."""
+    notes = []
+    vessel_label = VesselType(vessel_type).label if vessel_type in VesselType.values else ""
+    if vessel_type == VesselType.RED_TELANGIECTASIA:
+        notes.append(
+            Note(INFO, _("Red, very fine telangiectasias: laser may suit better."))
+        )
+    if agent == Agent.GLYCERIN and form == Form.FOAM:
+        notes.append(Note(WARNING, _("Glycerin is not usually given as foam.")))
+    if form == Form.FOAM and vessel_type in _TELANGIECTASIA:
+        notes.append(
+            Note(INFO, _("Liquid is the usual first choice for telangiectasias."))
+        )
+    bounds = usual_range(vessel_type, agent, form)
+    if bounds and concentration_pct is not None:
+        low, high = bounds
+        if concentration_pct > high or (low is not None and concentration_pct < low):
+            notes.append(
+                Note(
+                    WARNING,
+                    _("%(agent)s %(form)s for a %(vessel)s is usually %(range)s; "
+                      "%(value)s %% entered.")
+                    % {
+                        "agent": Agent(agent).label,
+                        "form": Form(form).label.lower(),
+                        "vessel": str(vessel_label).lower(),
+                        "range": range_text(bounds),
+                        "value": _plain(concentration_pct),
+                    },
+                )
+            )
+    return notes
+
+
+def doppler_notes(doppler: DopplerAssessment | None, *, on: date) -> list[Note]:
+    """Warn when no Doppler is on file or the one relied on is old."""
+    if doppler is None:
+        return [Note(WARNING, _("No Doppler assessment on file for this patient."))]
+    if not doppler.is_recent(on):
+        return [
+            Note(
+                WARNING,
+                _("The Doppler assessment of %(date)s is older than %(months)d months.")
+                % {"date": doppler.assessed_on.isoformat(), "months": DOPPLER_VALID_DAYS // 30},
+            )
+        ]
+    return []

@@ -1,0 +1,488 @@
+"""Writes to treatment sessions. Views, admin actions and commands call these.
+
+Every save of a session goes through `session_create` or `session_update`,
+which check the whole set of active injections against the clinical limits
+(DOMAIN.md §4.3) and the patient's contraindications (§6.1), and refuse a
+stale edit (optimistic locking on `TreatmentSession.version`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from patients.models import DopplerAssessment, Patient
+from patients.screening import contraindications
+from treatments import guidance
+from treatments.guidance import Note
+from treatments.models import (
+    MAX_FOAM_ML_PER_SESSION,
+    TWO_PLACES,
+    Agent,
+    Form,
+    Injection,
+    SessionTotals,
+    TreatmentSession,
+    max_polidocanol_mg,
+    totals_of,
+)
+
+SESSION_FIELDS = [
+    "performed_at",
+    "doppler",
+    "weight_kg",
+    "screening_confirmed",
+    "screening_notes",
+    "consent_obtained",
+    "notes",
+    "immediate_reactions",
+    "compression",
+    "stocking_class",
+    "stocking_mmhg",
+    "stocking_length",
+    "stocking_days",
+    "bandage_days",
+]
+INJECTION_FIELDS = [
+    "leg",
+    "segment",
+    "site",
+    "vessel_type",
+    "agent",
+    "concentration_pct",
+    "form",
+    "gas",
+    "gas_parts",
+    "volume_ml",
+    "ultrasound_guided",
+    "diagram_x_pct",
+    "diagram_y_pct",
+]
+OVERRIDE_PERM = "treatments.override_limit"
+
+
+class SessionRefused(ValidationError):
+    """A session that cannot be saved: session-level errors plus row errors.
+
+    `row_errors` maps the 0-based position of an injection in the list given
+    to the service to {field: [messages]}, so a form can put each message
+    on the right cell. The plain `message_dict` also lists them under
+    "injections" for callers without a form.
+    """
+
+    def __init__(
+        self,
+        errors: Mapping[str, list[str]],
+        row_errors: Mapping[int, Mapping[str, list[str]]] | None = None,
+    ) -> None:
+        self.row_errors = {i: dict(fields) for i, fields in (row_errors or {}).items()}
+        flat: dict[str, list[str]] = {key: list(msgs) for key, msgs in errors.items()}
+        for index, fields in sorted(self.row_errors.items()):
+            for name, messages in fields.items():
+                label = (
+                    ""
+                    if name == NON_FIELD_ERRORS
+                    else f" {Injection._meta.get_field(name).verbose_name}"
+                )
+                for message in messages:
+                    flat.setdefault("injections", []).append(
+                        _("Injection %(row)d%(label)s: %(message)s")
+                        % {"row": index + 1, "label": label, "message": message}
+                    )
+        super().__init__(flat)
+
+
+@dataclass
+class SessionReview:
+    """What a session's injections add up to, and what stands against saving it."""
+
+    totals: SessionTotals
+    weight_kg: Decimal | None
+    polidocanol_limit_mg: Decimal | None
+    # Polidocanol of other active sessions of the patient on the same day.
+    other_sessions_polidocanol_mg: Decimal = Decimal("0")
+    # Over a dose or foam limit: refused unless overridden with a reason.
+    limit_problems: list[str] = field(default_factory=list)
+    # Absolute contraindications: refused, no override.
+    blocks: list[str] = field(default_factory=list)
+    # Relative contraindications and Doppler warnings: shown only.
+    warnings: list[Note] = field(default_factory=list)
+    # Guidance per injection, by 0-based position.
+    row_notes: dict[int, list[Note]] = field(default_factory=dict)
+
+    foam_limit_ml: Decimal = MAX_FOAM_ML_PER_SESSION
+
+    @property
+    def polidocanol_mg_day(self) -> Decimal:
+        return self.totals.polidocanol_mg + self.other_sessions_polidocanol_mg
+
+    @property
+    def over_limit(self) -> bool:
+        return bool(self.limit_problems)
+
+    @property
+    def polidocanol_used_pct(self) -> int | None:
+        if not self.polidocanol_limit_mg:
+            return None
+        return int(self.polidocanol_mg_day * 100 / self.polidocanol_limit_mg)
+
+    @property
+    def foam_used_pct(self) -> int:
+        return int(self.totals.foam_ml * 100 / self.foam_limit_ml)
+
+
+def _same_day_polidocanol_mg(
+    patient: Patient, performed_at: datetime, exclude: TreatmentSession | None
+) -> Decimal:
+    """Return polidocanol mg already given to the patient that day in other sessions."""
+    day = timezone.localtime(performed_at).date()
+    injections = Injection.objects.filter(
+        session__patient=patient,
+        session__voided_at__isnull=True,
+        session__performed_at__date=day,
+        voided_at__isnull=True,
+        agent=Agent.POLIDOCANOL,
+    )
+    if exclude is not None and exclude.pk:
+        injections = injections.exclude(session=exclude)
+    return sum((injection.dose_mg for injection in injections), Decimal("0"))
+
+
+def session_review(
+    *,
+    patient: Patient,
+    performed_at: datetime | None,
+    weight_kg: Decimal | None,
+    doppler: DopplerAssessment | None,
+    injections: Iterable[Injection],
+    session: TreatmentSession | None = None,
+) -> SessionReview:
+    """Return totals, limits, blocks and warnings for a set of injections.
+
+    Used both to refuse a save and for the live preview of the form, so the
+    two never disagree. `session` is the session being edited, left out of
+    the same-day count.
+    """
+    injections = list(injections)
+    totals = totals_of(injections)
+    limit = max_polidocanol_mg(weight_kg) if weight_kg else None
+    review = SessionReview(totals=totals, weight_kg=weight_kg, polidocanol_limit_mg=limit)
+    if performed_at is not None and totals.polidocanol_mg:
+        review.other_sessions_polidocanol_mg = _same_day_polidocanol_mg(
+            patient, performed_at, session
+        )
+
+    if totals.polidocanol_mg:
+        if limit is None:
+            review.limit_problems.append(
+                _("Enter the weight on the day to check the polidocanol limit.")
+            )
+        elif review.polidocanol_mg_day > limit:
+            message = _(
+                "Polidocanol %(used)s mg exceeds the limit of %(limit)s mg for %(weight)s kg"
+            ) % {
+                "used": review.polidocanol_mg_day.quantize(TWO_PLACES),
+                "limit": limit,
+                "weight": weight_kg.quantize(Decimal("0.1")),
+            }
+            if review.other_sessions_polidocanol_mg:
+                message += " " + _("(including %(other)s mg in another session that day)") % {
+                    "other": review.other_sessions_polidocanol_mg.quantize(TWO_PLACES)
+                }
+            review.limit_problems.append(message + ".")
+    if totals.foam_ml > MAX_FOAM_ML_PER_SESSION:
+        review.limit_problems.append(
+            _("Foam %(used)s mL exceeds the limit of %(limit)s mL per session.")
+            % {
+                "used": totals.foam_ml.quantize(TWO_PLACES),
+                "limit": MAX_FOAM_ML_PER_SESSION.quantize(TWO_PLACES),
+            }
+        )
+
+    active = [injection for injection in injections if injection.voided_at is None]
+    foam = any(injection.form == Form.FOAM for injection in active)
+    for item in contraindications(patient, foam=foam):
+        if item.is_absolute:
+            review.blocks.append(
+                _("Absolute contraindication: %(reason)s") % {"reason": item.message}
+            )
+        else:
+            review.warnings.append(
+                Note(guidance.WARNING, _("Relative contraindication: %(reason)s")
+                     % {"reason": item.message})
+            )
+
+    if doppler is None:
+        doppler = (
+            DopplerAssessment.objects.filter(patient=patient, voided_at__isnull=True)
+            .order_by("-assessed_on", "-id")
+            .first()
+        )
+    on = timezone.localtime(performed_at).date() if performed_at else timezone.localdate()
+    review.warnings.extend(guidance.doppler_notes(doppler, on=on))
+
+    for index, injection in enumerate(injections):
+        if injection.voided_at is not None:
+            continue
+        notes = guidance.injection_notes(
+            vessel_type=injection.vessel_type,
+            agent=injection.agent,
+            form=injection.form,
+            concentration_pct=injection.concentration_pct,
+        )
+        if notes:
+            review.row_notes[index] = notes
+    return review
+
+
+def _apply_limits(review: SessionReview, *, user, override_reason: str) -> tuple[object, str]:
+    """Return (override_by, reason) to record, or raise SessionRefused."""
+    errors: dict[str, list[str]] = {}
+    if review.blocks:
+        errors[NON_FIELD_ERRORS] = list(review.blocks)
+    override_by, reason = None, ""
+    if review.limit_problems:
+        may_override = user.has_perm(OVERRIDE_PERM)
+        reason = (override_reason or "").strip()
+        if may_override and reason:
+            override_by = user
+        else:
+            errors.setdefault(NON_FIELD_ERRORS, []).extend(review.limit_problems)
+            if may_override:
+                errors["limit_override_reason"] = [
+                    _("Give the reason for exceeding the limit, or lower the dose.")
+                ]
+            else:
+                errors[NON_FIELD_ERRORS].append(
+                    _("Only a clinician allowed to override limits can save this.")
+                )
+    if errors:
+        raise SessionRefused(errors)
+    return override_by, reason
+
+
+def _row_id(row: Mapping) -> int | None:
+    ident = row.get("id")
+    if isinstance(ident, Injection):
+        return ident.pk
+    return int(ident) if ident else None
+
+
+def _injection_values(injection: Injection) -> tuple:
+    return tuple(getattr(injection, name) for name in INJECTION_FIELDS)
+
+
+def _build_injections(
+    session: TreatmentSession, rows: list[Mapping], existing: Mapping[int, Injection]
+) -> tuple[list[Injection], dict[int, dict[str, list[str]]], dict[int, tuple]]:
+    """Return injection instances for the rows, errors per row, and original values."""
+    built, row_errors, originals = [], {}, {}
+    for index, row in enumerate(rows):
+        ident = _row_id(row)
+        if ident is not None:
+            injection = existing.get(ident)
+            if injection is None:
+                row_errors[index] = {
+                    NON_FIELD_ERRORS: [_("This injection was removed from the session.")]
+                }
+                continue
+            originals[index] = _injection_values(injection)
+        else:
+            injection = Injection(session=session)
+        for name in INJECTION_FIELDS:
+            if name in row:
+                value = row[name]
+                if value is None and name in ("segment", "site", "gas"):
+                    value = ""
+                setattr(injection, name, value)
+        try:
+            injection.full_clean(exclude=["session"])
+        except ValidationError as error:
+            row_errors[index] = error.message_dict
+        built.append(injection)
+    return built, row_errors, originals
+
+
+def _apply_session_data(session: TreatmentSession, data: Mapping) -> dict[str, list[str]]:
+    for name in SESSION_FIELDS:
+        if name in data:
+            value = data[name]
+            if value is None and name in ("stocking_class", "stocking_length", "screening_notes",
+                                          "notes", "immediate_reactions"):
+                value = ""
+            setattr(session, name, value)
+    errors: dict[str, list[str]] = {}
+    try:
+        session.full_clean(exclude=["patient", "clinician"])
+    except ValidationError as error:
+        errors = error.message_dict
+    doppler = session.doppler
+    if doppler is not None and (doppler.patient_id != session.patient_id or doppler.is_voided):
+        errors["doppler"] = [_("Choose a Doppler assessment of this patient.")]
+    return errors
+
+
+def _save_all(
+    session: TreatmentSession,
+    injections: list[Injection],
+    originals: Mapping[int, tuple],
+    *,
+    user,
+    reason: str,
+) -> None:
+    session._history_user = user
+    session._change_reason = reason
+    session.save()
+    for index, injection in enumerate(injections):
+        if injection.pk and originals.get(index) == _injection_values(injection):
+            continue
+        injection.session = session
+        injection._history_user = user
+        injection._change_reason = reason
+        injection.save()
+
+
+def _validate_and_review(
+    session: TreatmentSession,
+    *,
+    data: Mapping,
+    rows: list[Mapping],
+    existing: Mapping[int, Injection],
+    override_reason: str,
+    user,
+) -> tuple[list[Injection], dict[int, tuple]]:
+    errors = _apply_session_data(session, data)
+    injections, row_errors, originals = _build_injections(session, rows, existing)
+    if not rows:
+        errors.setdefault("injections", []).append(_("Record at least one injection."))
+    if errors or row_errors:
+        raise SessionRefused(errors, row_errors)
+    review = session_review(
+        patient=session.patient,
+        performed_at=session.performed_at,
+        weight_kg=session.weight_kg,
+        doppler=session.doppler,
+        injections=injections,
+        session=session,
+    )
+    override_by, reason = _apply_limits(review, user=user, override_reason=override_reason)
+    session.limit_override_by = override_by
+    session.limit_override_reason = reason
+    return injections, originals
+
+
+def session_create(
+    *,
+    patient: Patient,
+    clinician,
+    data: Mapping,
+    injections: list[Mapping],
+    override_reason: str = "",
+    user,
+) -> TreatmentSession:
+    """Save a new session with its injections, or raise SessionRefused."""
+    if patient.is_archived:
+        raise SessionRefused(
+            {NON_FIELD_ERRORS: [_("This patient is archived; restore the record first.")]}
+        )
+    session = TreatmentSession(patient=patient, clinician=clinician, created_by=user)
+    with transaction.atomic():
+        built, originals = _validate_and_review(
+            session,
+            data=data,
+            rows=list(injections),
+            existing={},
+            override_reason=override_reason,
+            user=user,
+        )
+        session.version = 1
+        _save_all(session, built, originals, user=user, reason="Session recorded")
+    return session
+
+
+def _stale_message(current: TreatmentSession) -> str:
+    last = current.history.select_related("history_user").first()
+    who = None
+    if last is not None and last.history_user is not None:
+        who = last.history_user.get_full_name() or last.history_user.get_username()
+    return _(
+        "This session was changed by %(who)s at %(time)s after you opened it; "
+        "reload to see their changes."
+    ) % {
+        "who": who or _("someone else"),
+        "time": timezone.localtime(current.updated_at).strftime("%H:%M"),
+    }
+
+
+def session_update(
+    *,
+    session: TreatmentSession,
+    expected_version: int,
+    data: Mapping,
+    injections: list[Mapping],
+    override_reason: str = "",
+    user,
+) -> TreatmentSession:
+    """Save changes to a session, refusing a stale version; return the saved row.
+
+    Rows carry "id" for saved injections; saved injections missing from
+    `injections` are voided, never deleted.
+    """
+    with transaction.atomic():
+        # Lock the row: two clinicians saving at once are serialised here,
+        # and the second one sees the first one's version.
+        current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        if current.version != expected_version:
+            raise SessionRefused({NON_FIELD_ERRORS: [_stale_message(current)]})
+        if current.is_voided:
+            raise SessionRefused({NON_FIELD_ERRORS: [_("This session was voided.")]})
+        existing = {
+            injection.pk: injection
+            for injection in current.injections.filter(voided_at__isnull=True)
+        }
+        rows = list(injections)
+        built, originals = _validate_and_review(
+            current,
+            data=data,
+            rows=rows,
+            existing=existing,
+            override_reason=override_reason,
+            user=user,
+        )
+        current.version += 1
+        _save_all(current, built, originals, user=user, reason="Session edited")
+        kept = {injection.pk for injection in built}
+        now = timezone.now()
+        for pk, injection in existing.items():
+            if pk not in kept:
+                injection.voided_at = now
+                injection._history_user = user
+                injection._change_reason = "Injection removed from the session"
+                injection.save(update_fields=["voided_at"])
+    return current
+
+
+def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSession:
+    """Void a session with a reason; it stays in the record and the history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": [_("Give a reason for voiding the session.")]})
+    with transaction.atomic():
+        current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        if current.is_voided:
+            raise ValidationError({NON_FIELD_ERRORS: [_("This session is already voided.")]})
+        current.voided_at = timezone.now()
+        current.voided_by = user
+        current.void_reason = reason[:255]
+        current.version += 1
+        current._history_user = user
+        current._change_reason = f"Voided: {reason}"[:100]
+        current.save()
+    return current
