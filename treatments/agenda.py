@@ -115,7 +115,8 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-    return start, end
+    # In UTC, so that subtracting or adding to them counts real hours.
+    return start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
 
 
 def week_start(day: date) -> date:
@@ -133,9 +134,7 @@ def _check_transition(visit: FollowUpVisit, new_status: str) -> None:
     if new_status not in ALLOWED_TRANSITIONS[visit.status]:
         raise ValidationError(
             {
-                "status": _(
-                    "A %(status)s visit cannot be %(verb)s."
-                )
+                "status": _("This visit is %(status)s; it cannot be %(verb)s.")
                 % {
                     "status": visit.get_status_display().lower(),
                     "verb": _STATUS_VERBS[new_status],
@@ -168,6 +167,11 @@ def _check_slot(
     Must run inside transaction.atomic().
     """
     errors: dict[str, list[str]] = {}
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be an aware datetime")
+    # Python adds a timedelta to a Europe/Rome datetime in wall-clock time,
+    # which is wrong across a DST change; in UTC it counts real minutes.
+    starts_at = starts_at.astimezone(dt_timezone.utc)
     if duration_min is None or not MIN_DURATION_MIN <= duration_min <= MAX_DURATION_MIN:
         errors.setdefault("duration_min", []).append(
             _("A visit lasts between %(min)s and %(max)s minutes.")
@@ -574,6 +578,7 @@ def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> 
     status = "CANCELLED" if visit.status in (
         VisitStatus.CANCELLED, VisitStatus.NO_SHOW
     ) else "CONFIRMED"
+    duration = timedelta(minutes=visit.duration_min)
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -584,7 +589,7 @@ def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> 
         f"UID:{visit.code}@sclero-clinic",
         f"DTSTAMP:{_ics_utc(timezone.now())}",
         f"DTSTART:{_ics_utc(visit.starts_at)}",
-        f"DTEND:{_ics_utc(visit.ends_at)}",
+        f"DTEND:{_ics_utc(visit.starts_at.astimezone(dt_timezone.utc) + duration)}",
         f"SEQUENCE:{visit.version}",
         "SUMMARY:" + _ics_escape(_("Appointment at %(clinic)s") % {"clinic": clinic_name}),
         "DESCRIPTION:"
