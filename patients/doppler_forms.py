@@ -160,7 +160,7 @@ class SegmentGridForm(forms.Form):
                 widget.attrs["aria-invalid"] = "true"
 
     def findings(self) -> list[dict[str, Any]]:
-        """Return one dict per leg and segment for the services (call after is_valid)."""
+        """Return one dict per leg and segment for the services (after is_valid)."""
         rows = []
         for segment in Segment:
             for leg in LEGS:
@@ -178,7 +178,10 @@ class SegmentGridForm(forms.Form):
             for segment in segments:
                 sides = {}
                 for leg in LEGS:
-                    cells = {n: self[finding_key(leg, segment, n)] for n in FINDING_DATA_FIELDS}
+                    cells = {
+                        name: self[finding_key(leg, segment, name)]
+                        for name in FINDING_DATA_FIELDS
+                    }
                     sides["right" if leg == Leg.RIGHT else "left"] = cells
                 has_errors = any(
                     cell.errors for side in sides.values() for cell in side.values()
@@ -247,7 +250,7 @@ class DopplerAssessmentForm(forms.ModelForm):
             "plan_notes": forms.Textarea(attrs={"rows": 2}),
         }
         error_messages = {
-            name: {"min_value": VCSS_MESSAGE, "max_value": VCSS_MESSAGE, "invalid": VCSS_MESSAGE}
+            name: {code: VCSS_MESSAGE for code in ("min_value", "max_value", "invalid")}
             for name in ("vcss_right", "vcss_left")
         }
 

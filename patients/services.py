@@ -239,7 +239,9 @@ def doppler_update(
     # The row lock makes the staleness check and the write one step.
     current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
     if current.is_voided:
-        raise ValidationError(_("This assessment is voided and can no longer be changed."))
+        raise ValidationError(
+            _("This assessment is voided and can no longer be changed.")
+        )
     if expected_updated_at is not None and current.updated_at != expected_updated_at:
         raise ValidationError(
             _(
@@ -267,7 +269,9 @@ def doppler_update(
 
 
 @transaction.atomic
-def doppler_void(*, assessment: DopplerAssessment, user, reason: str) -> DopplerAssessment:
+def doppler_void(
+    *, assessment: DopplerAssessment, user, reason: str
+) -> DopplerAssessment:
     """Mark an assessment void with a reason; it stays on record and in history."""
     reason = (reason or "").strip()
     if not reason:
@@ -275,7 +279,10 @@ def doppler_void(*, assessment: DopplerAssessment, user, reason: str) -> Doppler
     max_length = DopplerAssessment._meta.get_field("void_reason").max_length
     if len(reason) > max_length:
         raise ValidationError(
-            {"reason": _("Keep the reason under %(max)s characters.") % {"max": max_length}}
+            {
+                "reason": _("Keep the reason under %(max)s characters.")
+                % {"max": max_length}
+            }
         )
     current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
     if current.is_voided:
