@@ -177,12 +177,12 @@ def treated_legs(injections: Iterable[Injection]) -> set[str]:
 
 def _legs_text(legs: set[str]) -> str:
     if legs == {Leg.RIGHT}:
-        return _("the right leg")
+        return _("on the right leg")
     if legs == {Leg.LEFT}:
-        return _("the left leg")
+        return _("on the left leg")
     if legs:
-        return _("both legs")
-    return _("the treated leg")
+        return _("on both legs")
+    return _("on the treated leg")
 
 
 def _long_date(day: date) -> str:
@@ -227,17 +227,17 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
     }
     if stocking_starts == day:
         sentence = ngettext(
-            "Wear your compression stocking (%(details)s) on %(legs)s for %(n)d day, "
+            "Wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
             "starting today, until %(until)s.",
-            "Wear your compression stocking (%(details)s) on %(legs)s for %(n)d days, "
+            "Wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
             "starting today, until %(until)s.",
             days,
         )
     else:
         sentence = ngettext(
-            "Then wear your compression stocking (%(details)s) on %(legs)s for %(n)d day, "
+            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
             "until %(until)s.",
-            "Then wear your compression stocking (%(details)s) on %(legs)s for %(n)d days, "
+            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
             "until %(until)s.",
             days,
         )
