@@ -422,6 +422,27 @@ def visit_complete(
     return current
 
 
+def allowed_actions(visit: FollowUpVisit, now: datetime | None = None) -> frozenset[str]:
+    """Return the actions open on the visit now, mirroring the checks above:
+    "arrive", "no_show", "cancel", "reschedule", "outcome"."""
+    now = now or timezone.now()
+    nxt = ALLOWED_TRANSITIONS[visit.status]
+    actions = set()
+    if VisitStatus.ARRIVED in nxt and timezone.localdate(now) >= timezone.localdate(
+        visit.starts_at
+    ):
+        actions.add("arrive")
+    if VisitStatus.NO_SHOW in nxt and now >= visit.starts_at:
+        actions.add("no_show")
+    if VisitStatus.CANCELLED in nxt:
+        actions.add("cancel")
+    if visit.status == VisitStatus.SCHEDULED:
+        actions.add("reschedule")
+    if visit.status in (VisitStatus.ARRIVED, VisitStatus.COMPLETED):
+        actions.add("outcome")
+    return frozenset(actions)
+
+
 # --- suggested follow-up ---------------------------------------------------
 
 

@@ -341,6 +341,19 @@ def test_outcome_rules(patient, clinician):
     assert visit.status == VisitStatus.ARRIVED
 
 
+def test_allowed_actions_follow_status_and_time(patient, clinician):
+    future = make_visit(patient, clinician, starts_at=at(9, 0, days=2))
+    assert agenda.allowed_actions(future) == {"cancel", "reschedule"}
+    started = _past_visit(patient, clinician)
+    assert agenda.allowed_actions(started) == {"arrive", "no_show", "cancel", "reschedule"}
+    arrived = _past_visit(patient, clinician, status=VisitStatus.ARRIVED)
+    assert agenda.allowed_actions(arrived) == {"cancel", "outcome"}
+    done = _past_visit(patient, clinician, status=VisitStatus.COMPLETED)
+    assert agenda.allowed_actions(done) == {"outcome"}
+    gone = _past_visit(patient, clinician, status=VisitStatus.NO_SHOW)
+    assert agenda.allowed_actions(gone) == frozenset()
+
+
 # --- suggested follow-up (DOMAIN.md §7.2) -------------------------------------------
 
 

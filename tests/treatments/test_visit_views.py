@@ -423,6 +423,21 @@ def test_day_agenda_has_status_actions_for_front_desk_only(
     assert cancel not in manager_client.get(url).content.decode()
 
 
+def test_agenda_offers_arrival_and_no_show_only_when_they_make_sense(
+    frontdesk_client, visit, past_visit
+):
+    def html_for(v):
+        day = timezone.localdate(v.starts_at).isoformat()
+        return frontdesk_client.get(reverse("treatments:agenda-day"), {"date": day}).content.decode()
+
+    future_html = html_for(visit)
+    assert reverse("treatments:visit-no-show", args=[visit.code]) not in future_html
+    assert reverse("treatments:visit-arrive", args=[visit.code]) not in future_html
+    started_html = html_for(past_visit)
+    assert reverse("treatments:visit-no-show", args=[past_visit.code]) in started_html
+    assert reverse("treatments:visit-arrive", args=[past_visit.code]) in started_html
+
+
 def test_a_bad_agenda_date_falls_back_to_today(frontdesk_client):
     response = frontdesk_client.get(reverse("treatments:agenda-day"), {"date": "2026-13-45"})
     assert response.status_code == 200

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from patients.models import Patient
 from treatments import agenda
-from treatments.models import FollowUpVisit, Letterhead, TreatmentSession, VisitStatus
+from treatments.models import FollowUpVisit, Letterhead, TreatmentSession
 from treatments.visit_forms import (
     VisitBookForm,
     VisitOutcomeForm,
@@ -93,6 +93,9 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     shown = [selected] if selected else clinicians
     start, end = agenda.local_day_bounds(day)
     visits = list(agenda.visits_between(start, end, selected))
+    now = timezone.now()
+    for visit in visits:
+        visit.actions = agenda.allowed_actions(visit, now)
     shown = _with_former_clinicians(shown, visits)
     by_clinician: dict[int, list] = {user.pk: [] for user in shown}
     for visit in visits:
@@ -245,15 +248,11 @@ def _valid_uuids(text: str) -> list[str]:
 @permission_required("treatments.view_followupvisit", raise_exception=True)
 def visit_detail(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
+    visit.actions = agenda.allowed_actions(visit)
     context = {
         "visit": visit,
         "patient": visit.patient,
         "clinician_label": agenda.clinician_label(visit.clinician),
-        "can_reschedule": visit.status == VisitStatus.SCHEDULED,
-        "can_arrive": VisitStatus.ARRIVED in agenda.ALLOWED_TRANSITIONS[visit.status],
-        "can_no_show": VisitStatus.NO_SHOW in agenda.ALLOWED_TRANSITIONS[visit.status],
-        "can_cancel": VisitStatus.CANCELLED in agenda.ALLOWED_TRANSITIONS[visit.status],
-        "can_outcome": visit.status in (VisitStatus.ARRIVED, VisitStatus.COMPLETED),
         "page": "agenda",
         **_status_forms(),
     }

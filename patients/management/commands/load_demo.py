@@ -83,6 +83,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             count = self._load_patients(users)
+            self._load_agenda(users)
         self.stdout.write(f"Loaded {count} demo patients; users: "
                           + ", ".join(u for u, *_ in DEMO_USERS))
 
@@ -159,3 +160,38 @@ class Command(BaseCommand):
                     starts_at=start, duration_min=20, clinician=clinician,
                     status=VisitStatus.SCHEDULED, created_by=users["frontdesk"])
         return Patient.objects.count()
+
+    def _load_agenda(self, users) -> None:
+        """Fill today's and this week's agenda with visits in every status."""
+        now = timezone.now()
+        today = timezone.localdate()
+        patients = list(Patient.objects.order_by("id")[:24])
+        # Dr Rossi's sample visits above sit at hh:30; these take hh:00.
+        plan = [("clinician", 0, t) for t in ("08:40", "09:00", "10:00", "11:00", "12:00", "15:00")]
+        plan += [("clinician2", 0, t) for t in
+                 ("09:00", "09:20", "09:40", "10:20", "11:00", "14:00", "14:30", "17:00")]
+        plan += [("clinician2", d, t) for d in range(1, 6) for t in ("09:00", "11:30", "16:00")]
+        for n, (username, days, hhmm) in enumerate(plan):
+            patient = patients[n % len(patients)]
+            starts_at = timezone.make_aware(
+                datetime.combine(today + timedelta(days=days), time.fromisoformat(hhmm)))
+            if starts_at.weekday() == 6:
+                continue
+            status, reason = VisitStatus.SCHEDULED, ""
+            if starts_at < now:
+                status, reason = [(VisitStatus.COMPLETED, ""), (VisitStatus.NO_SHOW, "forgot"),
+                                  (VisitStatus.ARRIVED, "")][n % 3]
+            elif n % 7 == 3:
+                status, reason = VisitStatus.CANCELLED, "patient"
+            session = patient.treatment_sessions.order_by("-performed_at").first()
+            extra = {}
+            if status == VisitStatus.COMPLETED:
+                extra = {"clearance_pct": 70, "satisfaction": 4, "plan": "another",
+                         "adverse_events": ["bruising"], "completed_at": now}
+            if status == VisitStatus.ARRIVED:
+                extra = {"arrived_at": now}
+            FollowUpVisit.objects.create(
+                patient=patient, session=session,
+                purpose=VisitPurpose.CHECK if n % 4 else VisitPurpose.TREATMENT,
+                starts_at=starts_at, duration_min=20, clinician=users[username],
+                status=status, status_reason=reason, created_by=users["frontdesk"], **extra)
