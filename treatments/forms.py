@@ -182,6 +182,15 @@ class InjectionForm(forms.ModelForm):
         value = self.data.get(self.add_prefix("void"), "")
         return str(value).lower() in ("1", "on", "true")
 
+    def has_changed(self) -> bool:
+        # A new row removed from the page leaves a gap in the indexes: nothing
+        # is posted for it, and it must count as an untouched empty row.
+        if self.is_bound and not self.instance.pk:
+            start = self.add_prefix("")
+            if not any(key.startswith(start) for key in self.data):
+                return False
+        return super().has_changed()
+
     def full_clean(self) -> None:
         if self.is_void:
             # A removed row is voided as it is; its fields are not checked.
