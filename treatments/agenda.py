@@ -301,7 +301,9 @@ def visit_reschedule(
         if current.status != VisitStatus.SCHEDULED:
             raise ValidationError(
                 {
-                    "status": _("Only a scheduled visit can be moved; this one is %(s)s.")
+                    "status": _(
+                        "Only a scheduled visit can be moved; this one is %(s)s."
+                    )
                     % {"s": current.get_status_display().lower()}
                 },
                 code="invalid_transition",
@@ -346,7 +348,9 @@ def _set_status(
     return current
 
 
-def visit_cancel(*, visit: FollowUpVisit, reason: str, note: str = "", user=None) -> FollowUpVisit:
+def visit_cancel(
+    *, visit: FollowUpVisit, reason: str, note: str = "", user=None
+) -> FollowUpVisit:
     """Cancel a scheduled or arrived visit with a coded reason."""
     return _set_status(
         visit=visit, status=VisitStatus.CANCELLED, reason=reason, note=note,
@@ -370,7 +374,11 @@ def visit_mark_no_show(
     """Record that the patient did not come (only once the start time passed)."""
     if timezone.now() < visit.starts_at:
         raise ValidationError(
-            {"status": _("A visit can be marked as no-show only after its start time.")},
+            {
+                "status": _(
+                    "A visit can be marked as no-show only after its start time."
+                )
+            },
             code="too_early",
         )
     return _set_status(
@@ -422,7 +430,9 @@ def visit_complete(
     return current
 
 
-def allowed_actions(visit: FollowUpVisit, now: datetime | None = None) -> frozenset[str]:
+def allowed_actions(
+    visit: FollowUpVisit, now: datetime | None = None
+) -> frozenset[str]:
     """Return the actions open on the visit now, mirroring the checks above:
     "arrive", "no_show", "cancel", "reschedule", "outcome"."""
     now = now or timezone.now()
@@ -612,7 +622,8 @@ def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> 
         f"DTSTART:{_ics_utc(visit.starts_at)}",
         f"DTEND:{_ics_utc(visit.starts_at.astimezone(dt_timezone.utc) + duration)}",
         f"SEQUENCE:{visit.version}",
-        "SUMMARY:" + _ics_escape(_("Appointment at %(clinic)s") % {"clinic": clinic_name}),
+        "SUMMARY:"
+        + _ics_escape(_("Appointment at %(clinic)s") % {"clinic": clinic_name}),
         "DESCRIPTION:"
         + _ics_escape(_("With %(dr)s.") % {"dr": clinician_label(visit.clinician)}),
     ]

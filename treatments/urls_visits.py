@@ -10,7 +10,11 @@ urlpatterns: list = [
     path("agenda/worklist/", visits.worklist, name="worklist"),
     path("patients/<uuid:code>/visits/new/", visits.visit_create, name="visit-create"),
     path("visits/<uuid:code>/", visits.visit_detail, name="visit-detail"),
-    path("visits/<uuid:code>/reschedule/", visits.visit_reschedule, name="visit-reschedule"),
+    path(
+        "visits/<uuid:code>/reschedule/",
+        visits.visit_reschedule,
+        name="visit-reschedule",
+    ),
     path("visits/<uuid:code>/cancel/", visits.visit_cancel, name="visit-cancel"),
     path("visits/<uuid:code>/arrive/", visits.visit_arrive, name="visit-arrive"),
     path("visits/<uuid:code>/no-show/", visits.visit_no_show, name="visit-no-show"),

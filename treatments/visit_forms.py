@@ -65,8 +65,13 @@ class VisitSlotForm(forms.Form):
     clinician = ClinicianChoiceField(queryset=None, label=_("Clinician"))
 
     # Service errors keyed by model field are shown on these form fields.
-    SERVICE_FIELDS = {"starts_at": "time", "duration_min": "duration_min",
-                      "clinician": "clinician", "session": "session", "purpose": "purpose"}
+    SERVICE_FIELDS = {
+        "starts_at": "time",
+        "duration_min": "duration_min",
+        "clinician": "clinician",
+        "session": "session",
+        "purpose": "purpose",
+    }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -135,7 +140,10 @@ class VisitStatusForm(forms.Form):
         ]
         self.fields["reason"].widget.attrs["class"] = "form-select form-select-sm"
         self.fields["note"].widget.attrs.update(
-            {"class": "form-control form-control-sm", "placeholder": _("Note (optional)")}
+            {
+                "class": "form-control form-control-sm",
+                "placeholder": _("Note (optional)"),
+            }
         )
 
 

@@ -32,7 +32,8 @@ WEEK_DAYS = 6  # Monday to Saturday
 
 def _get_visit(code) -> FollowUpVisit:
     return get_object_or_404(
-        FollowUpVisit.objects.select_related("patient", "clinician", "session"), code=code
+        FollowUpVisit.objects.select_related("patient", "clinician", "session"),
+        code=code,
     )
 
 
@@ -101,7 +102,11 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     for visit in visits:
         by_clinician[visit.clinician_id].append(visit)
     columns = [
-        {"clinician": user, "label": agenda.clinician_label(user), "visits": by_clinician[user.pk]}
+        {
+            "clinician": user,
+            "label": agenda.clinician_label(user),
+            "visits": by_clinician[user.pk],
+        }
         for user in shown
     ]
     context = {
@@ -393,9 +398,12 @@ def visit_ics(request: HttpRequest, code) -> HttpResponse:
     body = agenda.visit_ics(
         visit,
         clinic_name=letterhead.clinic_name,
-        location=", ".join(line.strip() for line in letterhead.address.splitlines() if line.strip()),
+        location=", ".join(
+            line.strip() for line in letterhead.address.splitlines() if line.strip()
+        ),
     )
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     local = timezone.localtime(visit.starts_at)
-    response["Content-Disposition"] = f'attachment; filename="visit-{local:%Y%m%d-%H%M}.ics"'
+    filename = f"visit-{local:%Y%m%d-%H%M}.ics"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
