@@ -13,6 +13,8 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.db.models import Prefetch
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -39,6 +41,22 @@ CLINICAL_DETAIL_PERM = "patients.view_dopplerassessment"
 
 ADVERSE_EVENT_LABELS = dict(AdverseEvent.choices)
 
+# The clinical card of each kind, shared with the Doppler, session and visit
+# pages. When one is missing the timeline uses its own item template instead.
+CARD_TEMPLATES = {
+    DOPPLER: "patients/doppler_card.html",
+    SESSION: "treatments/session_card.html",
+    VISIT: "treatments/visit_card.html",
+}
+
+
+def card_template(kind: str) -> str | None:
+    try:
+        get_template(CARD_TEMPLATES[kind])
+    except TemplateDoesNotExist:
+        return None
+    return CARD_TEMPLATES[kind]
+
 # Within one day a Doppler comes before the session that relied on it.
 _KIND_ORDER = {DOPPLER: 0, SESSION: 1, VISIT: 2}
 
@@ -54,6 +72,7 @@ class TimelineItem:
     is_future: bool
     detail: bool
     extra: dict = field(default_factory=dict)
+    card: str | None = None
 
     @property
     def sort_key(self) -> tuple:
@@ -316,6 +335,10 @@ def build_timeline(patient: Patient, *, user) -> Timeline:
                 ]} if clinical else {},
             )
         )
+    if clinical:
+        cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
+        for item in items:
+            item.card = cards[item.kind]
     items.sort(key=lambda item: item.sort_key)
     return Timeline(
         patient=patient,

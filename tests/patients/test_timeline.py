@@ -69,10 +69,10 @@ def test_items_are_in_chronological_order_with_planned_visits_last(clinician_cli
     assert [i.is_future for i in items] == [False, False, False, True]
     html = response.content.decode()
     positions = [html.index(text) for text in (
-        "Doppler assessment", "Treatment session", "Post-treatment check", 'id="today"'
+        'data-kind="doppler"', 'data-kind="session"', 'data-kind="visit"', 'id="today"'
     )]
     assert positions == sorted(positions)
-    assert html.index('id="today"') < html.rindex("Post-treatment check")
+    assert html.index('id="today"') < html.rindex('data-kind="visit"')
 
 
 def test_same_day_doppler_comes_before_the_session(clinician_client, patient, clinician):
@@ -90,8 +90,10 @@ def test_clinician_sees_injection_summary_totals_compression_findings_and_outcom
     assert "15.00 mg" in html
     assert "2 injections" in html
     assert "foam 2.50 mL" in html
-    assert "Stocking class 2, 14 days" in html
-    assert "SFJ" in html and "Competent junctions." in html
+    assert history["session"].compression_summary() in html
+    assert "1 × reticular vein" in html  # injection summary per leg and vein
+    assert history["doppler"].reflux_summary_right in html
+    assert "Competent junctions." in html
     assert "80 %" in html and "Hyperpigmentation" in html
     assert "Print aftercare" in html
     assert reverse("treatments:aftercare-pdf", args=[history["session"].code]) in html
@@ -106,6 +108,7 @@ def test_front_desk_sees_headlines_only(frontdesk_client, patient, history):
     for headline in ("Doppler assessment", "Treatment session", "Post-treatment check",
                      "Completed", "Next appointment"):
         assert headline in html
+    assert history["session"].compression_summary() not in html
     for clinical in ("mg", "SFJ", "Competent junctions.", "Polidocanol", "Hyperpigmentation",
                      "80 %", "Known allergy", "Stocking class"):
         assert clinical not in html, clinical
