@@ -182,14 +182,17 @@ class InjectionForm(forms.ModelForm):
         value = self.data.get(self.add_prefix("void"), "")
         return str(value).lower() in ("1", "on", "true")
 
+    @property
+    def is_gap(self) -> bool:
+        """True for a new row removed from the page: nothing was posted for it."""
+        if not self.is_bound or self.instance.pk:
+            return False
+        start = self.add_prefix("")
+        return not any(key.startswith(start) for key in self.data)
+
     def has_changed(self) -> bool:
-        # A new row removed from the page leaves a gap in the indexes: nothing
-        # is posted for it, and it must count as an untouched empty row.
-        if self.is_bound and not self.instance.pk:
-            start = self.add_prefix("")
-            if not any(key.startswith(start) for key in self.data):
-                return False
-        return super().has_changed()
+        # A removed new row leaves a gap in the indexes; it is an untouched row.
+        return False if self.is_gap else super().has_changed()
 
     def full_clean(self) -> None:
         if self.is_void:

@@ -90,10 +90,9 @@ def range_text(bounds: tuple[Decimal | None, Decimal]) -> str:
 def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pct) -> list[Note]:
     """Return the guidance for one injection row."""
     notes = []
-    vessel_label = VesselType(vessel_type).label if vessel_type in VesselType.values else ""
     if vessel_type == VesselType.RED_TELANGIECTASIA:
         notes.append(
-            Note(INFO, _("Red, very fine telangiectasias: laser may suit better."))
+            Note(INFO, _("Red, very fine vessels: laser may suit better."))
         )
     if agent == Agent.GLYCERIN and form == Form.FOAM:
         notes.append(Note(WARNING, _("Glycerin is not usually given as foam.")))
@@ -108,17 +107,12 @@ def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pc
             notes.append(
                 Note(
                     WARNING,
-                    _("%(agent)s %(form)s for a %(vessel)s is usually %(range)s; "
-                      "%(value)s %% entered.")
-                    % {
-                        "agent": Agent(agent).label,
-                        "form": Form(form).label.lower(),
-                        "vessel": str(vessel_label).lower(),
-                        "range": range_text(bounds),
-                        "value": _plain(concentration_pct),
-                    },
+                    _("Usually %(range)s here; %(value)s %% entered.")
+                    % {"range": range_text(bounds), "value": _plain(concentration_pct)},
                 )
             )
+        else:
+            notes.append(Note(INFO, _("Usual %(range)s.") % {"range": range_text(bounds)}))
     return notes
 
 

@@ -345,8 +345,9 @@ def test_review_gives_guidance_without_blocking(patient, clinician):
     )
     texts = [n.message for n in review.row_notes[0]]
     assert any("laser may suit better" in t for t in texts)
-    assert any("usually 0.25–0.5 %" in t for t in texts)
-    assert 1 not in review.row_notes  # 0.75 % is within 0.5–1 % for reticular veins
+    assert any("Usually 0.25–0.5 %" in t for t in texts)
+    # 0.75 % is within 0.5–1 % for reticular veins: the range is shown, no warning.
+    assert [(n.level, n.message) for n in review.row_notes[1]] == [("info", "Usual 0.5–1 %.")]
     assert any("older than 12 months" in n.message for n in review.warnings)
 
 

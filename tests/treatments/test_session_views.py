@@ -382,3 +382,13 @@ def test_session_card_uses_only_prefetched_rows(patient, clinician, django_asser
         html = "".join(render_to_string("treatments/session_card.html", {"session": s}) for s in sessions)
     assert "3 injections" in html and "voided" in html
     assert "Class 2 stocking for 14 days" in html
+
+
+def test_a_removed_new_row_is_not_rendered_back_after_an_error(clinician_client, patient):
+    url = reverse("treatments:session-create", args=[patient.code])
+    data = form_data([ROW_FIELDS, {**ROW_FIELDS, "concentration_pct": "9"}])
+    data["injections-TOTAL_FORMS"] = "3"  # row 2 was added, then removed from the page
+    html = clinician_client.post(url, data).content.decode()
+    assert 'name="injections-1-leg"' in html
+    assert 'name="injections-2-leg"' not in html
+    assert 'name="injections-TOTAL_FORMS" value="3"' in html
