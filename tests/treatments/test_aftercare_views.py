@@ -156,3 +156,21 @@ def test_bad_date_is_a_field_error_not_a_500(frontdesk_client):
     assert response.status_code == 200
     assert "date" in response.context["form"].errors
     assert "Enter a date" in response.content.decode()
+
+
+def test_day_pdf_costs_the_same_queries_for_one_or_many_sessions(frontdesk_client, clinician):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    quiet, busy = (timezone.localdate() - timedelta(days=d) for d in (5, 4))
+    _session_on(quiet, 9, clinician, first_name="Only")
+    for hour in range(6):
+        _session_on(busy, 8 + hour, clinician, first_name=f"P{hour}")
+    counts = []
+    for day in (quiet, busy):
+        frontdesk_client.get(DAY_URL, {"date": day.isoformat()})
+        with CaptureQueriesContext(connection) as queries:
+            response = frontdesk_client.get(DAY_URL, {"date": day.isoformat(), "format": "pdf"})
+        assert response["Content-Type"] == "application/pdf"
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
