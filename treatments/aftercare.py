@@ -114,7 +114,9 @@ def _vessel_text(key: str, count: int) -> str:
     if key == "spider":
         return ngettext("a small spider vein", "small spider veins", count)
     if key == "reticular":
-        return ngettext("a small blue vein under the skin", "small blue veins under the skin", count)
+        return ngettext(
+            "a small blue vein under the skin", "small blue veins under the skin", count
+        )
     if key == "varicose":
         return ngettext("a varicose vein", "varicose veins", count)
     if key == "large_varicose":

@@ -20,7 +20,9 @@ class DayForm(forms.Form):
 class LetterheadForm(forms.ModelForm):
     class Meta:
         model = Letterhead
-        fields = ["clinic_name", "address", "phone", "emergency_phone", "email", "website", "footer"]
+        fields = [
+            "clinic_name", "address", "phone", "emergency_phone", "email", "website", "footer"
+        ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "footer": forms.Textarea(attrs={"rows": 2}),
