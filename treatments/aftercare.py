@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Iterable
 
 from django.db.models import Prefetch, QuerySet
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -28,6 +28,7 @@ from treatments.models import (
     VesselType,
     VisitStatus,
 )
+from treatments.templatetags.aftercare_tags import long_date
 
 # Patient-sheet periods (DOMAIN.md §7.1): walk right after the session; no
 # heat, heavy exercise or long journeys for two weeks; no sun on the treated
@@ -188,7 +189,7 @@ def _legs_text(legs: set[str]) -> str:
 
 
 def _long_date(day: date) -> str:
-    return formats.date_format(day, "j F Y")
+    return long_date(day, "j F Y")
 
 
 def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[str]:
@@ -225,14 +226,15 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
         "details": ", ".join(details),
         "legs": _legs_text(legs),
         "n": days,
+        "start": _long_date(day),
         "until": until,
     }
     if stocking_starts == day:
         sentence = ngettext(
             "Wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
-            "starting today, until %(until)s.",
+            "from the day of treatment, %(start)s, until %(until)s.",
             "Wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
-            "starting today, until %(until)s.",
+            "from the day of treatment, %(start)s, until %(until)s.",
             days,
         )
     else:

@@ -167,6 +167,18 @@ def test_italian_patient_gets_an_italian_sheet(clinician):
     assert "Gamba sinistra" in text
     assert "Cosa abbiamo trattato" in text
     assert "Wear your" not in text
+    assert "17 maggio 1970" in text  # Italian writes month names in lower case
+    assert "Maggio" not in text
+
+
+def test_stocking_dates_count_from_the_treatment_day_not_the_printing_day(clinician):
+    patient = make_patient()
+    performed = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+    session = make_session(patient, clinician, performed_at=performed, stocking_days=14)
+    make_injection(session)
+    text = " ".join(pdf_text(render_for(session)).split())
+    assert "from the day of treatment, 2 March 2026, until 16 March 2026" in text
+    assert "today" not in text.lower().split("what you will see")[0]
 
 
 def test_day_pdf_has_one_sheet_per_session_each_in_its_language(clinician):
