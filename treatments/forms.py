@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import DopplerAssessment, Patient, Segment
 from treatments.models import Compression, Form, Injection, TreatmentSession
+from treatments.services import SESSION_FIELDS
 
 # Veins that are injected (deep veins and junctions are not).
 TREATABLE_SEGMENTS = [
@@ -44,23 +45,7 @@ class SessionForm(forms.ModelForm):
 
     class Meta:
         model = TreatmentSession
-        fields = [
-            "performed_at",
-            "weight_kg",
-            "doppler",
-            "screening_confirmed",
-            "screening_notes",
-            "consent_obtained",
-            "notes",
-            "immediate_reactions",
-            "compression",
-            "stocking_class",
-            "stocking_mmhg",
-            "stocking_length",
-            "stocking_days",
-            "bandage_days",
-            "limit_override_reason",
-        ]
+        fields = [*SESSION_FIELDS, "limit_override_reason"]
         widgets = {
             "performed_at": DateTimeLocalInput(),
             "screening_notes": forms.Textarea(attrs={"rows": 2}),
@@ -215,20 +200,15 @@ class BaseInjectionFormSet(BaseInlineFormSet):
     def rows(self) -> list[dict]:
         """Return the cleaned rows to keep (new and changed), for the service."""
         rows = []
-        for form in self.forms:
-            data = getattr(form, "cleaned_data", None) or {}
-            if not data or data.get("void"):
-                continue
-            if not form.instance.pk and not form.has_changed():
-                continue
-            row = {name: data.get(name) for name in InjectionForm.Meta.fields}
+        for form in self.kept_forms():
+            row = {name: form.cleaned_data.get(name) for name in InjectionForm.Meta.fields}
             if form.instance.pk:
                 row["id"] = form.instance.pk
             rows.append(row)
         return rows
 
     def kept_forms(self) -> list[InjectionForm]:
-        """Return the forms matching `rows()`, in the same order."""
+        """Return the forms of rows to keep: not voided, not left blank."""
         kept = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
