@@ -30,6 +30,7 @@ _CLINICAL = [
     "treatments.change_followupvisit",
     "treatments.record_outcome",
     "treatments.print_aftercare",
+    "treatments.view_statistics",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -53,6 +54,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatments.view_treatmentsession",
         "treatments.view_followupvisit",
         "treatments.print_aftercare",
+        "treatments.view_statistics",
         "treatments.view_letterhead",
         "treatments.change_letterhead",
         "auth.view_user",

@@ -285,6 +285,7 @@ class TreatmentSession(Voidable):
             ("override_limit", "Can exceed a dose or foam limit with a reason"),
             ("void_treatmentsession", "Can void a treatment session"),
             ("print_aftercare", "Can print aftercare sheets"),
+            ("view_statistics", "Can view outcome statistics"),
         ]
 
     def __str__(self) -> str:
