@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("treatments.urls_sessions")),
     path("", include("treatments.urls_visits")),
     path("", include("treatments.urls_aftercare")),
+    path("", include("treatments.urls_statistics")),
 ]
