@@ -52,13 +52,18 @@ def _pages(r) -> list[str]:
         ("treatments:visit-detail", v), ("treatments:visit-reschedule", v),
         ("treatments:visit-cancel", v), ("treatments:visit-arrive", v),
         ("treatments:visit-no-show", v), ("treatments:visit-outcome", v),
-        ("treatments:visit-ics", v), ("treatments:aftercare-print", s),
+        ("treatments:visit-ics", v), ("treatments:visit-slip", v),
+        ("treatments:aftercare-print", s),
         ("treatments:aftercare-day", None), ("treatments:letterhead-edit", None),
+        ("treatments:statistics", None), ("treatments:statistics-overrides", None),
+        ("treatments:statistics-export", None),
     ]
     return [reverse(n, args=[c] if c else []) for n, c in names]
 
 
 QUERY_KEYS = ["date", "clinician", "page", "q", "session", "format", "index", "archived"]
+# The statistics pages take a period.
+QUERY_KEYS += ["from", "to"]
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk", "manager"])

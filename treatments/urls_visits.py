@@ -20,4 +20,5 @@ urlpatterns: list = [
     path("visits/<uuid:code>/no-show/", visits.visit_no_show, name="visit-no-show"),
     path("visits/<uuid:code>/outcome/", visits.visit_outcome, name="visit-outcome"),
     path("visits/<uuid:code>/visit.ics", visits.visit_ics, name="visit-ics"),
+    path("visits/<uuid:code>/slip.pdf", visits.visit_slip, name="visit-slip"),
 ]

@@ -11,14 +11,15 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from patients.models import Patient
-from treatments import agenda
+from treatments import agenda, slip
 from treatments.models import FollowUpVisit, Letterhead, TreatmentSession
+from treatments.pdf import render_pdf
 from treatments.visit_forms import (
     VisitBookForm,
     VisitOutcomeForm,
@@ -406,4 +407,22 @@ def visit_ics(request: HttpRequest, code) -> HttpResponse:
     local = timezone.localtime(visit.starts_at)
     filename = f"visit-{local:%Y%m%d-%H%M}.ics"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@permission_required("treatments.view_followupvisit", raise_exception=True)
+def visit_slip(request: HttpRequest, code) -> HttpResponse:
+    """The appointment slip (PDF, A6) in the patient's language."""
+    visit = _get_visit(code)
+    if not slip.can_print_slip(visit):
+        messages.warning(request, slip.refusal_message(visit))
+        return redirect(visit)
+    with translation.override(visit.patient.language):
+        context = slip.slip_context(visit, Letterhead.current())
+        pdf = render_pdf("treatments/pdf/visit_slip.html", context)
+    local = timezone.localtime(visit.starts_at)
+    filename = f"appointment-{visit.patient.chart_number}-{local:%Y%m%d-%H%M}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
