@@ -14,6 +14,7 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
+from django.contrib.staticfiles.storage import staticfiles_storage
 from django.template.loader import render_to_string
 
 STATIC_DIR = (Path(settings.BASE_DIR) / "static").resolve()
@@ -27,7 +28,24 @@ class ForbiddenURL(ValueError):
     """WeasyPrint asked for something outside the bundled static files."""
 
 
+def _unhashed(relative: str) -> str:
+    """Return the source name of a hashed static name ("css/pdf.6180.css" ->
+    "css/pdf.css") when the manifest storage of production (DEBUG off) made
+    the `{% static %}` URL; any other name comes back unchanged."""
+    hashed_files = getattr(staticfiles_storage, "hashed_files", None)
+    if not hashed_files:
+        return relative
+    if _manifest_names.get("source") is not hashed_files:
+        _manifest_names["source"] = hashed_files
+        _manifest_names["names"] = {hashed: name for name, hashed in hashed_files.items()}
+    return _manifest_names["names"].get(relative, relative)
+
+
+_manifest_names: dict = {}
+
+
 def _safe_static_path(relative: str) -> Path:
+    relative = _unhashed(relative)
     parts = PurePosixPath(relative).parts
     if not parts or any(part in ("..", "") for part in parts) or relative.startswith("/"):
         raise ForbiddenURL(f"Refused path {relative!r}")
