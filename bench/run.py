@@ -1,16 +1,26 @@
-"""Benchmark: patient timeline latency vs a bare page, and aftercare PDF render time.
+"""Benchmark: page latency (patient timeline, lists, agenda) and aftercare PDFs.
 
-Usage:  .venv/bin/python bench/run.py [--sessions 100] [--requests 40] [--day-sheets 20]
+Usage:  .venv/bin/python bench/run.py [--sessions 100] [--patients 1000] [--visits 500]
+                                      [--requests 40] [--save before.json] [--compare before.json]
 
-Without DATABASE_URL it works on a temporary SQLite file that is deleted at
-the end. With DATABASE_URL (e.g. PostgreSQL) everything it creates is rolled
-back when it finishes, so it can run against a development database. Not a
-test: `make bench` runs it, `make test` does not.
+It always works on a throwaway database and never touches an existing one:
+without DATABASE_URL (or with a sqlite:// one) a temporary SQLite file; with a
+postgres:// DATABASE_URL a new database named <name>_bench_<pid> on that
+server, created, migrated and dropped at the end. It runs like production:
+DEBUG off (so the cached template loader and the manifest static storage are
+used; static files are collected into a temporary folder). `--debug` runs it
+with DEBUG on instead.
+
+Every row is timed through the test client, i.e. middleware, view, queries
+and template; `--save` writes the medians and p95s to a JSON file and
+`--compare` prints them next to an earlier run. Not a test: `make bench` runs
+it, `make test` does not.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
@@ -20,31 +30,34 @@ from datetime import datetime, timedelta
 from datetime import time as clock
 from decimal import Decimal
 from pathlib import Path
+from urllib.parse import urlparse
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sclero_clinic.settings")
+os.environ["DJANGO_DEBUG"] = "1" if "--debug" in sys.argv else "0"
 
-_tmpdir = None
-if not os.environ.get("DATABASE_URL"):
-    _tmpdir = tempfile.TemporaryDirectory(prefix="sclero-bench-")
+_tmpdir = tempfile.TemporaryDirectory(prefix="sclero-bench-")
+if urlparse(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql"):
+    # Never a developer's SQLite file: always a fresh one.
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmpdir.name}/bench.sqlite3"
 
 import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.contrib.auth.models import Group  # noqa: E402
 from django.core.management import call_command  # noqa: E402
-from django.db import connection, reset_queries, transaction  # noqa: E402
+from django.db import connection, reset_queries  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from patients.models import DopplerAssessment, DopplerFinding, Leg, Patient, Segment  # noqa: E402
-from patients.roles import CLINICIAN, setup_roles  # noqa: E402
+from patients.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
 from patients.services import patient_create  # noqa: E402
 from treatments.aftercare import (  # noqa: E402
     sessions_for_sheets,
@@ -61,28 +74,31 @@ from treatments.models import (  # noqa: E402
     Injection,
     TreatmentSession,
     VesselType,
+    VisitPurpose,
     VisitStatus,
 )
 from treatments.pdf import render_pdf  # noqa: E402
 
 SHEET = "treatments/pdf/aftercare.html"
+LAST_NAMES = ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
+              "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini",
+              "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "Smith", "Jones"]
+FIRST_NAMES = ["Giulia", "Francesca", "Sara", "Anna", "Maria", "Laura", "Chiara", "Elena",
+               "Paola", "Marco", "Luca", "Andrea", "Emma", "Olivia", "Sofia", "Alice"]
 
 
-class Rollback(Exception):
-    pass
-
-
-def at(day, hour: int):
-    return timezone.make_aware(datetime.combine(day, clock(hour, 0)))
+def at(day, hour: int, minute: int = 0):
+    return timezone.make_aware(datetime.combine(day, clock(hour, minute)))
 
 
 def make_patient(n: int, language: str = "en") -> Patient:
     return patient_create(
         patient=Patient(
-            first_name=f"Bench{n}",
-            last_name="Patient",
-            date_of_birth=datetime(1970, 1 + n % 12, 1 + n % 28).date(),
-            sex="F",
+            first_name=FIRST_NAMES[n % len(FIRST_NAMES)],
+            last_name=LAST_NAMES[(n // len(FIRST_NAMES)) % len(LAST_NAMES)],
+            date_of_birth=datetime(1940 + n % 60, 1 + n % 12, 1 + n % 28).date(),
+            sex="F" if n % 5 else "M",
+            phone=f"+39 333 {n:07d}",
             language=language,
             weight_kg=Decimal("65"),
         )
@@ -121,6 +137,7 @@ def make_session(patient: Patient, clinician, when) -> TreatmentSession:
 
 
 def build_history(clinician, sessions: int) -> Patient:
+    """One patient treated every week: a Doppler per 10 sessions, a check per 3."""
     patient = make_patient(0)
     today = timezone.localdate()
     for n in range(max(1, sessions // 10)):
@@ -145,12 +162,49 @@ def build_history(clinician, sessions: int) -> Patient:
     return patient
 
 
-def timed(fn, repeats: int) -> list[float]:
-    times = []
+def build_clinic(clinicians, patients: int, visits: int) -> list[Patient]:
+    """`patients` patients; a session in the last 90 days for every third one;
+    `visits` visits: a tenth today, a fifth later this week, the rest within
+    two months either side."""
+    people = [make_patient(1000 + n) for n in range(patients)]
+    today = timezone.localdate()
+    for n, patient in enumerate(people[::3]):
+        make_session(patient, clinicians[n % len(clinicians)],
+                     at(today - timedelta(days=1 + n % 89), 8 + n % 10))
+    for n in range(visits):
+        if n < visits // 10:
+            day = today
+        elif n < visits * 3 // 10:
+            day = today + timedelta(days=1 + n % 5)
+        else:
+            day = today + timedelta(days=(n % 121) - 60)
+        when = at(day, 8 + (n // len(clinicians)) % 10, 20 * (n % 3))
+        FollowUpVisit.objects.create(
+            patient=people[(n * 7) % len(people)], starts_at=when,
+            clinician=clinicians[n % len(clinicians)],
+            purpose=VisitPurpose.CHECK if n % 2 else VisitPurpose.TREATMENT,
+            status=VisitStatus.COMPLETED if when < timezone.now() else VisitStatus.SCHEDULED,
+        )
+    return people
+
+
+class Timings(list):
+    """Wall-clock milliseconds, with the process's CPU milliseconds in `.cpu`
+    (steadier than wall time on a busy machine; excludes the database
+    server's own time on PostgreSQL)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.cpu: list[float] = []
+
+
+def timed(fn, repeats: int) -> Timings:
+    times = Timings()
     for _ in range(repeats):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         fn()
         times.append((time.perf_counter() - start) * 1000)
+        times.cpu.append((time.process_time() - start_cpu) * 1000)
     return times
 
 
@@ -159,18 +213,74 @@ def p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def row(name: str, values: list[float], note: str = "") -> str:
-    return (f"{name:<34} {len(values):>4} {statistics.median(values):>10.1f} "
-            f"{p95(values):>10.1f}  {note}")
+class Table:
+    def __init__(self) -> None:
+        self.rows: list[tuple[str, Timings, str]] = []
+
+    def add(self, name: str, values: Timings, note: str = "") -> None:
+        self.rows.append((name, values, note))
+        print(f"  {name}: {statistics.median(values):.1f} ms", file=sys.stderr)
+
+    def results(self) -> dict:
+        return {name: {"median": statistics.median(v), "p95": p95(v),
+                       "cpu": statistics.median(v.cpu)}
+                for name, v, _note in self.rows}
+
+    def render(self, before: dict | None) -> str:
+        head = f"{'measure':<38} {'n':>3} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7}"
+        if before:
+            head += f" {'before':>7} {'b. p95':>7} {'b. cpu':>7} {'change':>6}"
+        lines = [head + "  note", "-" * (len(head) + 20)]
+        for name, values, note in self.rows:
+            median = statistics.median(values)
+            cpu = statistics.median(values.cpu)
+            line = (f"{name:<38} {len(values):>3} {median:>9.1f} {p95(values):>7.1f}"
+                    f" {cpu:>7.1f}")
+            if before:
+                old = before.get(name)
+                if old:
+                    change = f"{median / old['median']:.2f}x" if old["median"] else ""
+                    line += (f" {old['median']:>7.1f} {old['p95']:>7.1f}"
+                             f" {old.get('cpu', 0):>7.1f} {change:>6}")
+                else:
+                    line += " " * 32
+            lines.append(f"{line}  {note}")
+        return "\n".join(lines)
 
 
-def run(args) -> list[str]:
+def count_queries(client: Client, url: str) -> int:
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured)
+
+
+def page(table: Table, client: Client, name: str, url: str, repeats: int, note: str = "") -> None:
+    client.get(url)  # warm up templates and caches
+    queries = count_queries(client, url)
+    note = f"{queries} queries" + (f", {note}" if note else "")
+    table.add(name, timed(lambda: client.get(url), repeats), note)
+
+
+def make_user(username: str, group: str):
+    user = get_user_model().objects.create_user(username, password="x", first_name="Dr",
+                                                last_name=username.title())
+    user.groups.add(Group.objects.get(name=group))
+    return user
+
+
+def run(args) -> Table:
     setup_roles()
-    clinician = get_user_model().objects.create_user("bench-clinician", password="x")
-    clinician.groups.add(Group.objects.get(name=CLINICIAN))
+    clinicians = [make_user(f"bench{n}", CLINICIAN) for n in range(3)]
+    clinician = clinicians[0]
     client = Client()
     client.force_login(clinician)
+    desk = Client()
+    desk.force_login(make_user("benchdesk", FRONT_DESK))
+    table = Table()
 
+    print("building data...", file=sys.stderr)
     patient = build_history(clinician, args.sessions)
     small = make_patient(1)
     DopplerFinding.objects.create(
@@ -181,72 +291,98 @@ def run(args) -> list[str]:
         leg=Leg.RIGHT, segment=Segment.SFJ,
     )
     make_session(small, clinician, at(timezone.localdate() - timedelta(days=3), 10))
+    build_clinic(clinicians, args.patients, args.visits)
+    total = Patient.objects.count()
 
     timeline_url = reverse("patients:detail", args=[patient.code])
     small_url = reverse("patients:detail", args=[small.code])
-    bare_url = reverse("login")
-    for url in (timeline_url, small_url, bare_url):  # warm up caches and templates
-        assert client.get(url).status_code == 200, url
+    big = f"timeline, {args.sessions} sessions"
+    print("timing pages...", file=sys.stderr)
+    page(table, client, "bare page (login form)", reverse("login"), args.requests)
+    page(table, client, "timeline, 1 session", small_url, args.requests)
+    page(table, client, big, timeline_url, args.requests)
+    page(table, client, f"{big}, all entries", timeline_url + "?all=1", args.requests)
+    page(table, desk, f"{big}, front desk", timeline_url, args.requests)
 
-    # DEBUG keeps a bounded log of every query; empty it so the counts are exact.
-    reset_queries()
-    with CaptureQueriesContext(connection) as big_q:
-        client.get(timeline_url)
-    reset_queries()
-    with CaptureQueriesContext(connection) as small_q:
-        client.get(small_url)
+    patients_url = reverse("patients:list")
+    page(table, client, "patient list, page 1", patients_url, args.requests, f"{total} patients")
+    for label, query in (("name", "rossi giulia"), ("chart number", "SC-000500"),
+                         ("phone", "3330000777"), ("date of birth", "1961-02-02")):
+        page(table, client, f"patient search, {label}", f"{patients_url}?q={query}",
+             args.requests)
 
-    lines = [f"{'measure':<34} {'n':>4} {'median ms':>10} {'p95 ms':>10}  note", "-" * 78]
-    lines.append(row("bare page (login form)", timed(lambda: client.get(bare_url), args.requests)))
-    lines.append(row("timeline, 1 session", timed(lambda: client.get(small_url), args.requests),
-                     f"{len(small_q)} queries"))
-    lines.append(row(f"timeline, {args.sessions} sessions",
-                     timed(lambda: client.get(timeline_url), args.requests),
-                     f"{len(big_q)} queries"))
+    day_count = FollowUpVisit.objects.filter(
+        starts_at__date=timezone.localdate()).count()  # only for the note
+    page(table, client, "day agenda", reverse("treatments:agenda-day"), args.requests,
+         f"~{day_count} visits")
+    page(table, client, "week agenda", reverse("treatments:agenda-week"), args.requests,
+         f"{args.visits} visits in all")
+    page(table, client, "worklist", reverse("treatments:worklist"), args.requests)
 
     one = list(sessions_for_sheets().filter(patient=small))
     one_sheet = lambda: render_pdf(SHEET, sheet_context(sheets_for(one)))  # noqa: E731
-    lines.append(row("aftercare PDF, 1 sheet", timed(one_sheet, args.pdf_repeats)))
+    one_sheet()
+    table.add("aftercare PDF, 1 sheet", timed(one_sheet, args.pdf_repeats))
     pdf_url = reverse("treatments:aftercare-pdf", args=[one[0].code])
-    lines.append(row("aftercare PDF view (HTTP), 1 sheet",
-                     timed(lambda: client.get(pdf_url), args.pdf_repeats)))
+    page(table, client, "aftercare PDF view (HTTP), 1 sheet", pdf_url, args.pdf_repeats)
 
-    day = timezone.localdate() - timedelta(days=1)
+    day = timezone.localdate() - timedelta(days=120)  # clear of the clinic's sessions
     for n in range(args.day_sheets):
         make_session(make_patient(100 + n, "it" if n % 2 else "en"), clinician, at(day, 8 + n % 10))
     day_times = timed(
         lambda: render_pdf(SHEET, sheet_context(sheets_for(sessions_on(day)))), args.day_repeats
     )
-    lines.append(row(f"day PDF, {args.day_sheets} sheets", day_times,
-                     f"{statistics.median(day_times) / args.day_sheets:.1f} ms per sheet"))
-    return lines
+    table.add(f"day PDF, {args.day_sheets} sheets", day_times,
+              f"{statistics.median(day_times) / args.day_sheets:.1f} ms per sheet")
+    return table
+
+
+def setup_database() -> tuple[str, str | None]:
+    """Create and migrate the throwaway database; return (label, name to drop)."""
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        call_command("migrate", verbosity=0)
+        return f"sqlite3 (temporary file), DEBUG={settings.DEBUG}", None
+    original = db["NAME"]
+    db.setdefault("TEST", {})["NAME"] = f"{original}_bench_{os.getpid()}"
+    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    return f"postgresql {name} (dropped at the end), DEBUG={settings.DEBUG}", original
+
+
+def collect_static() -> None:
+    if not settings.DEBUG:
+        settings.STATIC_ROOT = Path(_tmpdir.name) / "static"
+        call_command("collectstatic", interactive=False, verbosity=0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=100)
+    parser.add_argument("--patients", type=int, default=1000)
+    parser.add_argument("--visits", type=int, default=500)
     parser.add_argument("--requests", type=int, default=40)
     parser.add_argument("--pdf-repeats", type=int, default=8)
     parser.add_argument("--day-sheets", type=int, default=20)
     parser.add_argument("--day-repeats", type=int, default=3)
+    parser.add_argument("--debug", action="store_true", help="run with DEBUG on")
+    parser.add_argument("--save", type=Path, help="write the results to this JSON file")
+    parser.add_argument("--compare", type=Path, help="show an earlier --save next to these")
     args = parser.parse_args()
+    before = json.loads(args.compare.read_text()) if args.compare else None
 
-    db = connection.settings_dict
-    print(f"Database: {db['ENGINE'].rsplit('.', 1)[-1]} {db['NAME']}")
-    if _tmpdir is not None:
-        call_command("migrate", verbosity=0)
-    lines: list[str] = []
+    collect_static()
+    label, original = setup_database()
     try:
-        with transaction.atomic():
-            lines = run(args)
-            raise Rollback
-    except Rollback:
-        pass
+        table = run(args)
     finally:
-        if _tmpdir is not None:
-            connection.close()
-            _tmpdir.cleanup()
-    print("\n".join(lines))
+        if original is not None:
+            connection.creation.destroy_test_db(original, verbosity=0)
+        connection.close()
+        _tmpdir.cleanup()
+    print(f"Database: {label}")
+    print(table.render(before))
+    if args.save:
+        args.save.write_text(json.dumps(table.results(), indent=1) + "\n")
 
 
 if __name__ == "__main__":
