@@ -1,0 +1,94 @@
+"""Browser tests: the JavaScript and htmx behaviour the Django test client cannot see.
+
+They drive the system Chromium (/usr/bin/chromium) through Playwright's sync
+API against pytest-django's `live_server`. The whole folder is skipped, with
+the reason shown, when the `playwright` package or the browser is missing.
+
+Playwright's sync API keeps an asyncio loop running on the main thread while
+a browser is open, which makes Django refuse ORM calls from the test body
+("SynchronousOnlyOperation"). The `browser` fixture allows them for as long
+as it is open and restores the setting afterwards, so tests that run after
+this folder are checked as usual.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip(
+    "playwright.sync_api", reason="Browser tests need the Python 'playwright' package."
+)
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(
+        f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium).",
+        allow_module_level=True,
+    )
+
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+from tests.conftest import PASSWORD  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Generous enough for a loaded CI machine, short enough to fail fast.
+TIMEOUT_MS = 10_000
+
+
+@pytest.fixture(scope="package")
+def browser():
+    """One Chromium for the whole folder, closed when its last test has run."""
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
+        )
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+    finally:
+        playwright.stop()
+        if previous is None:
+            os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        else:
+            os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
+
+
+@pytest.fixture
+def page(browser, live_server, transactional_db):
+    """A fresh browser context (no cookies) and page for each test."""
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1400, "height": 1000}, locale="en-GB"
+    )
+    context.set_default_timeout(TIMEOUT_MS)
+    tab = context.new_page()
+    yield tab
+    context.close()
+
+
+@pytest.fixture
+def log_in(page):
+    """Log in through the real login form as `user` (made with tests.conftest.make_user)."""
+
+    def _log_in(user) -> None:
+        page.goto("/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", PASSWORD)
+        page.click("form button[type=submit]")
+        page.wait_for_load_state()
+        assert "/login/" not in page.url, "login failed"
+
+    return _log_in

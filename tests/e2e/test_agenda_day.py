@@ -1,0 +1,41 @@
+"""Day agenda in a real browser: the front desk marks a patient as arrived."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from tests.conftest import make_patient, make_visit
+from treatments.models import VisitStatus
+
+
+def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinician):
+    # Starts now (clinic time): it is on today's agenda and can be marked arrived.
+    starts_at = timezone.now().replace(second=0, microsecond=0)
+    patient = make_patient(first_name="Lucia", last_name="Ferrari")
+    visit = make_visit(patient, clinician, starts_at=starts_at)
+
+    log_in(frontdesk)
+    page.goto(reverse("treatments:agenda-day"))
+    row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
+    expect(row).to_have_count(1)
+    expect(row.locator(".badge")).to_have_text("Scheduled")
+    slip = row.get_by_role("link", name="Print slip")
+    expect(slip).to_be_visible()
+    pdf = page.request.get(slip.get_attribute("href"))
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
+
+    row.get_by_role("button", name="Arrived").click()
+    page.wait_for_load_state()
+    row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
+    expect(row.locator(".badge")).to_have_text("Arrived")
+    expect(page.locator(".alert-success")).to_contain_text("Lucia Ferrari")
+    expect(page.locator(".alert-success")).to_contain_text("has arrived")
+    # Once arrived, the row offers neither "Arrived" nor a slip any more.
+    expect(row.get_by_role("button", name="Arrived")).to_have_count(0)
+    expect(row.get_by_role("link", name="Print slip")).to_have_count(0)
+    assert page.url.endswith(reverse("treatments:agenda-day"))
+    visit.refresh_from_db()
+    assert visit.status == VisitStatus.ARRIVED
+    assert visit.arrived_at is not None
