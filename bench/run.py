@@ -256,7 +256,16 @@ def count_queries(client: Client, url: str) -> int:
     return len(captured)
 
 
+ONLY: list[str] = []  # --only: time just the rows whose name contains one of these
+
+
+def wanted(name: str) -> bool:
+    return not ONLY or any(word in name for word in ONLY)
+
+
 def page(table: Table, client: Client, name: str, url: str, repeats: int, note: str = "") -> None:
+    if not wanted(name):
+        return
     client.get(url)  # warm up templates and caches
     queries = count_queries(client, url)
     note = f"{queries} queries" + (f", {note}" if note else "")
@@ -291,7 +300,8 @@ def run(args) -> Table:
         leg=Leg.RIGHT, segment=Segment.SFJ,
     )
     make_session(small, clinician, at(timezone.localdate() - timedelta(days=3), 10))
-    build_clinic(clinicians, args.patients, args.visits)
+    if args.patients:
+        build_clinic(clinicians, args.patients, args.visits)
     total = Patient.objects.count()
 
     timeline_url = reverse("patients:detail", args=[patient.code])
@@ -319,6 +329,8 @@ def run(args) -> Table:
          f"{args.visits} visits in all")
     page(table, client, "worklist", reverse("treatments:worklist"), args.requests)
 
+    if not wanted("aftercare PDF day PDF"):
+        return table
     one = list(sessions_for_sheets().filter(patient=small))
     one_sheet = lambda: render_pdf(SHEET, sheet_context(sheets_for(one)))  # noqa: E731
     one_sheet()
@@ -367,7 +379,10 @@ def main() -> None:
     parser.add_argument("--debug", action="store_true", help="run with DEBUG on")
     parser.add_argument("--save", type=Path, help="write the results to this JSON file")
     parser.add_argument("--compare", type=Path, help="show an earlier --save next to these")
+    parser.add_argument("--only", action="append", default=[],
+                        help="time only the rows whose name contains this (repeatable)")
     args = parser.parse_args()
+    ONLY.extend(args.only)
     before = json.loads(args.compare.read_text()) if args.compare else None
 
     collect_static()

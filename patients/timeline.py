@@ -4,6 +4,12 @@
 is: one per kind of record, plus one per prefetched child list (Doppler
 findings, injections). Everything else (order, alerts, next appointment,
 totals) is worked out in Python from what those queries returned.
+
+Rendering, not querying, is what grows with the history, so the page shows
+the plan and the RECENT_ENTRIES latest past entries; the earlier ones sit
+behind "Show N earlier entries" (fetched in place, or the whole page with
+?all=1). Child rows and per-item summaries are worked out only for the
+entries on the page. The alert header always looks at the whole history.
 """
 
 from __future__ import annotations
@@ -12,21 +18,30 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from patients.models import DOPPLER_VALID_DAYS, DopplerAssessment, DopplerFinding, Patient
+from patients.models import (
+    DOPPLER_VALID_DAYS,
+    DopplerAssessment,
+    DopplerFinding,
+    Leg,
+    Patient,
+)
 from patients.screening import Contraindication, contraindications
 from treatments.models import (
     AdverseEvent,
+    Agent,
     Compression,
     FollowUpVisit,
+    Form,
     Injection,
     TreatmentSession,
+    VesselType,
     VisitStatus,
 )
 
@@ -40,6 +55,17 @@ VISIT = "visit"
 CLINICAL_DETAIL_PERM = "patients.view_dopplerassessment"
 
 ADVERSE_EVENT_LABELS = dict(AdverseEvent.choices)
+
+# Past entries shown before "Show N earlier entries". Rendering cost grows
+# with the entries shown, so this bounds the page for a patient treated for
+# years; the plan (future entries) is always shown in full.
+RECENT_ENTRIES = 20
+
+# Which entries a timeline holds: the recent past and the plan, everything,
+# or only the earlier entries the recent view leaves out.
+RECENT = "recent"
+ALL = "all"
+EARLIER = "earlier"
 
 # The clinical card of each kind, shared with the Doppler, session and visit
 # pages. When one is missing the timeline uses its own item template instead.
@@ -91,11 +117,13 @@ class Alert:
 @dataclass
 class Timeline:
     patient: Patient
-    items: list[TimelineItem]
+    items: list[TimelineItem]  # the whole history, in order
     alerts: list[Alert]
     next_visit: FollowUpVisit | None
     last_doppler: DopplerAssessment | None
     clinical: bool
+    show: str = ALL
+    can_print_aftercare: bool = False
 
     @property
     def past(self) -> list[TimelineItem]:
@@ -104,6 +132,31 @@ class Timeline:
     @property
     def planned(self) -> list[TimelineItem]:
         return [item for item in self.items if item.is_future]
+
+    @property
+    def earlier(self) -> list[TimelineItem]:
+        """Past entries the recent view leaves out (oldest first)."""
+        past = self.past
+        return past[: max(len(past) - RECENT_ENTRIES, 0)]
+
+    @property
+    def earlier_count(self) -> int:
+        return len(self.earlier) if self.show == RECENT else 0
+
+    @property
+    def shown_past(self) -> list[TimelineItem]:
+        """The past entries on the page (oldest first)."""
+        past = self.past
+        if self.show == ALL:
+            return past
+        cut = max(len(past) - RECENT_ENTRIES, 0)
+        return past[:cut] if self.show == EARLIER else past[cut:]
+
+    @property
+    def shown(self) -> list[TimelineItem]:
+        if self.show == EARLIER:
+            return self.shown_past
+        return self.shown_past + self.planned
 
 
 def months_between(earlier: date, later: date) -> int:
@@ -152,8 +205,30 @@ def compression_short(session: TreatmentSession) -> str:
     return _("Stocking %(stocking)s") % {"stocking": stocking}
 
 
-def injection_groups(injections) -> list[dict]:
-    """Group a session's active injections by leg, vessel, agent, strength and form."""
+def choice_labels(choices) -> dict[str, str]:
+    """Return {value: label} in the active language.
+
+    For loops: `get_FOO_display()` hashes every (lazy) label of the field on
+    each call, i.e. one translation lookup per choice per call.
+    """
+    return {value: str(label) for value, label in choices}
+
+
+def _injection_labels() -> dict[str, dict[str, str]]:
+    return {
+        "leg": choice_labels(Leg.choices),
+        "vessel_type": choice_labels(VesselType.choices),
+        "agent": choice_labels(Agent.choices),
+        "form": choice_labels(Form.choices),
+    }
+
+
+def injection_groups(injections, labels: dict | None = None) -> list[dict]:
+    """Group a session's active injections by leg, vessel, agent, strength and form.
+
+    `labels` is `_injection_labels()`, worked out once for many sessions.
+    """
+    labels = labels or _injection_labels()
     groups: dict[tuple, dict] = {}
     for inj in injections:
         if inj.voided_at is not None:
@@ -162,11 +237,11 @@ def injection_groups(injections) -> list[dict]:
         group = groups.get(key)
         if group is None:
             group = groups[key] = {
-                "leg": inj.get_leg_display(),
-                "vessel": inj.get_vessel_type_display(),
-                "agent": inj.get_agent_display(),
+                "leg": labels["leg"].get(inj.leg, inj.leg),
+                "vessel": labels["vessel_type"].get(inj.vessel_type, inj.vessel_type),
+                "agent": labels["agent"].get(inj.agent, inj.agent),
                 "concentration_pct": inj.concentration_pct.normalize(),
-                "form": inj.get_form_display(),
+                "form": labels["form"].get(inj.form, inj.form),
                 "count": 0,
                 "volume_ml": 0,
                 "dose_mg": 0,
@@ -242,8 +317,13 @@ def _alerts(
     return alerts
 
 
-def build_timeline(patient: Patient, *, user) -> Timeline:
+def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     """Return the patient's timeline as `user` may see it.
+
+    `show` is RECENT (the RECENT_ENTRIES latest past entries and the plan),
+    ALL, or EARLIER (only the past entries RECENT leaves out). Items hold the
+    whole history either way; child rows and summaries are fetched and
+    worked out for the shown ones only.
 
     Queries: Dopplers (+ findings for clinical users), sessions (+ injections
     for clinical users), visits. The number never depends on the history.
@@ -258,20 +338,11 @@ def build_timeline(patient: Patient, *, user) -> Timeline:
     sessions_qs = TreatmentSession.objects.filter(patient=patient).select_related(
         "clinician"
     )
-    if clinical:
-        dopplers_qs = dopplers_qs.prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=DopplerFinding.objects.order_by("-leg", "id"),
-            )
-        )
-        sessions_qs = sessions_qs.prefetch_related(
-            Prefetch("injections", queryset=Injection.objects.order_by("-leg", "id"))
-        )
     visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related("clinician")
 
     items: list[TimelineItem] = []
     last_doppler = None
+    voided_label = _("voided")
     for doppler in dopplers_qs:
         if not doppler.is_voided and (
             last_doppler is None or doppler.assessed_on > last_doppler.assessed_on
@@ -284,20 +355,12 @@ def build_timeline(patient: Patient, *, user) -> Timeline:
                 day=doppler.assessed_on,
                 obj=doppler,
                 status="voided" if doppler.is_voided else "done",
-                status_label=_("voided") if doppler.is_voided else "",
+                status_label=voided_label if doppler.is_voided else "",
                 is_future=False,
                 detail=clinical,
             )
         )
     for session in sessions_qs:
-        extra = {}
-        if clinical:
-            injections = list(session.injections.all())
-            extra = {
-                "totals": session.totals(),
-                "groups": injection_groups(injections),
-                "compression": compression_short(session),
-            }
         items.append(
             TimelineItem(
                 kind=SESSION,
@@ -305,13 +368,13 @@ def build_timeline(patient: Patient, *, user) -> Timeline:
                 day=timezone.localtime(session.performed_at).date(),
                 obj=session,
                 status="voided" if session.is_voided else "done",
-                status_label=_("voided") if session.is_voided else "",
+                status_label=voided_label if session.is_voided else "",
                 is_future=session.performed_at > now,
                 detail=clinical,
-                extra=extra,
             )
         )
     next_visit = None
+    status_labels = choice_labels(VisitStatus.choices)
     for visit in visits_qs:
         is_future = visit.starts_at >= now
         if (
@@ -327,24 +390,54 @@ def build_timeline(patient: Patient, *, user) -> Timeline:
                 day=timezone.localtime(visit.starts_at).date(),
                 obj=visit,
                 status=visit.status,
-                status_label=visit.get_status_display(),
+                status_label=status_labels.get(visit.status, visit.status),
                 is_future=is_future,
                 detail=clinical,
-                extra={"adverse_events": [
-                    ADVERSE_EVENT_LABELS.get(code, code) for code in visit.adverse_events or []
-                ]} if clinical else {},
             )
         )
-    if clinical:
-        cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
-        for item in items:
-            item.card = cards[item.kind]
     items.sort(key=lambda item: item.sort_key)
-    return Timeline(
+    timeline = Timeline(
         patient=patient,
         items=items,
         alerts=_alerts(patient, last_doppler, next_visit, today, clinical),
         next_visit=next_visit,
         last_doppler=last_doppler,
         clinical=clinical,
+        show=show,
+        can_print_aftercare=user.has_perm("treatments.print_aftercare"),
     )
+    if clinical:
+        _add_detail(timeline.shown)
+    return timeline
+
+
+def _add_detail(shown: list[TimelineItem]) -> None:
+    """Fetch the child rows of the shown entries (one query per kind) and
+    work out their summaries and cards."""
+    dopplers = [item.obj for item in shown if item.kind == DOPPLER]
+    sessions = [item.obj for item in shown if item.kind == SESSION]
+    _prefetch(dopplers, "findings", DopplerFinding.objects.order_by("-leg", "id"))
+    _prefetch(sessions, "injections", Injection.objects.order_by("-leg", "id"))
+    labels = _injection_labels()
+    cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
+    for item in shown:
+        item.card = cards[item.kind]
+        if item.kind == SESSION:
+            session = item.obj
+            item.extra = {
+                "totals": session.totals(),
+                "groups": injection_groups(session.injections.all(), labels),
+                "compression": compression_short(session),
+            }
+        elif item.kind == VISIT:
+            item.extra = {
+                "adverse_events": [
+                    ADVERSE_EVENT_LABELS.get(code, code)
+                    for code in item.obj.adverse_events or []
+                ]
+            }
+
+
+def _prefetch(objs: list, name: str, queryset) -> None:
+    if objs:
+        prefetch_related_objects(objs, Prefetch(name, queryset=queryset))

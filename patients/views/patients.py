@@ -18,7 +18,7 @@ from patients import services
 from patients.audit import patient_audit_trail
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.timeline import build_timeline
+from patients.timeline import ALL, EARLIER, RECENT, build_timeline
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
@@ -102,9 +102,19 @@ def patient_edit(request: HttpRequest, code) -> HttpResponse:
 
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_detail(request: HttpRequest, code) -> HttpResponse:
-    """Show the patient's alerts and timeline (fixed number of queries)."""
+    """Show the patient's alerts and timeline (fixed number of queries).
+
+    The timeline shows the recent past and the plan; ?all=1 shows every
+    entry, and htmx fetches only the earlier ones with ?earlier=1.
+    """
     patient = _get_patient(code)
-    timeline = build_timeline(patient, user=request.user)
+    if request.GET.get("earlier") and request.headers.get("HX-Request"):
+        timeline = build_timeline(patient, user=request.user, show=EARLIER)
+        return render(
+            request, "patients/timeline_earlier.html", {"patient": patient, "timeline": timeline}
+        )
+    show = ALL if request.GET.get("all") or request.GET.get("earlier") else RECENT
+    timeline = build_timeline(patient, user=request.user, show=show)
     context = {
         "patient": patient,
         "timeline": timeline,

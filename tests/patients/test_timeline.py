@@ -191,7 +191,8 @@ def _fill(patient, clinician, sessions: int) -> None:
 
 
 @pytest.mark.parametrize("client_name", ["clinician_client", "frontdesk_client"])
-def test_query_count_does_not_grow_with_history(request, client_name, clinician):
+@pytest.mark.parametrize("query", ["?all=1", ""])
+def test_query_count_does_not_grow_with_history(request, client_name, query, clinician):
     client = request.getfixturevalue(client_name)
     small = make_patient(first_name="Small")
     big = make_patient(first_name="Big")
@@ -199,16 +200,19 @@ def test_query_count_does_not_grow_with_history(request, client_name, clinician)
     _fill(big, clinician, 100)
     client.get(url(small))  # warm up the session and permission caches
     with CaptureQueriesContext(connection) as small_queries:
-        assert client.get(url(small)).status_code == 200
+        assert client.get(url(small) + query).status_code == 200
     with CaptureQueriesContext(connection) as big_queries:
-        response = client.get(url(big))
+        response = client.get(url(big) + query)
     assert response.status_code == 200
     assert len(response.context["timeline"].items) == 100 + 5 + 10 + 1
-    assert len(big_queries) == len(small_queries), [q["sql"] for q in big_queries]
+    if query:  # every entry shown: the same queries
+        assert len(big_queries) == len(small_queries), [q["sql"] for q in big_queries]
+    else:  # the big history's old Dopplers are not shown: their findings are not fetched
+        assert len(big_queries) <= len(small_queries), [q["sql"] for q in big_queries]
 
 
 def test_query_count_is_fixed_with_django_assert_num_queries(
-    clinician_client, clinician, django_assert_num_queries
+    clinician_client, clinician, django_assert_num_queries, django_assert_max_num_queries
 ):
     small = make_patient(first_name="Small")
     big = make_patient(first_name="Big")
@@ -217,6 +221,8 @@ def test_query_count_is_fixed_with_django_assert_num_queries(
     with CaptureQueriesContext(connection) as baseline:
         clinician_client.get(url(small))
     with django_assert_num_queries(len(baseline)):
+        clinician_client.get(url(big) + "?all=1")
+    with django_assert_max_num_queries(len(baseline)):
         clinician_client.get(url(big))
     with django_assert_num_queries(len(baseline)):
         clinician_client.get(url(small))
