@@ -424,11 +424,10 @@ def _add_detail(shown: list[TimelineItem]) -> None:
         item.card = cards[item.kind]
         if item.kind == SESSION:
             session = item.obj
-            item.extra = {
-                "totals": session.totals(),
-                "groups": injection_groups(session.injections.all(), labels),
-                "compression": compression_short(session),
-            }
+            item.extra = {"groups": injection_groups(session.injections.all(), labels)}
+            if item.card is None:  # the session card shows its own totals and compression
+                item.extra["totals"] = session.totals()
+                item.extra["compression"] = compression_short(session)
         elif item.kind == VISIT:
             item.extra = {
                 "adverse_events": [

@@ -156,3 +156,25 @@ def test_earlier_entries_cost_a_fixed_number_of_queries(
     with django_assert_max_num_queries(len(whole_small_page)):
         response = clinician_client.get(url(patient) + "?earlier=1", **HTMX)
     assert entries(response.content.decode()) == long_history["past"] - RECENT_ENTRIES
+
+
+def test_without_the_shared_cards_clinicians_get_the_timeline_own_items(
+    clinician_client, patient, clinician, monkeypatch
+):
+    """The fallback items still get their totals and compression (worked out
+    only when no card shows them)."""
+    from patients import timeline
+
+    monkeypatch.setattr(timeline, "CARD_TEMPLATES", {
+        kind: "patients/no_such_card.html" for kind in timeline.CARD_TEMPLATES
+    })
+    session = make_session(patient, clinician, performed_at=at(-3))
+    make_injection(session, volume_ml=Decimal("2.0"), concentration_pct=Decimal("0.5"))
+    response = clinician_client.get(url(patient))
+    html = response.content.decode()
+    item = response.context["timeline"].items[0]
+    assert item.card is None
+    assert item.extra["totals"].injections == 1
+    assert "10.00" in html  # 0.5 % x 2 mL = 10 mg
+    assert item.extra["compression"] in html
+    assert "Print aftercare" in html
