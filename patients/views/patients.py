@@ -18,10 +18,12 @@ from patients import services
 from patients.audit import patient_audit_trail
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
+from patients.services import CHART_PREFIX
 from patients.timeline import ALL, EARLIER, RECENT, build_timeline
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+_FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
 
 
 def _get_patient(code) -> Patient:
@@ -45,6 +47,10 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
     born = _parse_date(query)
     if born:
         return queryset.filter(date_of_birth=born)
+    if _FULL_CHART_NUMBER.fullmatch(query):
+        # A whole chart number (typed or scanned) names one patient; the
+        # exact match uses the unique index, icontains would scan the table.
+        return queryset.filter(chart_number=query.upper())
     digits = re.sub(r"\D", "", query)
     condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
     if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 1:
