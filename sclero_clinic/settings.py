@@ -54,6 +54,10 @@ def database_from_url(url: str) -> dict:
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
             "CONN_HEALTH_CHECKS": True,
+            # JIT compiling costs ~40 ms on each run of the worklist's
+            # correlated subqueries once the estimate passes jit_above_cost
+            # (20,000 sessions), more than it saves on these short queries.
+            "OPTIONS": {"options": os.getenv("DB_OPTIONS", "-c jit=off")},
         }
     if parsed.scheme == "sqlite":
         return sqlite_database(Path(unquote(parsed.path)) if parsed.path else None)
