@@ -155,7 +155,8 @@ def _sessions(period: Period) -> QuerySet:
 
 
 _ACTIVE_INJECTION = Q(injections__voided_at__isnull=True)
-_OVERRIDE = ~Q(limit_override_reason="")
+# As on the session page: the service records who overrode, with the reason.
+_OVERRIDE = Q(limit_override_by__isnull=False)
 
 
 def _session_counts() -> dict:

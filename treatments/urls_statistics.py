@@ -11,5 +11,9 @@ urlpatterns: list = [
         statistics.statistics_overrides,
         name="statistics-overrides",
     ),
-    path("statistics/export.csv", statistics.statistics_export, name="statistics-export"),
+    path(
+        "statistics/export.csv",
+        statistics.statistics_export,
+        name="statistics-export",
+    ),
 ]
