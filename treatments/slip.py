@@ -26,8 +26,12 @@ def refusal_message(visit: FollowUpVisit) -> str:
     if visit.status == VisitStatus.CANCELLED:
         return _("This visit was cancelled: there is no appointment slip to print.")
     if visit.status == VisitStatus.NO_SHOW:
-        return _("This visit was marked as a no-show: there is no appointment slip to print.")
-    return _("This visit has already taken place: there is no appointment slip to print.")
+        return _(
+            "This visit was marked as a no-show: there is no appointment slip to print."
+        )
+    return _(
+        "This visit has already taken place: there is no appointment slip to print."
+    )
 
 
 def follows_compression(visit: FollowUpVisit) -> bool:

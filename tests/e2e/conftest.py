@@ -1,8 +1,8 @@
 """Browser tests: the JavaScript and htmx behaviour the Django test client cannot see.
 
 They drive the system Chromium (/usr/bin/chromium) through Playwright's sync
-API against pytest-django's `live_server`. The whole folder is skipped, with
-the reason shown, when the `playwright` package or the browser is missing.
+API against pytest-django's `live_server`. Every test is skipped, with the
+reason shown, when the `playwright` package or the browser is missing.
 
 Playwright's sync API keeps an asyncio loop running on the main thread while
 a browser is open, which makes Django refuse ORM calls from the test body
@@ -18,21 +18,11 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip(
-    "playwright.sync_api", reason="Browser tests need the Python 'playwright' package."
-)
+from tests.conftest import PASSWORD
 
 CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(
-        f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium).",
-        allow_module_level=True,
-    )
-
-from playwright.sync_api import sync_playwright  # noqa: E402
-
-from tests.conftest import PASSWORD  # noqa: E402
-
+NO_PLAYWRIGHT = "Browser tests need the Python 'playwright' package."
+NO_CHROMIUM = f"Browser tests need Chromium at {CHROMIUM} (apt-get install chromium)."
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -47,10 +37,18 @@ TIMEOUT_MS = 10_000
 
 @pytest.fixture(scope="package")
 def browser():
-    """One Chromium for the whole folder, closed when its last test has run."""
+    """One Chromium for the whole folder, closed when its last test has run.
+
+    Every test here needs it, so without Playwright or Chromium each one is
+    skipped with the reason. (A skip at the top of this file would turn into
+    an error when the folder is named on the command line.)
+    """
+    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
+    if not CHROMIUM.exists():
+        pytest.skip(NO_CHROMIUM)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    playwright = sync_playwright().start()
+    playwright = sync_api.sync_playwright().start()
     try:
         chromium = playwright.chromium.launch(
             executable_path=str(CHROMIUM), args=CHROMIUM_ARGS
@@ -71,7 +69,9 @@ def browser():
 def page(browser, live_server, transactional_db):
     """A fresh browser context (no cookies) and page for each test."""
     context = browser.new_context(
-        base_url=live_server.url, viewport={"width": 1400, "height": 1000}, locale="en-GB"
+        base_url=live_server.url,
+        viewport={"width": 1400, "height": 1000},
+        locale="en-GB",
     )
     context.set_default_timeout(TIMEOUT_MS)
     tab = context.new_page()
@@ -81,7 +81,7 @@ def page(browser, live_server, transactional_db):
 
 @pytest.fixture
 def log_in(page):
-    """Log in through the real login form as `user` (made with tests.conftest.make_user)."""
+    """Log in through the real login form as `user` (see tests.conftest.make_user)."""
 
     def _log_in(user) -> None:
         page.goto("/login/")

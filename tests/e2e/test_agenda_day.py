@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
-from playwright.sync_api import expect
 
 from tests.conftest import make_patient, make_visit
+from tests.e2e.conftest import NO_PLAYWRIGHT
 from treatments.models import VisitStatus
+
+# Skipped, with the reason, where the package is missing (see conftest.py).
+expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
 
 
 def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinician):

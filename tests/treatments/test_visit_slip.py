@@ -98,7 +98,9 @@ def test_unknown_visit_is_404(frontdesk_client):
 # --- content -------------------------------------------------------------------------
 
 
-def test_slip_says_who_when_how_long_what_for_and_how_to_cancel(frontdesk_client, visit):
+def test_slip_says_who_when_how_long_what_for_and_how_to_cancel(
+    frontdesk_client, visit
+):
     text, response = fetch(frontdesk_client, visit)
     reader = PdfReader(io.BytesIO(response.content))
     assert len(reader.pages) == 1
@@ -120,12 +122,13 @@ def test_slip_says_who_when_how_long_what_for_and_how_to_cancel(frontdesk_client
         "To cancel or move this appointment",
     ]:
         assert expected in text, expected
-    assert 'filename="appointment-%s-20270706-0900.pdf"' % visit.patient.chart_number in (
-        response["Content-Disposition"]
-    )
+    filename = f"appointment-{visit.patient.chart_number}-20270706-0900.pdf"
+    assert f'filename="{filename}"' in response["Content-Disposition"]
 
 
-def test_purpose_and_duration_follow_the_visit(frontdesk_client, patient, clinician, letterhead):
+def test_purpose_and_duration_follow_the_visit(
+    frontdesk_client, patient, clinician, letterhead
+):
     visit = make_visit(
         patient, clinician, starts_at=rome(date(2027, 7, 6), "15:30"),
         duration_min=45, purpose=VisitPurpose.DOPPLER,
@@ -141,7 +144,7 @@ def test_purpose_and_duration_follow_the_visit(frontdesk_client, patient, clinic
     [
         (date(2027, 1, 12), "Tuesday 12 January 2027"),  # winter time, UTC+1
         (date(2027, 3, 29), "Monday 29 March 2027"),  # the day after the spring change
-        (date(2027, 11, 1), "Monday 1 November 2027"),  # the day after the autumn change
+        (date(2027, 11, 1), "Monday 1 November 2027"),  # after the autumn change
     ],
 )
 def test_local_clinic_time_is_printed_across_dst(
@@ -188,21 +191,19 @@ def test_stocking_is_asked_for_only_after_a_session_with_compression(
     with_stocking = make_session(patient, clinician)
     assert with_stocking.compression == Compression.STOCKING
     without = make_session(
-        patient, clinician, compression=Compression.NONE, stocking_class="", stocking_days=None,
-        performed_at=timezone.now() - timedelta(days=10),
+        patient, clinician, compression=Compression.NONE, stocking_class="",
+        stocking_days=None, performed_at=timezone.now() - timedelta(days=10),
     )
     voided = make_session(
         patient, clinician, performed_at=timezone.now() - timedelta(days=20),
         voided_at=timezone.now(),
     )
     day = date(2027, 7, 6)
-    cases = [
-        (make_visit(patient, clinician, session=with_stocking, starts_at=rome(day, "09:00")), True),
-        (make_visit(patient, clinician, session=without, starts_at=rome(day, "10:00")), False),
-        (make_visit(patient, clinician, session=voided, starts_at=rome(day, "11:00")), False),
-        (make_visit(patient, clinician, session=None, starts_at=rome(day, "12:00")), False),
-    ]
-    for visit, asks in cases:
+    cases = [("09:00", with_stocking, True), ("10:00", without, False),
+             ("11:00", voided, False), ("12:00", None, False)]
+    for hhmm, session, asks in cases:
+        starts_at = rome(day, hhmm)
+        visit = make_visit(patient, clinician, session=session, starts_at=starts_at)
         text, _ = fetch(frontdesk_client, visit)
         assert ("compression stocking" in text) is asks, visit
         assert "Wear loose clothing" in text
@@ -213,14 +214,19 @@ def test_nothing_clinical_is_printed(frontdesk_client, patient, clinician, lette
         patient, clinician, notes="SECRET-NOTE", immediate_reactions="VASOVAGAL-X",
     )
     make_injection(session, site="SITE-XYZ")
-    visit = make_visit(patient, clinician, session=session, starts_at=rome(date(2027, 7, 6), "09:00"))
+    visit = make_visit(
+        patient, clinician, session=session, starts_at=rome(date(2027, 7, 6), "09:00")
+    )
     text, _ = fetch(frontdesk_client, visit)
-    for secret in ["SECRET-NOTE", "VASOVAGAL-X", "SITE-XYZ", "polidocanol", "Polidocanol",
-                   "class 2", "mmHg", patient.phone]:
+    secrets = ["SECRET-NOTE", "VASOVAGAL-X", "SITE-XYZ", "polidocanol", "Polidocanol",
+               "class 2", "mmHg", patient.phone]
+    for secret in secrets:
         assert secret not in text, secret
 
 
-def test_without_a_phone_the_slip_says_to_contact_the_clinic(frontdesk_client, visit, letterhead):
+def test_without_a_phone_the_slip_says_to_contact_the_clinic(
+    frontdesk_client, visit, letterhead
+):
     letterhead.phone = ""
     letterhead.emergency_phone = ""
     letterhead.save()
@@ -240,7 +246,9 @@ def test_the_slip_costs_the_same_queries_with_a_long_history(
                        session=make_session(patient, clinician))
     small = count_for(first)
     for n in range(8):
-        session = make_session(patient, clinician, performed_at=timezone.now() - timedelta(days=30 + n))
+        session = make_session(
+            patient, clinician, performed_at=timezone.now() - timedelta(days=30 + n)
+        )
         make_injection(session)
         make_visit(patient, clinician, session=session,
                    starts_at=rome(date(2027, 8, 1) + timedelta(days=n), "09:00"))
@@ -261,7 +269,9 @@ def test_the_slip_costs_the_same_queries_with_a_long_history(
         (VisitStatus.COMPLETED, "already taken place"),
     ],
 )
-def test_a_visit_that_is_off_or_over_gets_no_slip(frontdesk_client, visit, status, words):
+def test_a_visit_that_is_off_or_over_gets_no_slip(
+    frontdesk_client, visit, status, words
+):
     visit.status = status
     visit.save()
     response = frontdesk_client.get(slip_url(visit))
@@ -278,10 +288,13 @@ def test_a_visit_that_is_off_or_over_gets_no_slip(frontdesk_client, visit, statu
 
 
 def test_visit_detail_offers_the_slip_for_a_scheduled_visit(clinician_client, visit):
-    assert slip_url(visit) in clinician_client.get(visit.get_absolute_url()).content.decode()
+    page = clinician_client.get(visit.get_absolute_url()).content.decode()
+    assert slip_url(visit) in page
 
 
-def test_booking_lands_on_a_page_that_offers_the_slip(frontdesk_client, patient, clinician):
+def test_booking_lands_on_a_page_that_offers_the_slip(
+    frontdesk_client, patient, clinician
+):
     url = reverse("treatments:visit-create", args=[patient.code])
     data = {
         "purpose": VisitPurpose.CHECK,
