@@ -61,6 +61,7 @@ def test_recent_view_shows_the_latest_entries_and_the_plan(clinician_client, pat
     assert [i.obj for i in timeline.shown_past] == [i.obj for i in timeline.past][earlier:]
     assert entries(html) == RECENT_ENTRIES + 1  # the recent past and the booked visit
     assert f"Show {earlier} earlier entries" in html
+    assert f"{earlier} earlier entries not printed" in html  # a printout says what it leaves out
     assert f'href="{url(patient)}?all=1#timeline"' in html
     assert f'hx-get="{url(patient)}?earlier=1"' in html
     # The newest session is on the page, the oldest one and the old Doppler are not.
