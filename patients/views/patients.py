@@ -8,7 +8,8 @@ from datetime import date, datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.paginator import Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -23,6 +24,7 @@ from patients.timeline import ALL, EARLIER, RECENT, build_timeline
 
 PAGE_SIZE = 25
 _DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%d-%m-%Y")
+_PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
 _FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
 
 
@@ -39,6 +41,13 @@ def _parse_date(text: str) -> date | None:
     return None
 
 
+def _phone_digits():
+    expression = F("phone")
+    for separator in " -./()+":
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
 def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
     """Return patients matching a name, chart number, date of birth or phone."""
     query = query.strip()
@@ -53,8 +62,11 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
         return queryset.filter(chart_number=query.upper())
     digits = re.sub(r"\D", "", query)
     condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
-    if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 1:
-        condition |= Q(phone__icontains=digits) | Q(phone__icontains=query)
+    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(query):
+        # Phones are stored as typed ("+39 333 000 0777"); compare digits only
+        # so "3330000777" and "333-000-0777" find it too.
+        queryset = queryset.annotate(phone_digits=_phone_digits())
+        condition |= Q(phone_digits__contains=digits)
     name_condition = Q()
     for token in query.split():
         name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
