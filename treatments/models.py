@@ -251,6 +251,8 @@ class TreatmentSession(Voidable):
 
     class Meta:
         ordering = ["-performed_at", "-id"]
+        # The timeline and the worklist read a patient's sessions by date.
+        indexes = [models.Index(fields=["patient", "performed_at"])]
         constraints = [
             models.CheckConstraint(
                 name="treatments_treatmentsession_compression_fields",
@@ -584,7 +586,10 @@ class FollowUpVisit(models.Model):
 
     class Meta:
         ordering = ["starts_at", "id"]
-        indexes = [models.Index(fields=["clinician", "starts_at"])]
+        indexes = [
+            models.Index(fields=["clinician", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="treatments_followupvisit_clearance_range",
