@@ -32,7 +32,7 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 # Generous enough for a loaded CI machine, short enough to fail fast.
-TIMEOUT_MS = 10_000
+TIMEOUT_MS = 20_000
 
 
 @pytest.fixture(scope="package")
@@ -46,6 +46,8 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
     if not CHROMIUM.exists():
         pytest.skip(NO_CHROMIUM)
+    # expect() has its own 5 s default, apart from the context's timeout.
+    sync_api.expect.set_options(timeout=TIMEOUT_MS)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
     os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     playwright = sync_api.sync_playwright().start()
