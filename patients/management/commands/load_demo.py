@@ -84,6 +84,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             count = self._load_patients(users)
             self._load_agenda(users)
+            self._load_outcomes(users)
         self.stdout.write(f"Loaded {count} demo patients; users: "
                           + ", ".join(u for u, *_ in DEMO_USERS))
 
@@ -195,3 +196,40 @@ class Command(BaseCommand):
                 purpose=VisitPurpose.CHECK if n % 4 else VisitPurpose.TREATMENT,
                 starts_at=starts_at, duration_min=20, clinician=users[username],
                 status=status, status_reason=reason, created_by=users["frontdesk"], **extra)
+
+    def _load_outcomes(self, users) -> None:
+        """Give past sessions completed check-ups with varied outcomes, and
+        record one session that exceeded the foam limit with a reason."""
+        rng = random.Random(7)
+        today = timezone.localdate()
+        slots_per_day: dict = {}
+        events = ["bruising", "pigmentation", "matting", "trapped_blood", "thrombophlebitis"]
+        plans = ["another", "another", "complete", "laser"]
+        for session in TreatmentSession.objects.select_related("patient").order_by("performed_at"):
+            day = timezone.localtime(session.performed_at).date() + timedelta(days=14)
+            if day >= today - timedelta(days=1) or day.weekday() == 6:
+                continue
+            # Afternoon slots, 20 minutes apart, so no clinician is double-booked.
+            slot = slots_per_day.get(day, 0)
+            slots_per_day[day] = slot + 1
+            starts_at = timezone.make_aware(datetime.combine(day, time(13, 0))) + timedelta(
+                minutes=20 * slot)
+            FollowUpVisit.objects.create(
+                patient=session.patient, session=session, purpose=VisitPurpose.CHECK,
+                starts_at=starts_at, duration_min=20, clinician=session.clinician,
+                status=VisitStatus.COMPLETED, arrived_at=starts_at, completed_at=starts_at,
+                clearance_pct=rng.choice([40, 60, 75, 80, 90, 100]),
+                satisfaction=rng.choice([3, 4, 4, 5, 5]),
+                adverse_events=rng.sample(events, rng.choice([0, 0, 1, 2])),
+                plan=rng.choice(plans), created_by=users["frontdesk"])
+        over = TreatmentSession.objects.filter(injections__form=Form.FOAM).first()
+        if over is not None:
+            Injection.objects.create(
+                session=over, leg=Leg.RIGHT, segment=Segment.GSV_A,
+                vessel_type=VesselType.MEDIUM_VARICOSE, agent=Agent.POLIDOCANOL,
+                concentration_pct=Decimal("1"), form=Form.FOAM, gas=Gas.CO2_O2,
+                gas_parts=Decimal("4"), volume_ml=Decimal("7"), ultrasound_guided=True)
+            over.limit_override_reason = (
+                "Large refluxing GSV; 11 mL CO2/O2 foam judged safe, patient observed 30 min.")
+            over.limit_override_by = over.clinician
+            over.save()
