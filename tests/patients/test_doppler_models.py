@@ -167,6 +167,6 @@ def test_summary_uses_prefetched_findings_without_queries(
     _summary_doppler(patient, clinician)
     doppler = DopplerAssessment.objects.prefetch_related("findings").get()
     with django_assert_num_queries(0):
-        doppler.reflux_summary_right
-        doppler.reflux_summary_left
-        doppler.pathological_findings
+        summaries = (doppler.reflux_summary_right, doppler.reflux_summary_left)
+        findings = doppler.pathological_findings
+    assert summaries[0].startswith("Right") and findings is not None

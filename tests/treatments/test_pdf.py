@@ -200,7 +200,7 @@ def test_day_pdf_has_one_sheet_per_session_each_in_its_language(clinician):
     reader = PdfReader(io.BytesIO(data))
     pages = [page.extract_text() for page in reader.pages]
     assert len(pages) == 3
-    for page, name in zip(pages, names):
+    for page, name in zip(pages, names, strict=True):
         assert name in page
     assert "Cosa abbiamo trattato" in pages[0]
     assert "What we treated" in pages[1]
