@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from patients.models import DopplerAssessment, Patient, Segment
 from treatments.models import Compression, Form, Injection, TreatmentSession
-from treatments.services import SESSION_FIELDS
+from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
 
 # Veins that are injected (deep veins and junctions are not).
 TREATABLE_SEGMENTS = [
@@ -131,19 +131,8 @@ class InjectionForm(forms.ModelForm):
 
     class Meta:
         model = Injection
-        fields = [
-            "leg",
-            "segment",
-            "site",
-            "vessel_type",
-            "agent",
-            "concentration_pct",
-            "form",
-            "gas",
-            "gas_parts",
-            "volume_ml",
-            "ultrasound_guided",
-        ]
+        # The leg-diagram position is not entered on this form.
+        fields = [f for f in INJECTION_FIELDS if not f.startswith("diagram_")]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
