@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlencode
 from datetime import date, datetime
 
 from django.contrib import messages
@@ -86,7 +87,14 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         patients = patients.active()
     patients = search_patients(patients, query)
     page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"form": form, "page_obj": page, "query": query, "page": "patients"}
+    filters = {"q": query, **({"archived": "on"} if show_archived else {})}
+    context = {
+        "form": form,
+        "page_obj": page,
+        "query": query,
+        "page_query": urlencode(filters) + "&",
+        "page": "patients",
+    }
     return render(request, "patients/patient_list.html", context)
 
 

@@ -217,3 +217,13 @@ def test_audit_trail_covers_clinical_records_with_a_fixed_query_count(
     with django_assert_num_queries(len(small.captured_queries)):
         page = manager_client.get(url).content.decode()
     assert "Treatment session" in page and "Injection" in page and "Doppler finding" in page
+
+
+def test_page_links_keep_the_search_and_archive_filter(clinician_client, db):
+    for i in range(30):
+        make_patient(last_name=f"Rossi{i:02d}")
+    html = clinician_client.get(
+        reverse("patients:list"), {"q": "rossi", "archived": "on"}
+    ).content.decode()
+    assert 'href="?q=rossi&amp;archived=on&amp;page=2"' in html
+    assert "Page 1 of 2" in html
