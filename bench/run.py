@@ -56,30 +56,29 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from patients.models import DopplerAssessment, DopplerFinding, Leg, Patient, Segment  # noqa: E402
-from patients.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
+from doppler.models import DopplerAssessment, DopplerFinding, Segment
+from patients.models import Leg, Patient
+from core.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
 from patients.services import patient_create  # noqa: E402
-from treatments.aftercare import (  # noqa: E402
+from printing.aftercare import (  # noqa: E402
     sessions_for_sheets,
     sessions_on,
     sheet_context,
     sheets_for,
 )
-from treatments.models import (  # noqa: E402
+from treatments.models import (
     Agent,
     Compression,
-    FollowUpVisit,
     Form,
     Gas,
     Injection,
     TreatmentSession,
     VesselType,
-    VisitPurpose,
-    VisitStatus,
 )
-from treatments.pdf import render_pdf  # noqa: E402
+from visits.models import FollowUpVisit, VisitPurpose, VisitStatus
+from core.pdf import render_pdf  # noqa: E402
 
-SHEET = "treatments/pdf/aftercare.html"
+SHEET = "printing/pdf/aftercare.html"
 LAST_NAMES = ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
               "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini",
               "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "Smith", "Jones"]
@@ -304,8 +303,8 @@ def run(args) -> Table:
         build_clinic(clinicians, args.patients, args.visits)
     total = Patient.objects.count()
 
-    timeline_url = reverse("patients:detail", args=[patient.code])
-    small_url = reverse("patients:detail", args=[small.code])
+    timeline_url = reverse("records:patient", args=[patient.code])
+    small_url = reverse("records:patient", args=[small.code])
     big = f"timeline, {args.sessions} sessions"
     print("timing pages...", file=sys.stderr)
     page(table, client, "bare page (login form)", reverse("login"), args.requests)
@@ -323,11 +322,11 @@ def run(args) -> Table:
 
     day_count = FollowUpVisit.objects.filter(
         starts_at__date=timezone.localdate()).count()  # only for the note
-    page(table, client, "day agenda", reverse("treatments:agenda-day"), args.requests,
+    page(table, client, "day agenda", reverse("visits:agenda-day"), args.requests,
          f"~{day_count} visits")
-    page(table, client, "week agenda", reverse("treatments:agenda-week"), args.requests,
+    page(table, client, "week agenda", reverse("visits:agenda-week"), args.requests,
          f"{args.visits} visits in all")
-    page(table, client, "worklist", reverse("treatments:worklist"), args.requests)
+    page(table, client, "worklist", reverse("visits:worklist"), args.requests)
 
     if not wanted("aftercare PDF day PDF"):
         return table
@@ -335,7 +334,7 @@ def run(args) -> Table:
     one_sheet = lambda: render_pdf(SHEET, sheet_context(sheets_for(one)))  # noqa: E731
     one_sheet()
     table.add("aftercare PDF, 1 sheet", timed(one_sheet, args.pdf_repeats))
-    pdf_url = reverse("treatments:aftercare-pdf", args=[one[0].code])
+    pdf_url = reverse("printing:aftercare-pdf", args=[one[0].code])
     page(table, client, "aftercare PDF view (HTTP), 1 sheet", pdf_url, args.pdf_repeats)
 
     day = timezone.localdate() - timedelta(days=120)  # clear of the clinic's sessions

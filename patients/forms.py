@@ -1,8 +1,11 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateInput, VersionedModelForm
 from patients.models import Patient
 
 DEMOGRAPHIC_FIELDS = [
@@ -31,15 +34,7 @@ MEDICAL_FIELDS = [
 ]
 
 
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%d")
-        super().__init__(**kwargs)
-
-
-class PatientForm(forms.ModelForm):
+class PatientForm(VersionedModelForm):
     """Demographics for everyone; the medical history only for clinicians."""
 
     class Meta:
@@ -80,6 +75,14 @@ class PatientForm(forms.ModelForm):
     @property
     def demographic_field_names(self) -> list[str]:
         return DEMOGRAPHIC_FIELDS
+
+    def model_values(self) -> dict[str, Any]:
+        """Return the cleaned values of the patient's fields shown on the form."""
+        return {
+            name: self.cleaned_data[name]
+            for name in DEMOGRAPHIC_FIELDS + MEDICAL_FIELDS
+            if name in self.fields
+        }
 
 
 class ArchiveForm(forms.Form):

@@ -1,6 +1,14 @@
-"""Writes to patient records. Views, admin actions and commands call these."""
+"""Writes to patient records. Views, commands and the demo data call these.
+
+Each write runs in one transaction with its history row, so a change is never
+saved without its audit entry; edits lock the row and refuse a stale form
+(optimistic locking on Patient.version).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,7 +29,7 @@ def _next_chart_number() -> str:
     return f"{CHART_PREFIX}{number:06d}"
 
 
-def patient_create(*, patient: Patient) -> Patient:
+def patient_create(*, patient: Patient, user: Any = None) -> Patient:
     """Save a new patient with the next free chart number (SC-000001, ...)."""
     patient.full_clean(exclude=["chart_number"])
     # Two desks registering at the same moment may pick the same number; the
@@ -30,6 +38,7 @@ def patient_create(*, patient: Patient) -> Patient:
         patient.chart_number = _next_chart_number()
         try:
             with transaction.atomic():
+                patient._history_user = user
                 patient.save()
             return patient
         except IntegrityError:
@@ -37,259 +46,51 @@ def patient_create(*, patient: Patient) -> Patient:
     raise IntegrityError("Could not allocate a chart number")
 
 
-def patient_archive(*, patient: Patient, reason: str) -> Patient:
-    patient.archived_at = timezone.now()
-    patient.archive_reason = reason
-    patient._change_reason = f"Archived: {reason}"
-    patient.save(update_fields=["archived_at", "archive_reason", "updated_at"])
-    return patient
-
-
-def patient_restore(*, patient: Patient) -> Patient:
-    patient.archived_at = None
-    patient.archive_reason = ""
-    patient._change_reason = "Restored from archive"
-    patient.save(update_fields=["archived_at", "archive_reason", "updated_at"])
-    return patient
-
-
-# --- Doppler assessments ---------------------------------------------------
-# Imports sit here so this section could be appended without touching the top.
-from collections.abc import Iterable, Mapping  # noqa: E402
-from datetime import date, datetime  # noqa: E402
-from typing import Any  # noqa: E402
-
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError  # noqa: E402
-from django.utils.translation import gettext as _  # noqa: E402
-
-from patients.models import (  # noqa: E402
-    DopplerAssessment,
-    DopplerFinding,
-    Leg,
-    Segment,
-    Thrombus,
-)
-
-FINDING_DATA_FIELDS = ("reflux_s", "diameter_mm", "thrombus", "note")
-DOPPLER_EXAMINER_PERM = "patients.add_dopplerassessment"
-
-
-def finding_key(leg: str, segment: str, field: str) -> str:
-    """Return the key of one grid cell, e.g. "R-SFJ-reflux_s".
-
-    Finding errors raised below use it, and the segment grid names its fields
-    with it, so a service error lands in the cell that is wrong.
-    """
-    return f"{leg}-{segment}-{field}"
-
-
-def finding_has_data(values: Mapping[str, Any]) -> bool:
-    """Return True when a segment row holds anything worth keeping."""
-    return (
-        values.get("reflux_s") is not None
-        or values.get("diameter_mm") is not None
-        or values.get("thrombus") not in (None, "", Thrombus.NONE)
-        or bool((values.get("note") or "").strip())
-    )
-
-
-def _set_assessment_fields(
-    assessment: DopplerAssessment,
-    *,
-    examiner,
-    assessed_on: date,
-    ceap_right: str,
-    ceap_left: str,
-    vcss_right: int | None,
-    vcss_left: int | None,
-    conclusion: str,
-    recommended_plan: str,
-    plan_notes: str,
-) -> None:
-    changed_examiner = assessment.examiner_id != getattr(examiner, "pk", None)
-    if changed_examiner and not examiner.has_perm(DOPPLER_EXAMINER_PERM):
-        raise ValidationError({"examiner": _("The examiner must be a clinician.")})
-    assessment.examiner = examiner
-    assessment.assessed_on = assessed_on
-    assessment.ceap_right = ceap_right or ""
-    assessment.ceap_left = ceap_left or ""
-    assessment.vcss_right = vcss_right
-    assessment.vcss_left = vcss_left
-    assessment.conclusion = (conclusion or "").strip()
-    assessment.recommended_plan = recommended_plan or ""
-    assessment.plan_notes = (plan_notes or "").strip()
-
-
-def _save_findings(
-    assessment: DopplerAssessment, findings: Iterable[Mapping[str, Any]]
-) -> None:
-    """Bring the assessment's finding rows in line with the submitted grid.
-
-    Rows with data are updated in place (or created); a row the user cleared is
-    deleted. We delete rather than keep a blank row because a blank row would
-    read as "examined, normal" and no longer as "not recorded". Nothing is lost:
-    simple_history stores the deleted row with all its values ("-" record), and
-    the assessment itself is never deleted, only voided.
-    """
-    existing = {(f.leg, f.segment): f for f in assessment.findings.all()}
-    seen: set[tuple[str, str]] = set()
-    errors: dict[str, list] = {}
-    to_save = []
-    for values in findings:
-        leg, segment = values["leg"], values["segment"]
-        if leg not in Leg.values or segment not in Segment.values:
-            errors.setdefault(NON_FIELD_ERRORS, []).append(
-                _("Unknown leg or segment: %(leg)s %(segment)s.")
-                % {"leg": leg, "segment": segment}
-            )
-            continue
-        if (leg, segment) in seen:
-            errors.setdefault(NON_FIELD_ERRORS, []).append(
-                _("%(segment)s of the %(leg)s leg is entered twice.")
-                % {"segment": segment, "leg": Leg(leg).label.lower()}
-            )
-            continue
-        seen.add((leg, segment))
-        if not finding_has_data(values):
-            continue
-        finding = existing.pop((leg, segment), None) or DopplerFinding(
-            assessment=assessment, leg=leg, segment=segment
-        )
-        finding.reflux_s = values.get("reflux_s")
-        finding.diameter_mm = values.get("diameter_mm")
-        finding.thrombus = values.get("thrombus") or Thrombus.NONE
-        finding.note = (values.get("note") or "").strip()
-        try:
-            finding.full_clean()
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                if field == NON_FIELD_ERRORS:
-                    errors.setdefault(NON_FIELD_ERRORS, []).extend(messages)
-                else:
-                    errors[finding_key(leg, segment, field)] = messages
-            continue
-        to_save.append(finding)
-    if errors:
-        raise ValidationError(errors)
-    for finding in existing.values():
-        finding._change_reason = "Cleared on edit"
-        finding.delete()
-    for finding in to_save:
-        finding.save()
+def _locked(patient: Patient) -> Patient:
+    return Patient.objects.select_for_update().get(pk=patient.pk)
 
 
 @transaction.atomic
-def doppler_create(
+def patient_update(
     *,
     patient: Patient,
-    examiner,
-    assessed_on: date,
-    findings: Iterable[Mapping[str, Any]] = (),
-    ceap_right: str = "",
-    ceap_left: str = "",
-    vcss_right: int | None = None,
-    vcss_left: int | None = None,
-    conclusion: str = "",
-    recommended_plan: str = "",
-    plan_notes: str = "",
-) -> DopplerAssessment:
-    """Save a Doppler assessment and one finding per segment that has data."""
-    assessment = DopplerAssessment(patient=patient)
-    _set_assessment_fields(
-        assessment,
-        examiner=examiner,
-        assessed_on=assessed_on,
-        ceap_right=ceap_right,
-        ceap_left=ceap_left,
-        vcss_right=vcss_right,
-        vcss_left=vcss_left,
-        conclusion=conclusion,
-        recommended_plan=recommended_plan,
-        plan_notes=plan_notes,
-    )
-    assessment.full_clean()
-    assessment._change_reason = "Created"
-    assessment.save()
-    # Errors here roll the whole assessment back (transaction.atomic).
-    _save_findings(assessment, findings)
-    return assessment
-
-
-@transaction.atomic
-def doppler_update(
-    *,
-    assessment: DopplerAssessment,
-    examiner,
-    assessed_on: date,
-    findings: Iterable[Mapping[str, Any]] = (),
-    ceap_right: str = "",
-    ceap_left: str = "",
-    vcss_right: int | None = None,
-    vcss_left: int | None = None,
-    conclusion: str = "",
-    recommended_plan: str = "",
-    plan_notes: str = "",
-    expected_updated_at: datetime | None = None,
-) -> DopplerAssessment:
-    """Change an assessment and its grid; refuse voided or concurrently edited ones.
-
-    `expected_updated_at` is the `updated_at` the editor loaded; if someone else
-    saved in between, the change is refused rather than silently overwriting.
-    """
-    # The row lock makes the staleness check and the write one step.
-    current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if current.is_voided:
-        raise ValidationError(
-            _("This assessment is voided and can no longer be changed.")
-        )
-    if expected_updated_at is not None and current.updated_at != expected_updated_at:
-        raise ValidationError(
-            _(
-                "Someone else saved this assessment while you were editing it. "
-                "Reload the page to see their changes, then enter yours again."
-            )
-        )
-    _set_assessment_fields(
-        current,
-        examiner=examiner,
-        assessed_on=assessed_on,
-        ceap_right=ceap_right,
-        ceap_left=ceap_left,
-        vcss_right=vcss_right,
-        vcss_left=vcss_left,
-        conclusion=conclusion,
-        recommended_plan=recommended_plan,
-        plan_notes=plan_notes,
-    )
+    data: Mapping[str, Any],
+    expected_version: int | None,
+    user: Any = None,
+) -> Patient:
+    """Change a patient's demographics or history; refuse a stale form."""
+    current = _locked(patient)
+    current.check_version(expected_version)
+    for name, value in data.items():
+        setattr(current, name, value)
     current.full_clean()
-    current._change_reason = "Edited"
+    current.bump_version()
+    current._history_user = user
     current.save()
-    _save_findings(current, findings)
     return current
 
 
 @transaction.atomic
-def doppler_void(
-    *, assessment: DopplerAssessment, user, reason: str
-) -> DopplerAssessment:
-    """Mark an assessment void with a reason; it stays on record and in history."""
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give a reason for voiding.")})
-    max_length = DopplerAssessment._meta.get_field("void_reason").max_length
-    if len(reason) > max_length:
-        raise ValidationError(
-            {
-                "reason": _("Keep the reason under %(max)s characters.")
-                % {"max": max_length}
-            }
-        )
-    current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
-    if current.is_voided:
-        raise ValidationError({"reason": _("This assessment is already voided.")})
-    current.voided_at = timezone.now()
-    current.voided_by = user
-    current.void_reason = reason
-    current._change_reason = f"Voided: {reason}"
-    current.save(update_fields=["voided_at", "voided_by", "void_reason", "updated_at"])
+def patient_archive(*, patient: Patient, reason: str, user: Any = None) -> Patient:
+    current = _locked(patient)
+    current.archived_at = timezone.now()
+    current.archive_reason = reason
+    current.bump_version()
+    current._history_user = user
+    current._change_reason = f"Archived: {reason}"
+    current.save()
+    patient.refresh_from_db()
+    return current
+
+
+@transaction.atomic
+def patient_restore(*, patient: Patient, user: Any = None) -> Patient:
+    current = _locked(patient)
+    current.archived_at = None
+    current.archive_reason = ""
+    current.bump_version()
+    current._history_user = user
+    current._change_reason = "Restored from archive"
+    current.save()
+    patient.refresh_from_db()
     return current

@@ -1,17 +1,13 @@
-from django.urls import include, path
+from django.urls import path
 
-from patients.views import patients
+from patients import views
 
 app_name = "patients"
 
 urlpatterns = [
-    path("", patients.patient_list, name="list"),
-    path("new/", patients.patient_create, name="create"),
-    path("<uuid:code>/", patients.patient_detail, name="detail"),
-    path("<uuid:code>/edit/", patients.patient_edit, name="edit"),
-    path("<uuid:code>/archive/", patients.patient_archive, name="archive"),
-    path("<uuid:code>/restore/", patients.patient_restore, name="restore"),
-    path("<uuid:code>/history/", patients.patient_history, name="history"),
-    # Doppler assessments (issue 3).
-    path("", include("patients.urls_doppler")),
+    path("patients/", views.patient_list, name="list"),
+    path("patients/new/", views.patient_create, name="create"),
+    path("patients/<uuid:code>/edit/", views.patient_edit, name="edit"),
+    path("patients/<uuid:code>/archive/", views.patient_archive, name="archive"),
+    path("patients/<uuid:code>/restore/", views.patient_restore, name="restore"),
 ]

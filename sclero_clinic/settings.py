@@ -101,8 +101,16 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # One-way layers, lowest first (see README, Layout; import-linter checks).
+    "core",
     "patients",
+    "doppler",
     "treatments",
+    "visits",
+    "printing",
+    "reporting",
+    "records",
+    "demo",
 ]
 
 MIDDLEWARE = [

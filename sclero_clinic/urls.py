@@ -10,7 +10,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("patients/", include("patients.urls")),
+    # Each room keeps its own URLs; the paths are whole in each urls.py.
+    path("", include("patients.urls")),
+    path("", include("records.urls")),
+    path("", include("doppler.urls")),
     path("", include("treatments.urls")),
+    path("", include("visits.urls")),
+    path("", include("printing.urls")),
+    path("", include("reporting.urls")),
     path("admin/", admin.site.urls),
 ]

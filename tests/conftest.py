@@ -14,18 +14,19 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from django.utils import timezone
 
-from patients.models import DopplerAssessment, DopplerFinding, Leg, Patient, Segment
-from patients.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
+from doppler.models import DopplerAssessment, DopplerFinding, Segment
+from patients.models import Leg, Patient
+from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from patients.services import patient_create
 from treatments.models import (
     Agent,
     Compression,
-    FollowUpVisit,
     Form,
     Injection,
     TreatmentSession,
     VesselType,
 )
+from visits.models import FollowUpVisit
 
 PASSWORD = "pw-for-tests"
 

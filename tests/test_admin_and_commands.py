@@ -4,13 +4,14 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from patients.models import Patient
-from patients.roles import ROLE_PERMISSIONS, setup_roles
-from treatments.models import Letterhead, TreatmentSession
+from core.roles import ROLE_PERMISSIONS, setup_roles
+from core.models import Letterhead
+from treatments.models import TreatmentSession
 
 
 def test_manager_manages_staff_accounts_and_letterhead_in_admin(manager_client):
     assert manager_client.get("/admin/auth/user/").status_code == 200
-    assert manager_client.get("/admin/treatments/letterhead/").status_code == 200
+    assert manager_client.get("/admin/core/letterhead/").status_code == 200
 
 
 def test_admin_offers_no_delete_for_clinical_records(db):
@@ -35,10 +36,10 @@ def test_roles_are_idempotent_and_complete(db):
 def test_front_desk_has_no_clinical_write_permission(frontdesk):
     for perm in (
         "patients.change_medical_history",
-        "patients.add_dopplerassessment",
+        "doppler.add_dopplerassessment",
         "treatments.add_treatmentsession",
         "treatments.change_treatmentsession",
-        "treatments.record_outcome",
+        "visits.record_outcome",
     ):
         assert not frontdesk.has_perm(perm), perm
 

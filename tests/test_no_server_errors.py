@@ -40,23 +40,23 @@ def records(patient, clinician):
 def _pages(r) -> list[str]:
     p, d, s, v = r["patient"].code, r["doppler"].code, r["session"].code, r["visit"].code
     names = [
-        ("patients:list", None), ("patients:create", None), ("patients:detail", p),
-        ("patients:edit", p), ("patients:archive", p), ("patients:history", p),
-        ("patients:doppler-create", p), ("patients:doppler-detail", d),
-        ("patients:doppler-edit", d), ("patients:doppler-void", d),
+        ("patients:list", None), ("patients:create", None), ("records:patient", p),
+        ("patients:edit", p), ("patients:archive", p), ("records:history", p),
+        ("doppler:create", p), ("doppler:detail", d),
+        ("doppler:edit", d), ("doppler:void", d),
         ("treatments:session-create", p), ("treatments:session-detail", s),
         ("treatments:session-edit", s), ("treatments:session-void", s),
         ("treatments:injection-row", None), ("treatments:session-preview", None),
-        ("treatments:agenda-day", None), ("treatments:agenda-week", None),
-        ("treatments:worklist", None), ("treatments:visit-create", p),
-        ("treatments:visit-detail", v), ("treatments:visit-reschedule", v),
-        ("treatments:visit-cancel", v), ("treatments:visit-arrive", v),
-        ("treatments:visit-no-show", v), ("treatments:visit-outcome", v),
-        ("treatments:visit-ics", v), ("treatments:visit-slip", v),
-        ("treatments:aftercare-print", s),
-        ("treatments:aftercare-day", None), ("treatments:letterhead-edit", None),
-        ("treatments:statistics", None), ("treatments:statistics-overrides", None),
-        ("treatments:statistics-export", None),
+        ("visits:agenda-day", None), ("visits:agenda-week", None),
+        ("visits:worklist", None), ("visits:create", p),
+        ("visits:detail", v), ("visits:reschedule", v),
+        ("visits:cancel", v), ("visits:arrive", v),
+        ("visits:no-show", v), ("visits:outcome", v),
+        ("visits:ics", v), ("visits:slip", v),
+        ("printing:aftercare-print", s),
+        ("printing:aftercare-day", None), ("printing:letterhead-edit", None),
+        ("reporting:statistics", None), ("reporting:overrides", None),
+        ("reporting:export", None),
     ]
     return [reverse(n, args=[c] if c else []) for n, c in names]
 

@@ -1,8 +1,7 @@
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
-from patients.admin import NoDeleteAdmin
-from treatments.models import FollowUpVisit, Injection, Letterhead, TreatmentSession
+from core.admin import ReadOnlyRecordAdmin
+from treatments.models import Injection, TreatmentSession
 
 
 class InjectionInline(admin.TabularInline):
@@ -17,33 +16,7 @@ class InjectionInline(admin.TabularInline):
 
 
 @admin.register(TreatmentSession)
-class TreatmentSessionAdmin(NoDeleteAdmin):
+class TreatmentSessionAdmin(ReadOnlyRecordAdmin):
     list_display = ["patient", "performed_at", "clinician", "compression", "voided_at"]
     list_select_related = ["patient", "clinician"]
     inlines = [InjectionInline]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Sessions change only through the session form (limits, locking).
-        return False
-
-
-@admin.register(FollowUpVisit)
-class FollowUpVisitAdmin(NoDeleteAdmin):
-    list_display = ["patient", "starts_at", "clinician", "purpose", "status"]
-    list_select_related = ["patient", "clinician"]
-    list_filter = ["status", "purpose", "clinician"]
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        # Visits change through the agenda, which refuses double-booking.
-        return False
-
-
-@admin.register(Letterhead)
-class LetterheadAdmin(SimpleHistoryAdmin):
-    list_display = ["clinic_name", "phone", "updated_at"]
-
-    def has_add_permission(self, request) -> bool:
-        return not Letterhead.objects.exists()
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False

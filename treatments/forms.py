@@ -12,8 +12,10 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from patients.models import DopplerAssessment, Patient, Segment
+from doppler.models import DopplerAssessment, Segment
+from patients.models import Patient
 from treatments.models import Compression, Form, Injection, TreatmentSession
+from core.forms import DateTimeLocalInput, VersionedModelForm
 from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
 
 # Veins that are injected (deep veins and junctions are not).
@@ -27,21 +29,10 @@ TREATABLE_SEGMENTS = [
     Segment.TPV,
     Segment.CPV,
 ]
-STOCKING_FIELDS = ["stocking_class", "stocking_mmhg", "stocking_length", "stocking_days"]
 
 
-class DateTimeLocalInput(forms.DateTimeInput):
-    input_type = "datetime-local"
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
-        super().__init__(**kwargs)
-
-
-class SessionForm(forms.ModelForm):
+class SessionForm(VersionedModelForm):
     """The session itself: date, weight, Doppler, screening, compression."""
-
-    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     class Meta:
         model = TreatmentSession
@@ -73,7 +64,6 @@ class SessionForm(forms.ModelForm):
                 "performed_at", timezone.localtime().replace(second=0, microsecond=0)
             )
             self.initial.setdefault("doppler", doppler.queryset.values_list("pk", flat=True).first())
-        self.initial.setdefault("version", self.instance.version)
         self.fields["compression"].choices = Compression.choices
         self.fields["weight_kg"].help_text = _("Used for the polidocanol limit (2 mg/kg/day).")
         self.fields["stocking_mmhg"].help_text = _("Instead of, or as well as, a class.")
@@ -89,29 +79,6 @@ class SessionForm(forms.ModelForm):
         if performed_at and timezone.localtime(performed_at).date() > timezone.localdate():
             raise forms.ValidationError(_("The session date cannot be in the future."))
         return performed_at
-
-    def clean(self):
-        data = super().clean()
-        kind = data.get("compression")
-        has_strength = bool(data.get("stocking_class") or data.get("stocking_mmhg"))
-        if kind == Compression.NONE:
-            for name in [*STOCKING_FIELDS, "bandage_days"]:
-                if data.get(name):
-                    self.add_error(name, _("Leave empty when no compression is prescribed."))
-        elif kind in (Compression.STOCKING, Compression.BANDAGE_THEN_STOCKING):
-            if not has_strength and "stocking_mmhg" not in self.errors:
-                self.add_error("stocking_class", _("Give the stocking class or its pressure in mmHg."))
-            if not data.get("stocking_days") and "stocking_days" not in self.errors:
-                self.add_error("stocking_days", _("Say for how many days the stocking is worn."))
-            if kind == Compression.STOCKING and data.get("bandage_days"):
-                self.add_error("bandage_days", _("Choose “Bandage, then stocking” to prescribe a bandage."))
-            if (
-                kind == Compression.BANDAGE_THEN_STOCKING
-                and not data.get("bandage_days")
-                and "bandage_days" not in self.errors
-            ):
-                self.add_error("bandage_days", _("Say for how many days the bandage stays on."))
-        return data
 
 
 def _style(field: forms.Field) -> None:
@@ -218,7 +185,3 @@ def injection_formset(extra: int):
         extra=extra,
         can_delete=False,
     )
-
-
-class VoidForm(forms.Form):
-    reason = forms.CharField(label=_("Reason for voiding"), max_length=255, strip=True)

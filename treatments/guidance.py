@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from patients.models import DOPPLER_VALID_DAYS, DopplerAssessment
-from treatments.models import Agent, Form, VesselType, _plain
+from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment
+from treatments.models import _plain, Agent, Form, VesselType
 
 WARNING = "warning"
 INFO = "info"

@@ -1,4 +1,4 @@
-"""Treatment sessions, injections, follow-up visits and the clinic letterhead.
+"""Treatment sessions and their injections, vein by vein.
 
 Clinical limits are module constants (DOMAIN.md §4); they are enforced by
 `treatments.services`, which every way in (views, admin, commands) goes through.
@@ -21,15 +21,9 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from patients.models import (
-    MAX_WEIGHT_KG,
-    MIN_WEIGHT_KG,
-    DopplerAssessment,
-    Leg,
-    Patient,
-    Segment,
-    Voidable,
-)
+from core.models import Versioned, Voidable
+from doppler.models import DopplerAssessment, Segment
+from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Leg, Patient
 
 # Polidocanol: 2 mg per kg of body weight per day (DOMAIN.md §4.3).
 MAX_POLIDOCANOL_MG_PER_KG = Decimal("2")
@@ -85,6 +79,9 @@ class Compression(models.TextChoices):
     NONE = "none", _("No compression")
     STOCKING = "stocking", _("Compression stocking")
     BANDAGE_THEN_STOCKING = "bandage", _("Bandage, then stocking")
+
+
+STOCKING_FIELDS = ["stocking_class", "stocking_mmhg", "stocking_length", "stocking_days"]
 
 
 class StockingClass(models.TextChoices):
@@ -156,7 +153,7 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
-class TreatmentSession(Voidable):
+class TreatmentSession(Voidable, Versioned):
     """One sclerotherapy session: what was injected and what was prescribed."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -234,8 +231,6 @@ class TreatmentSession(Voidable):
         related_name="+",
     )
 
-    # Optimistic locking: every save increments it; a stale form is refused.
-    version = models.PositiveIntegerField(default=1, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -295,6 +290,35 @@ class TreatmentSession(Voidable):
 
     def get_absolute_url(self) -> str:
         return reverse("treatments:session-detail", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        """The compression details must fit the kind of compression (the
+        database constraint below says the same; this names the field)."""
+        errors: dict[str, str] = {}
+        kind = self.compression
+        if kind == Compression.NONE:
+            for name in [*STOCKING_FIELDS, "bandage_days"]:
+                if getattr(self, name):
+                    errors[name] = gettext("Leave empty when no compression is prescribed.")
+        elif kind in (Compression.STOCKING, Compression.BANDAGE_THEN_STOCKING):
+            if not (self.stocking_class or self.stocking_mmhg):
+                errors["stocking_class"] = gettext(
+                    "Give the stocking class or its pressure in mmHg."
+                )
+            if not self.stocking_days:
+                errors["stocking_days"] = gettext(
+                    "Say for how many days the stocking is worn."
+                )
+            if kind == Compression.STOCKING and self.bandage_days:
+                errors["bandage_days"] = gettext(
+                    "Choose “Bandage, then stocking” to prescribe a bandage."
+                )
+            if kind == Compression.BANDAGE_THEN_STOCKING and not self.bandage_days:
+                errors["bandage_days"] = gettext(
+                    "Say for how many days the bandage stays on."
+                )
+        if errors:
+            raise ValidationError(errors)
 
     def totals(self) -> SessionTotals:
         """Return totals of the active injections (uses a prefetch if present)."""
@@ -465,180 +489,3 @@ class Injection(models.Model):
         return (self.concentration_pct * MG_PER_ML_PER_PCT * self.liquid_ml).quantize(
             TWO_PLACES, rounding=ROUND_HALF_UP
         )
-
-
-class VisitPurpose(models.TextChoices):
-    CHECK = "check", _("Post-treatment check")
-    TREATMENT = "treatment", _("Next treatment session")
-    DOPPLER = "doppler", _("Doppler re-assessment")
-
-
-class VisitStatus(models.TextChoices):
-    SCHEDULED = "scheduled", _("Scheduled")
-    ARRIVED = "arrived", _("Arrived")
-    COMPLETED = "completed", _("Completed")
-    CANCELLED = "cancelled", _("Cancelled")
-    NO_SHOW = "no_show", _("No-show")
-
-
-class StatusReason(models.TextChoices):
-    PATIENT_REQUEST = "patient", _("Patient asked to cancel")
-    CLINIC = "clinic", _("Clinic cancelled")
-    ILLNESS = "illness", _("Patient ill")
-    RESCHEDULED = "resched", _("Moved to another date")
-    FORGOT = "forgot", _("Patient forgot")
-    NO_CONTACT = "no_contact", _("Could not be reached")
-    OTHER = "other", _("Other")
-
-
-class AdverseEvent(models.TextChoices):
-    BRUISING = "bruising", _("Bruising / haematoma")
-    HYPERPIGMENTATION = "pigmentation", _("Hyperpigmentation")
-    MATTING = "matting", _("Telangiectatic matting")
-    THROMBOPHLEBITIS = "thrombophlebitis", _("Superficial thrombophlebitis")
-    TRAPPED_BLOOD = "trapped_blood", _("Trapped blood drained")
-    NECROSIS = "necrosis", _("Skin necrosis / ulcer")
-    DVT = "dvt", _("Deep vein thrombosis")
-    ALLERGY = "allergy", _("Allergic reaction")
-    VISUAL = "visual", _("Visual disturbance")
-    HEADACHE = "headache", _("Headache / migraine")
-    OEDEMA = "oedema", _("Oedema")
-    OTHER = "other", _("Other")
-
-
-class VisitPlan(models.TextChoices):
-    ANOTHER_SESSION = "another", _("Another session")
-    COMPLETE = "complete", _("Course complete")
-    LASER = "laser", _("Refer for laser")
-    ENDOVENOUS = "endovenous", _("Refer for endovenous treatment")
-
-
-class FollowUpVisit(models.Model):
-    """A return visit, booked by the front desk, completed by a clinician."""
-
-    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    patient = models.ForeignKey(
-        Patient, on_delete=models.PROTECT, related_name="follow_up_visits"
-    )
-    session = models.ForeignKey(
-        TreatmentSession,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="follow_up_visits",
-        verbose_name=_("session followed"),
-    )
-    purpose = models.CharField(
-        _("purpose"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.CHECK
-    )
-    starts_at = models.DateTimeField(_("date and time"))
-    duration_min = models.PositiveSmallIntegerField(
-        _("duration (minutes)"),
-        default=20,
-        validators=[MinValueValidator(5), MaxValueValidator(240)],
-    )
-    clinician = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        related_name="follow_up_visits",
-        verbose_name=_("clinician"),
-    )
-    status = models.CharField(
-        _("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
-    )
-    status_reason = models.CharField(
-        _("reason"), max_length=10, choices=StatusReason.choices, blank=True
-    )
-    status_note = models.CharField(_("note"), max_length=255, blank=True)
-    arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    # Outcome, recorded by a clinician when the visit is completed.
-    clearance_pct = models.PositiveSmallIntegerField(
-        _("clearance (%)"),
-        null=True,
-        blank=True,
-        validators=[MaxValueValidator(100)],
-    )
-    adverse_events = models.JSONField(_("adverse events"), default=list, blank=True)
-    adverse_event_notes = models.TextField(_("adverse event details"), blank=True)
-    satisfaction = models.PositiveSmallIntegerField(
-        _("patient satisfaction (1–5)"),
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1), MaxValueValidator(5)],
-    )
-    plan = models.CharField(_("plan"), max_length=10, choices=VisitPlan.choices, blank=True)
-    outcome_notes = models.TextField(_("outcome notes"), blank=True)
-    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
-
-    version = models.PositiveIntegerField(default=1, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        editable=False,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        ordering = ["starts_at", "id"]
-        indexes = [
-            models.Index(fields=["clinician", "starts_at"]),
-            models.Index(fields=["patient", "starts_at"]),
-        ]
-        constraints = [
-            models.CheckConstraint(
-                name="treatments_followupvisit_clearance_range",
-                condition=Q(clearance_pct__isnull=True) | Q(clearance_pct__lte=100),
-            ),
-            models.CheckConstraint(
-                name="treatments_followupvisit_satisfaction_range",
-                condition=Q(satisfaction__isnull=True)
-                | Q(satisfaction__gte=1, satisfaction__lte=5),
-            ),
-        ]
-        permissions = [
-            ("record_outcome", "Can record the outcome of a follow-up visit"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M} – {self.patient}"
-
-    def get_absolute_url(self) -> str:
-        return reverse("treatments:visit-detail", kwargs={"code": self.code})
-
-    @property
-    def ends_at(self):
-        return self.starts_at + timedelta(minutes=self.duration_min)
-
-
-class Letterhead(models.Model):
-    """The clinic's letterhead on printed sheets; one row, edited by the manager."""
-
-    clinic_name = models.CharField(_("clinic name"), max_length=120, default="Sclero Clinic")
-    address = models.TextField(_("address"), blank=True)
-    phone = models.CharField(_("phone"), max_length=40, blank=True)
-    emergency_phone = models.CharField(
-        _("phone for urgent problems"), max_length=40, blank=True
-    )
-    email = models.EmailField(_("email"), blank=True)
-    website = models.CharField(_("website"), max_length=120, blank=True)
-    footer = models.TextField(_("footer text"), blank=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    history = HistoricalRecords()
-
-    class Meta:
-        verbose_name = _("letterhead")
-
-    def __str__(self) -> str:
-        return self.clinic_name
-
-    @classmethod
-    def current(cls) -> Letterhead:
-        letterhead = cls.objects.order_by("id").first()
-        return letterhead or cls(clinic_name="Sclero Clinic")

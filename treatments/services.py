@@ -18,7 +18,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from patients.models import DopplerAssessment, Patient
+from doppler.models import DopplerAssessment
+from patients.models import Patient
 from patients.screening import contraindications
 from treatments import guidance
 from treatments.guidance import Note
@@ -28,10 +29,10 @@ from treatments.models import (
     Agent,
     Form,
     Injection,
-    SessionTotals,
-    TreatmentSession,
     max_polidocanol_mg,
+    SessionTotals,
     totals_of,
+    TreatmentSession,
 )
 
 SESSION_FIELDS = [
@@ -407,20 +408,6 @@ def session_create(
     return session
 
 
-def _stale_message(current: TreatmentSession) -> str:
-    last = current.history.select_related("history_user").first()
-    who = None
-    if last is not None and last.history_user is not None:
-        who = last.history_user.get_full_name() or last.history_user.get_username()
-    return _(
-        "This session was changed by %(who)s at %(time)s after you opened it; "
-        "reload to see their changes."
-    ) % {
-        "who": who or _("someone else"),
-        "time": timezone.localtime(current.updated_at).strftime("%H:%M"),
-    }
-
-
 def session_update(
     *,
     session: TreatmentSession,
@@ -440,7 +427,7 @@ def session_update(
         # and the second one sees the first one's version.
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         if current.version != expected_version:
-            raise SessionRefused({NON_FIELD_ERRORS: [_stale_message(current)]})
+            raise SessionRefused({NON_FIELD_ERRORS: [current.stale_message()]})
         if current.is_voided:
             raise SessionRefused({NON_FIELD_ERRORS: [_("This session was voided.")]})
         existing = {
@@ -456,7 +443,7 @@ def session_update(
             override_reason=override_reason,
             user=user,
         )
-        current.version += 1
+        current.bump_version()
         _save_all(current, built, originals, user=user, reason="Session edited")
         kept = {injection.pk for injection in built}
         now = timezone.now()
@@ -476,12 +463,8 @@ def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSe
         raise ValidationError({"reason": [_("Give a reason for voiding the session.")]})
     with transaction.atomic():
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
-        if current.is_voided:
-            raise ValidationError({NON_FIELD_ERRORS: [_("This session is already voided.")]})
-        current.voided_at = timezone.now()
-        current.voided_by = user
-        current.void_reason = reason[:255]
-        current.version += 1
+        current.mark_voided(user=user, reason=reason[:255])
+        current.bump_version()
         current._history_user = user
         current._change_reason = f"Voided: {reason}"[:100]
         current.save()

@@ -1,11 +1,18 @@
-from django.urls import include, path
+from django.urls import path
+
+from treatments import views
 
 app_name = "treatments"
 
-# Each area keeps its own URL list; names all live in the `treatments` namespace.
 urlpatterns = [
-    path("", include("treatments.urls_sessions")),
-    path("", include("treatments.urls_visits")),
-    path("", include("treatments.urls_aftercare")),
-    path("", include("treatments.urls_statistics")),
+    path(
+        "patients/<uuid:code>/sessions/new/",
+        views.session_create,
+        name="session-create",
+    ),
+    path("sessions/injection-row/", views.injection_row, name="injection-row"),
+    path("sessions/preview/", views.session_preview, name="session-preview"),
+    path("sessions/<uuid:code>/", views.session_detail, name="session-detail"),
+    path("sessions/<uuid:code>/edit/", views.session_edit, name="session-edit"),
+    path("sessions/<uuid:code>/void/", views.session_void, name="session-void"),
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from tests.conftest import make_patient, make_visit
 from tests.e2e.conftest import NO_PLAYWRIGHT
-from treatments.models import VisitStatus
+from visits.models import VisitStatus
 
 # Skipped, with the reason, where the package is missing (see conftest.py).
 expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
@@ -21,7 +21,7 @@ def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinicia
     visit = make_visit(patient, clinician, starts_at=starts_at)
 
     log_in(frontdesk)
-    page.goto(reverse("treatments:agenda-day"))
+    page.goto(reverse("visits:agenda-day"))
     row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("Scheduled")
@@ -39,7 +39,7 @@ def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinicia
     # Once arrived, the row offers neither "Arrived" nor a slip any more.
     expect(row.get_by_role("button", name="Arrived")).to_have_count(0)
     expect(row.get_by_role("link", name="Print slip")).to_have_count(0)
-    assert page.url.endswith(reverse("treatments:agenda-day"))
+    assert page.url.endswith(reverse("visits:agenda-day"))
     visit.refresh_from_db()
     assert visit.status == VisitStatus.ARRIVED
     assert visit.arrived_at is not None

@@ -14,10 +14,10 @@ from treatments.models import (
     Form,
     Gas,
     Injection,
-    TreatmentSession,
-    VesselType,
     max_polidocanol_mg,
     totals_of,
+    TreatmentSession,
+    VesselType,
 )
 from tests.conftest import make_injection, make_session
 

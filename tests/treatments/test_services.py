@@ -214,7 +214,7 @@ def test_a_session_needs_an_injection_and_valid_compression(patient, clinician):
     with pytest.raises(services.SessionRefused) as error:
         create(patient, clinician, [], data=data(compression=Compression.NONE))
     assert "injections" in error.value.message_dict
-    assert "__all__" in error.value.message_dict  # stocking fields left with "none"
+    assert "stocking_class" in error.value.message_dict  # left with "none"
 
 
 def test_doppler_of_another_patient_is_refused(patient, clinician):
@@ -260,8 +260,8 @@ def test_stale_version_is_refused_and_nothing_saved(patient, clinician, colleagu
             injections=[{**row(volume_ml=Decimal("3.00")), "id": first.pk}, row()], user=clinician,
         )
     message = messages_of(error)
-    assert "This session was changed by Colleague at" in message
-    assert "reload to see their changes" in message
+    assert "This treatment session was changed by Colleague at" in message
+    assert "open the record in another tab" in message
     session.refresh_from_db()
     first.refresh_from_db()
     assert session.notes == "colleague's note" and session.version == 2

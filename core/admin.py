@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from core.models import Letterhead
+
+
+class NoDeleteAdmin(SimpleHistoryAdmin):
+    """Clinical records are archived or voided, never deleted."""
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+class ReadOnlyRecordAdmin(NoDeleteAdmin):
+    """A clinical record written only through its pages, which apply the rules
+    (limits, locking, double booking); the admin shows it and its history."""
+
+    def has_add_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: Any, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Letterhead)
+class LetterheadAdmin(SimpleHistoryAdmin):
+    list_display = ["clinic_name", "phone", "updated_at"]
+
+    def has_add_permission(self, request: Any) -> bool:
+        return not Letterhead.objects.exists()
+
+    def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
+        return False

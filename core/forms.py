@@ -1,0 +1,114 @@
+"""Form pieces every app uses: date and time widgets, the void form, the
+clinician menu, and putting a service's ValidationError back on a form."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from core.clock import DATE_INPUT_FORMATS
+from core.roles import clinician_label
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%d")
+        super().__init__(**kwargs)
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%H:%M")
+        super().__init__(**kwargs)
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("format", "%Y-%m-%dT%H:%M")
+        super().__init__(**kwargs)
+
+
+def date_field(label: Any, *, required: bool = True) -> forms.DateField:
+    """Return a date field with the clinic's input formats and a clear message."""
+    return forms.DateField(
+        label=label,
+        required=required,
+        input_formats=DATE_INPUT_FORMATS,
+        widget=DateInput(),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+    )
+
+
+class ClinicianChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return clinician_label(obj)
+
+
+class VoidForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for voiding"),
+        max_length=255,
+        strip=True,
+        error_messages={"required": _("Give a reason for voiding.")},
+    )
+
+
+def add_service_error(
+    error: ValidationError,
+    *forms_: forms.BaseForm,
+    field_map: Mapping[str, str] | None = None,
+) -> None:
+    """Show a service's ValidationError on the forms of a page.
+
+    Each key (a model field name, renamed by `field_map` where the form
+    calls it otherwise) goes to the first form with that field; anything
+    else becomes a form-wide error of the first form.
+    """
+    first = forms_[0]
+    if not hasattr(error, "error_dict"):
+        first.add_error(None, error)
+        return
+    for key, errors in error.error_dict.items():
+        name = (field_map or {}).get(key, key)
+        target = next((f for f in forms_ if name in f.fields), None)
+        if target is None:
+            first.add_error(None, errors)
+        else:
+            target.add_error(name, errors)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the form was opened on (optimistic locking)."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("min_value", 0)
+        super().__init__(**kwargs)
+
+
+class VersionedModelForm(forms.ModelForm):
+    """A ModelForm that carries the edited record's version in a hidden field,
+    for the service's check_version()."""
+
+    version = VersionField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.initial.setdefault("version", self.instance.version)
+
+    @property
+    def expected_version(self) -> int | None:
+        return self.cleaned_data.get("version")

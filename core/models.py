@@ -1,0 +1,116 @@
+"""Pieces every clinical record shares, and the clinic's own letterhead.
+
+`Voidable`: clinical records are voided with a reason, never deleted.
+`Versioned`: optimistic locking; every editable clinical record carries a
+version that each save increments, and a form posted with an older version
+is refused with who changed the record in between.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from simple_history.models import HistoricalRecords
+
+
+class Voidable(models.Model):
+    """Clinical records are voided with a reason instead of being deleted."""
+
+    voided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    void_reason = models.CharField(max_length=255, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_at is not None
+
+    def mark_voided(self, *, user, reason: str) -> None:
+        """Set the void fields (the caller saves, with the record's lock held)."""
+        if self.is_voided:
+            raise ValidationError({"reason": _("This record is already voided.")})
+        self.voided_at = timezone.now()
+        self.voided_by = user
+        self.void_reason = reason
+
+
+class Versioned(models.Model):
+    """Optimistic locking: a stale form never overwrites a newer save."""
+
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    class Meta:
+        abstract = True
+
+    def check_version(self, expected: int | None) -> None:
+        """Refuse the save when `expected` (the version the form was opened
+        on) is not the stored one; name who saved in between and when.
+
+        Call it on the row read with select_for_update().
+        """
+        if expected is None or int(expected) == self.version:
+            return
+        raise ValidationError({NON_FIELD_ERRORS: [self.stale_message()]}, code="stale")
+
+    def stale_message(self) -> str:
+        history = getattr(self, "history", None)
+        last = history.select_related("history_user").first() if history else None
+        user = getattr(last, "history_user", None)
+        who = (user.get_full_name() or user.get_username()) if user else _("someone else")
+        when = getattr(last, "history_date", None) or getattr(self, "updated_at", None)
+        return _(
+            "This %(record)s was changed by %(who)s at %(time)s after you opened "
+            "it. Your changes are still on this page: open the record in another "
+            "tab to see theirs, then save again."
+        ) % {
+            "record": self._meta.verbose_name,
+            "who": who,
+            "time": timezone.localtime(when).strftime("%H:%M") if when else "?",
+        }
+
+    def bump_version(self) -> None:
+        self.version += 1
+
+
+class Letterhead(models.Model):
+    """The clinic's letterhead on printed sheets; one row, edited by the manager."""
+
+    clinic_name = models.CharField(
+        gettext_lazy("clinic name"), max_length=120, default="Sclero Clinic"
+    )
+    address = models.TextField(gettext_lazy("address"), blank=True)
+    phone = models.CharField(gettext_lazy("phone"), max_length=40, blank=True)
+    emergency_phone = models.CharField(
+        gettext_lazy("phone for urgent problems"), max_length=40, blank=True
+    )
+    email = models.EmailField(gettext_lazy("email"), blank=True)
+    website = models.CharField(gettext_lazy("website"), max_length=120, blank=True)
+    footer = models.TextField(gettext_lazy("footer text"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(table_name="treatments_historicalletterhead")
+
+    class Meta:
+        db_table = "treatments_letterhead"
+        verbose_name = gettext_lazy("letterhead")
+
+    def __str__(self) -> str:
+        return self.clinic_name
+
+    @classmethod
+    def current(cls) -> Letterhead:
+        letterhead = cls.objects.order_by("id").first()
+        return letterhead or cls(clinic_name="Sclero Clinic")

@@ -1,0 +1,141 @@
+"""The clinic's roles as Django groups with permissions.
+
+Front desk sees demographics, the schedule and the timeline's headlines and can
+print aftercare sheets, but cannot create or change clinical records.
+
+The groups are brought in line with ROLE_PERMISSIONS after every `migrate`
+(a post_migrate hook, see core.apps); `manage.py setup_roles` does the same
+by hand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+
+CLINICIAN = "clinician"
+FRONT_DESK = "front desk"
+MANAGER = "manager"
+
+_CLINICAL = [
+    "patients.view_patient",
+    "patients.add_patient",
+    "patients.change_patient",
+    "patients.change_medical_history",
+    "doppler.view_dopplerassessment",
+    "doppler.add_dopplerassessment",
+    "doppler.change_dopplerassessment",
+    "treatments.view_treatmentsession",
+    "treatments.add_treatmentsession",
+    "treatments.change_treatmentsession",
+    "treatments.void_treatmentsession",
+    "treatments.override_limit",
+    "visits.view_followupvisit",
+    "visits.add_followupvisit",
+    "visits.change_followupvisit",
+    "visits.record_outcome",
+    "treatments.print_aftercare",
+    "treatments.view_statistics",
+]
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    CLINICIAN: _CLINICAL,
+    FRONT_DESK: [
+        "patients.view_patient",
+        "patients.add_patient",
+        "patients.change_patient",
+        "patients.archive_patient",
+        "treatments.view_treatmentsession",
+        "visits.view_followupvisit",
+        "visits.add_followupvisit",
+        "visits.change_followupvisit",
+        "treatments.print_aftercare",
+    ],
+    MANAGER: [
+        "patients.view_patient",
+        "patients.archive_patient",
+        "patients.view_audit_trail",
+        "doppler.view_dopplerassessment",
+        "treatments.view_treatmentsession",
+        "visits.view_followupvisit",
+        "treatments.print_aftercare",
+        "treatments.view_statistics",
+        "core.view_letterhead",
+        "core.change_letterhead",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "auth.view_group",
+    ],
+}
+
+
+def setup_roles() -> dict[str, Group]:
+    """Create or update the three groups; return them by name."""
+    wanted = {name for names in ROLE_PERMISSIONS.values() for name in names}
+    found = {
+        f"{p.content_type.app_label}.{p.codename}": p
+        for p in Permission.objects.select_related("content_type").filter(
+            codename__in={name.split(".")[1] for name in wanted}
+        )
+    }
+    missing = sorted(wanted - found.keys())
+    if missing:
+        raise LookupError(f"Permissions not found: {', '.join(missing)}")
+    groups = {}
+    for name, perm_names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=name)
+        group.permissions.set([found[perm_name] for perm_name in perm_names])
+        groups[name] = group
+    return groups
+
+
+def setup_roles_after_migrate(sender: Any, **kwargs: Any) -> None:
+    """post_migrate hook: set the groups up once every app's permissions exist.
+
+    post_migrate fires once per app; only the last app's signal, sent after
+    every other app created its permissions, applies the roles.
+    """
+    from django.apps import apps
+
+    if sender.label != list(apps.get_app_configs())[-1].label:
+        return
+    setup_roles()
+
+
+def clinicians(*, including: Any = None) -> QuerySet:
+    """Return the active users of the clinician group, by name.
+
+    `including` adds users who are not (or no longer) active clinicians: a
+    user, or a queryset of user ids (the examiner of a record being edited,
+    anyone who treated in a reporting period).
+    """
+    condition = Q(groups__name=CLINICIAN, is_active=True)
+    if isinstance(including, QuerySet):
+        condition |= Q(pk__in=including)
+    elif including is not None:
+        condition |= Q(pk=including.pk)
+    return (
+        get_user_model()
+        .objects.filter(condition)
+        .order_by("last_name", "first_name", "username")
+        .distinct()
+    )
+
+
+def is_clinician(user: Any) -> bool:
+    return bool(
+        user is not None
+        and user.is_active
+        and user.groups.filter(name=CLINICIAN).exists()
+    )
+
+
+def clinician_label(user: Any) -> str:
+    """Return "Dr Rossi" (last name, else first name, else username)."""
+    name = user.last_name or user.first_name or user.username
+    return _("Dr %(name)s") % {"name": name}

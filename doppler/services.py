@@ -1,0 +1,230 @@
+"""Writes to Doppler assessments. Views and commands call these."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import date
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.roles import is_clinician
+from doppler.models import DopplerAssessment, DopplerFinding, Segment, Thrombus
+from patients.models import Leg, Patient
+
+FINDING_DATA_FIELDS = ("reflux_s", "diameter_mm", "thrombus", "note")
+
+
+def finding_key(leg: str, segment: str, field: str) -> str:
+    """Return the key of one grid cell, e.g. "R-SFJ-reflux_s".
+
+    Finding errors raised below use it, and the segment grid names its fields
+    with it, so a service error lands in the cell that is wrong.
+    """
+    return f"{leg}-{segment}-{field}"
+
+
+def finding_has_data(values: Mapping[str, Any]) -> bool:
+    """Return True when a segment row holds anything worth keeping."""
+    return (
+        values.get("reflux_s") is not None
+        or values.get("diameter_mm") is not None
+        or values.get("thrombus") not in (None, "", Thrombus.NONE)
+        or bool((values.get("note") or "").strip())
+    )
+
+
+def _set_assessment_fields(
+    assessment: DopplerAssessment,
+    *,
+    examiner,
+    assessed_on: date,
+    ceap_right: str,
+    ceap_left: str,
+    vcss_right: int | None,
+    vcss_left: int | None,
+    conclusion: str,
+    recommended_plan: str,
+    plan_notes: str,
+) -> None:
+    changed_examiner = assessment.examiner_id != getattr(examiner, "pk", None)
+    if changed_examiner and not is_clinician(examiner):
+        raise ValidationError({"examiner": _("The examiner must be a clinician.")})
+    assessment.examiner = examiner
+    assessment.assessed_on = assessed_on
+    assessment.ceap_right = ceap_right or ""
+    assessment.ceap_left = ceap_left or ""
+    assessment.vcss_right = vcss_right
+    assessment.vcss_left = vcss_left
+    assessment.conclusion = (conclusion or "").strip()
+    assessment.recommended_plan = recommended_plan or ""
+    assessment.plan_notes = (plan_notes or "").strip()
+
+
+def _save_findings(
+    assessment: DopplerAssessment, findings: Iterable[Mapping[str, Any]]
+) -> None:
+    """Bring the assessment's finding rows in line with the submitted grid.
+
+    Rows with data are updated in place (or created); a row the user cleared is
+    deleted. We delete rather than keep a blank row because a blank row would
+    read as "examined, normal" and no longer as "not recorded". Nothing is lost:
+    simple_history stores the deleted row with all its values ("-" record), and
+    the assessment itself is never deleted, only voided.
+    """
+    existing = {(f.leg, f.segment): f for f in assessment.findings.all()}
+    seen: set[tuple[str, str]] = set()
+    errors: dict[str, list] = {}
+    to_save = []
+    for values in findings:
+        leg, segment = values["leg"], values["segment"]
+        if leg not in Leg.values or segment not in Segment.values:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _("Unknown leg or segment: %(leg)s %(segment)s.")
+                % {"leg": leg, "segment": segment}
+            )
+            continue
+        if (leg, segment) in seen:
+            errors.setdefault(NON_FIELD_ERRORS, []).append(
+                _("%(segment)s of the %(leg)s leg is entered twice.")
+                % {"segment": segment, "leg": Leg(leg).label.lower()}
+            )
+            continue
+        seen.add((leg, segment))
+        if not finding_has_data(values):
+            continue
+        finding = existing.pop((leg, segment), None) or DopplerFinding(
+            assessment=assessment, leg=leg, segment=segment
+        )
+        finding.reflux_s = values.get("reflux_s")
+        finding.diameter_mm = values.get("diameter_mm")
+        finding.thrombus = values.get("thrombus") or Thrombus.NONE
+        finding.note = (values.get("note") or "").strip()
+        try:
+            finding.full_clean()
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                if field == NON_FIELD_ERRORS:
+                    errors.setdefault(NON_FIELD_ERRORS, []).extend(messages)
+                else:
+                    errors[finding_key(leg, segment, field)] = messages
+            continue
+        to_save.append(finding)
+    if errors:
+        raise ValidationError(errors)
+    for finding in existing.values():
+        finding._change_reason = "Cleared on edit"
+        finding.delete()
+    for finding in to_save:
+        finding.save()
+
+
+@transaction.atomic
+def doppler_create(
+    *,
+    patient: Patient,
+    examiner,
+    assessed_on: date,
+    findings: Iterable[Mapping[str, Any]] = (),
+    ceap_right: str = "",
+    ceap_left: str = "",
+    vcss_right: int | None = None,
+    vcss_left: int | None = None,
+    conclusion: str = "",
+    recommended_plan: str = "",
+    plan_notes: str = "",
+) -> DopplerAssessment:
+    """Save a Doppler assessment and one finding per segment that has data."""
+    assessment = DopplerAssessment(patient=patient)
+    _set_assessment_fields(
+        assessment,
+        examiner=examiner,
+        assessed_on=assessed_on,
+        ceap_right=ceap_right,
+        ceap_left=ceap_left,
+        vcss_right=vcss_right,
+        vcss_left=vcss_left,
+        conclusion=conclusion,
+        recommended_plan=recommended_plan,
+        plan_notes=plan_notes,
+    )
+    assessment.full_clean()
+    assessment._change_reason = "Created"
+    assessment.save()
+    # Errors here roll the whole assessment back (transaction.atomic).
+    _save_findings(assessment, findings)
+    return assessment
+
+
+@transaction.atomic
+def doppler_update(
+    *,
+    assessment: DopplerAssessment,
+    examiner,
+    assessed_on: date,
+    findings: Iterable[Mapping[str, Any]] = (),
+    ceap_right: str = "",
+    ceap_left: str = "",
+    vcss_right: int | None = None,
+    vcss_left: int | None = None,
+    conclusion: str = "",
+    recommended_plan: str = "",
+    plan_notes: str = "",
+    expected_version: int | None = None,
+) -> DopplerAssessment:
+    """Change an assessment and its grid; refuse voided or concurrently edited ones.
+
+    `expected_version` is the version the editor loaded; if someone else
+    saved in between, the change is refused rather than silently overwriting.
+    """
+    # The row lock makes the staleness check and the write one step.
+    current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if current.is_voided:
+        raise ValidationError(
+            _("This assessment is voided and can no longer be changed.")
+        )
+    current.check_version(expected_version)
+    _set_assessment_fields(
+        current,
+        examiner=examiner,
+        assessed_on=assessed_on,
+        ceap_right=ceap_right,
+        ceap_left=ceap_left,
+        vcss_right=vcss_right,
+        vcss_left=vcss_left,
+        conclusion=conclusion,
+        recommended_plan=recommended_plan,
+        plan_notes=plan_notes,
+    )
+    current.full_clean()
+    current.bump_version()
+    current._change_reason = "Edited"
+    current.save()
+    _save_findings(current, findings)
+    return current
+
+
+@transaction.atomic
+def doppler_void(
+    *, assessment: DopplerAssessment, user, reason: str
+) -> DopplerAssessment:
+    """Mark an assessment void with a reason; it stays on record and in history."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give a reason for voiding.")})
+    max_length = DopplerAssessment._meta.get_field("void_reason").max_length
+    if len(reason) > max_length:
+        raise ValidationError(
+            {
+                "reason": _("Keep the reason under %(max)s characters.")
+                % {"max": max_length}
+            }
+        )
+    current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
+    current.mark_voided(user=user, reason=reason)
+    current.bump_version()
+    current._change_reason = f"Voided: {reason}"
+    current.save()
+    return current

@@ -1,0 +1,150 @@
+"""Doppler assessments: create and edit the segment grid, read, void."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.forms import VoidForm, add_service_error
+from doppler import services
+from doppler.forms import (
+    SEGMENT_GROUPS,
+    DopplerAssessmentForm,
+    SegmentGridForm,
+)
+from doppler.models import DopplerAssessment, reflux_cutoff_s
+from patients.models import Leg, Patient
+
+
+def _get_assessment(code) -> DopplerAssessment:
+    queryset = DopplerAssessment.objects.select_related(
+        "patient", "examiner", "voided_by"
+    ).prefetch_related("findings")
+    return get_object_or_404(queryset, code=code)
+
+
+def _both_valid(form: DopplerAssessmentForm, grid: SegmentGridForm) -> bool:
+    """Validate both forms (no short-circuit) so every error shows at once."""
+    form_ok = form.is_valid()
+    grid_ok = grid.is_valid()
+    return form_ok and grid_ok
+
+
+def _render_form(
+    request: HttpRequest, patient: Patient, form, grid, assessment=None
+) -> HttpResponse:
+    context = {
+        "patient": patient,
+        "assessment": assessment,
+        "form": form,
+        "grid": grid,
+        "grid_groups": grid.groups(),
+        "page": "patients",
+    }
+    return render(request, "doppler/doppler_form.html", context)
+
+
+@permission_required("doppler.add_dopplerassessment", raise_exception=True)
+def doppler_create(request: HttpRequest, code) -> HttpResponse:
+    patient = get_object_or_404(Patient, code=code)
+    form = DopplerAssessmentForm(request.POST or None, user=request.user)
+    grid = SegmentGridForm(request.POST or None)
+    if request.method == "POST" and _both_valid(form, grid):
+        try:
+            assessment = services.doppler_create(
+                patient=patient, findings=grid.findings(), **form.service_fields()
+            )
+        except ValidationError as exc:
+            add_service_error(exc, grid, form)
+        else:
+            messages.success(request, _("Doppler assessment saved."))
+            return redirect(assessment)
+    return _render_form(request, patient, form, grid)
+
+
+@permission_required("doppler.change_dopplerassessment", raise_exception=True)
+def doppler_edit(request: HttpRequest, code) -> HttpResponse:
+    assessment = _get_assessment(code)
+    if assessment.is_voided:
+        messages.error(
+            request, _("This assessment is voided and can no longer be changed.")
+        )
+        return redirect(assessment)
+    initial = SegmentGridForm.initial_from(list(assessment.findings.all()))
+    form = DopplerAssessmentForm(request.POST or None, instance=assessment)
+    grid = SegmentGridForm(request.POST or None, initial=initial)
+    if request.method == "POST" and _both_valid(form, grid):
+        try:
+            assessment = services.doppler_update(
+                assessment=assessment,
+                findings=grid.findings(),
+                expected_version=form.expected_version,
+                **form.service_fields(),
+            )
+        except ValidationError as exc:
+            add_service_error(exc, grid, form)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(assessment)
+    return _render_form(request, assessment.patient, form, grid, assessment)
+
+
+def _segment_rows(assessment: DopplerAssessment) -> list[dict[str, Any]]:
+    """Return the recorded segments, grouped, with the right and left finding."""
+    by_key = {(f.leg, f.segment): f for f in assessment.findings.all()}
+    groups = []
+    for label, segments in SEGMENT_GROUPS:
+        rows = []
+        for segment in segments:
+            sides = [by_key.get((leg, segment.value)) for leg in (Leg.RIGHT, Leg.LEFT)]
+            if any(sides):
+                rows.append(
+                    {
+                        "segment": segment.value,
+                        "label": segment.label,
+                        "cutoff_s": reflux_cutoff_s(segment),
+                        "sides": sides,
+                    }
+                )
+        if rows:
+            groups.append({"label": label, "rows": rows})
+    return groups
+
+
+@permission_required("doppler.view_dopplerassessment", raise_exception=True)
+def doppler_detail(request: HttpRequest, code) -> HttpResponse:
+    assessment = _get_assessment(code)
+    context = {
+        "assessment": assessment,
+        "patient": assessment.patient,
+        "segment_groups": _segment_rows(assessment),
+        "void_form": VoidForm(),
+        "page": "patients",
+    }
+    return render(request, "doppler/doppler_detail.html", context)
+
+
+@require_POST
+@permission_required("doppler.change_dopplerassessment", raise_exception=True)
+def doppler_void(request: HttpRequest, code) -> HttpResponse:
+    assessment = _get_assessment(code)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reason"][0])
+        return redirect(assessment)
+    try:
+        services.doppler_void(
+            assessment=assessment, user=request.user, reason=form.cleaned_data["reason"]
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(assessment)
+    messages.success(request, _("Assessment voided. It stays on record."))
+    return redirect(assessment)

@@ -1,0 +1,53 @@
+"""Reads of the patient registry: search by name, chart number, birth date, phone."""
+
+from __future__ import annotations
+
+import re
+
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.shortcuts import get_object_or_404
+
+from core.clock import parse_day
+from patients.models import Patient
+from patients.services import CHART_PREFIX
+
+def get_patient(code: object) -> Patient:
+    """Return the patient with this public code, or raise Http404."""
+    return get_object_or_404(Patient, code=code)
+
+
+_PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
+_FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
+
+
+def _phone_digits():
+    expression = F("phone")
+    for separator in " -./()+":
+        expression = Replace(expression, Value(separator), Value(""))
+    return expression
+
+
+def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
+    """Return patients matching a name, chart number, date of birth or phone."""
+    query = query.strip()
+    if not query:
+        return queryset
+    born = parse_day(query)
+    if born:
+        return queryset.filter(date_of_birth=born)
+    if _FULL_CHART_NUMBER.fullmatch(query):
+        # A whole chart number (typed or scanned) names one patient; the
+        # exact match uses the unique index, icontains would scan the table.
+        return queryset.filter(chart_number=query.upper())
+    digits = re.sub(r"\D", "", query)
+    condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
+    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(query):
+        # Phones are stored as typed ("+39 333 000 0777"); compare digits only
+        # so "3330000777" and "333-000-0777" find it too.
+        queryset = queryset.annotate(phone_digits=_phone_digits())
+        condition |= Q(phone_digits__contains=digits)
+    name_condition = Q()
+    for token in query.split():
+        name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
+    return queryset.filter(condition | name_condition)

@@ -1,0 +1,107 @@
+"""Patient registry: list and search, register, edit, archive, restore."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+from datetime import date, datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.paginator import Paginator
+from django.db.models import F, Q, QuerySet, Value
+from django.db.models.functions import Replace
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from patients import services
+from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
+from patients.models import Patient
+from patients.selectors import get_patient, search_patients
+from core.forms import add_service_error
+from django.core.exceptions import ValidationError
+
+PAGE_SIZE = 25
+@permission_required("patients.view_patient", raise_exception=True)
+def patient_list(request: HttpRequest) -> HttpResponse:
+    form = PatientSearchForm(request.GET or None)
+    patients = Patient.objects.all()
+    query = ""
+    show_archived = False
+    if form.is_valid():
+        query = form.cleaned_data["q"]
+        show_archived = form.cleaned_data["archived"]
+    if not show_archived:
+        patients = patients.active()
+    patients = search_patients(patients, query)
+    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = {"q": query, **({"archived": "on"} if show_archived else {})}
+    context = {
+        "form": form,
+        "page_obj": page,
+        "query": query,
+        "page_query": urlencode(filters) + "&",
+        "page": "patients",
+    }
+    return render(request, "patients/patient_list.html", context)
+
+
+@permission_required("patients.add_patient", raise_exception=True)
+def patient_create(request: HttpRequest) -> HttpResponse:
+    can_edit_medical = request.user.has_perm("patients.change_medical_history")
+    form = PatientForm(request.POST or None, can_edit_medical=can_edit_medical)
+    if request.method == "POST" and form.is_valid():
+        patient = services.patient_create(patient=form.save(commit=False), user=request.user)
+        messages.success(request, _("Patient %(chart)s registered.") % {"chart": patient.chart_number})
+        return redirect(patient)
+    return render(
+        request, "patients/patient_form.html", {"form": form, "page": "patients"}
+    )
+
+
+@permission_required("patients.change_patient", raise_exception=True)
+def patient_edit(request: HttpRequest, code) -> HttpResponse:
+    patient = get_patient(code)
+    can_edit_medical = request.user.has_perm("patients.change_medical_history")
+    form = PatientForm(
+        request.POST or None, instance=patient, can_edit_medical=can_edit_medical
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.patient_update(
+                patient=patient,
+                data=form.model_values(),
+                expected_version=form.expected_version,
+                user=request.user,
+            )
+        except ValidationError as error:
+            add_service_error(error, form)
+        else:
+            messages.success(request, _("Changes saved."))
+            return redirect(patient)
+    context = {"form": form, "patient": patient, "page": "patients"}
+    return render(request, "patients/patient_form.html", context)
+
+
+@require_POST
+@permission_required("patients.archive_patient", raise_exception=True)
+def patient_archive(request: HttpRequest, code) -> HttpResponse:
+    patient = get_patient(code)
+    form = ArchiveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for archiving."))
+        return redirect(patient)
+    services.patient_archive(patient=patient, reason=form.cleaned_data["reason"])
+    messages.success(request, _("Patient archived. The record is kept."))
+    return redirect(patient)
+
+
+@require_POST
+@permission_required("patients.archive_patient", raise_exception=True)
+def patient_restore(request: HttpRequest, code) -> HttpResponse:
+    patient = get_patient(code)
+    services.patient_restore(patient=patient)
+    messages.success(request, _("Patient restored from the archive."))
+    return redirect(patient)

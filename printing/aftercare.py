@@ -1,0 +1,357 @@
+"""What goes on a patient's aftercare sheet, in the patient's language.
+
+Everything that depends on the session (what was treated, in plain words;
+the compression instructions; the next appointment) is worked out here. The
+fixed advice (expected course, do and avoid, warning signs) is prose in the
+template, with the periods below filled in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Iterable
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from doppler.models import Segment
+from patients.models import Leg, Patient
+from core.clock import local_day_bounds
+from core.models import Letterhead
+from treatments.models import Compression, Form, Injection, TreatmentSession, VesselType
+from visits.models import FollowUpVisit, VisitStatus
+from core.templatetags.clinic_tags import long_date
+
+# Patient-sheet periods (DOMAIN.md §7.1): walk right after the session; no
+# heat, heavy exercise or long journeys for two weeks; no sun on the treated
+# skin for four weeks (brown marks).
+WALK_AFTER_MIN = 30
+AVOID_HEAT_AND_SPORT_DAYS = 14
+AVOID_SUN_WEEKS = 4
+LONG_JOURNEY_HOURS = 4
+# Expected course: small veins fade in 2–3 weeks; large veins may stay dark
+# for months; brown staining usually fades within 3–12 months.
+FADE_WEEKS = "2–3"
+LARGE_VEIN_MONTHS = "3–6"
+STAINING_MONTHS = "3–12"
+# The European emergency number (the clinic is in Italy).
+EMERGENCY_NUMBER = "112"
+
+# Where a segment is, in plain words.
+_SEGMENT_PLACE = {
+    Segment.SFJ: "groin",
+    Segment.CFV: "groin",
+    Segment.GSV_A: "thigh",
+    Segment.AASV: "thigh",
+    Segment.PASV: "thigh",
+    Segment.TPV: "thigh",
+    Segment.FV: "thigh",
+    Segment.DFV: "thigh",
+    Segment.GSV_B: "below_knee",
+    Segment.CPV: "below_knee",
+    Segment.TIBV: "below_knee",
+    Segment.SPJ: "back_of_knee",
+    Segment.POPV: "back_of_knee",
+    Segment.SSV: "calf",
+}
+# Words a clinician may type in the free "site" field (English or Italian).
+_SITE_WORDS = [
+    ("groin", ("groin", "inguin")),
+    ("ankle", ("ankle", "caviglia", "malleol")),
+    ("foot", ("foot", "piede")),
+    ("back_of_knee", ("popliteal", "poplite", "behind the knee", "back of the knee")),
+    ("below_knee", ("below knee", "below the knee", "shin", "sotto il ginocchio", "tibia")),
+    ("knee", ("knee", "ginocchio")),
+    ("calf", ("calf", "polpaccio", "gamba")),
+    ("thigh", ("thigh", "coscia")),
+]
+
+
+def _place_text(place: str) -> str:
+    return {
+        "groin": _("in the groin"),
+        "thigh": _("on the thigh"),
+        "knee": _("around the knee"),
+        "below_knee": _("below the knee"),
+        "back_of_knee": _("behind the knee"),
+        "calf": _("on the calf"),
+        "ankle": _("around the ankle"),
+        "foot": _("on the foot"),
+        "leg": _("on the leg"),
+    }[place]
+
+
+def injection_place(injection: Injection) -> str:
+    """Return a plain place key ("thigh", "below_knee", ...) for an injection."""
+    site = injection.site.lower()
+    for place, words in _SITE_WORDS:
+        if any(word in site for word in words):
+            return place
+    return _SEGMENT_PLACE.get(injection.segment, "leg")
+
+
+# Vessel types that read the same to a patient share a key.
+_VESSEL_KEY = {
+    VesselType.RED_TELANGIECTASIA: "spider",
+    VesselType.BLUE_TELANGIECTASIA: "spider",
+    VesselType.RETICULAR: "reticular",
+    VesselType.SMALL_VARICOSE: "varicose",
+    VesselType.MEDIUM_VARICOSE: "varicose",
+    VesselType.LARGE_VARICOSE: "large_varicose",
+    VesselType.TRUNK: "trunk",
+    VesselType.PERFORATOR: "perforator",
+}
+
+
+def _vessel_text(key: str, count: int) -> str:
+    if key == "spider":
+        return ngettext("a small spider vein", "small spider veins", count)
+    if key == "reticular":
+        return ngettext(
+            "a small blue vein under the skin", "small blue veins under the skin", count
+        )
+    if key == "varicose":
+        return ngettext("a varicose vein", "varicose veins", count)
+    if key == "large_varicose":
+        return ngettext("a large varicose vein", "large varicose veins", count)
+    if key == "trunk":
+        return _("the main surface vein of the leg (saphenous vein)")
+    return ngettext("a connecting vein (perforator)", "connecting veins (perforators)", count)
+
+
+def _method_text(foam: bool, ultrasound: bool) -> str:
+    if foam and ultrasound:
+        return _("with foam under ultrasound")
+    if foam:
+        return _("with foam")
+    if ultrasound:
+        return _("under ultrasound")
+    return ""
+
+
+def treated_in_plain_words(injections: Iterable[Injection]) -> list[tuple[str, str]]:
+    """Return (leg, sentence) per leg, e.g. ("Right leg", "small spider veins on
+    the thigh (3 injections); a varicose vein below the knee with foam under
+    ultrasound."). Voided injections are left out."""
+    by_leg: dict[str, dict[tuple, int]] = {Leg.RIGHT: {}, Leg.LEFT: {}}
+    for inj in injections:
+        if inj.voided_at is not None:
+            continue
+        key = (
+            _VESSEL_KEY.get(inj.vessel_type, "varicose"),
+            injection_place(inj),
+            inj.form == Form.FOAM,
+            inj.ultrasound_guided,
+        )
+        groups = by_leg.setdefault(inj.leg, {})
+        groups[key] = groups.get(key, 0) + 1
+    sentences = []
+    for leg, groups in by_leg.items():
+        if not groups:
+            continue
+        parts = []
+        for (vessel, place, foam, ultrasound), count in groups.items():
+            words = [_vessel_text(vessel, count), _place_text(place)]
+            method = _method_text(foam, ultrasound)
+            if method:
+                words.append(method)
+            text = " ".join(words)
+            if count > 1:
+                text += " " + ngettext("(%(n)d injection)", "(%(n)d injections)", count) % {
+                    "n": count
+                }
+            parts.append(text)
+        leg_name = _("Right leg") if leg == Leg.RIGHT else _("Left leg")
+        sentences.append((leg_name, "; ".join(parts) + "."))
+    return sentences
+
+
+def treated_legs(injections: Iterable[Injection]) -> set[str]:
+    return {inj.leg for inj in injections if inj.voided_at is None}
+
+
+def _legs_text(legs: set[str]) -> str:
+    if legs == {Leg.RIGHT}:
+        return _("on the right leg")
+    if legs == {Leg.LEFT}:
+        return _("on the left leg")
+    if legs:
+        return _("on both legs")
+    return _("on the treated leg")
+
+
+def _long_date(day: date) -> str:
+    return long_date(day, "j F Y")
+
+
+def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[str]:
+    """Return the compression instructions of the session, as sentences."""
+    if session.compression == Compression.NONE:
+        return [_("You do not need to wear compression after this session.")]
+    day = timezone.localtime(session.performed_at).date()
+    sentences = []
+    stocking_starts = day
+    if session.compression == Compression.BANDAGE_THEN_STOCKING and session.bandage_days:
+        stocking_starts = day + timedelta(days=session.bandage_days)
+        sentences.append(
+            ngettext(
+                "Keep the bandage on day and night for %(n)d day, until %(until)s.",
+                "Keep the bandage on day and night for %(n)d days, until %(until)s.",
+                session.bandage_days,
+            )
+            % {"n": session.bandage_days, "until": _long_date(stocking_starts)}
+        )
+    details = []
+    if session.stocking_length:
+        details.append(session.get_stocking_length_display())
+    if session.stocking_class:
+        details.append(_("class %(c)s") % {"c": session.stocking_class})
+    if session.stocking_mmhg:
+        details.append(_("%(p)d mmHg") % {"p": session.stocking_mmhg})
+    elif session.stocking_class:
+        pressure = session.get_stocking_class_display()
+        if "(" in pressure:
+            details.append(pressure[pressure.index("(") + 1 : pressure.rindex(")")])
+    days = session.stocking_days or 0
+    until = _long_date(stocking_starts + timedelta(days=days))
+    values = {
+        "details": ", ".join(details),
+        "legs": _legs_text(legs),
+        "n": days,
+        "start": _long_date(day),
+        "until": until,
+    }
+    if stocking_starts == day:
+        sentence = ngettext(
+            "Wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
+            "from the day of treatment, %(start)s, until %(until)s.",
+            "Wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
+            "from the day of treatment, %(start)s, until %(until)s.",
+            days,
+        )
+    else:
+        sentence = ngettext(
+            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
+            "until %(until)s.",
+            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
+            "until %(until)s.",
+            days,
+        )
+    sentences.append(sentence % values)
+    sentences.append(
+        _(
+            "If the stocking or bandage feels too tight, your toes turn cold, pale or "
+            "blue, or the skin under it hurts, take it off and call us."
+        )
+    )
+    return sentences
+
+
+@dataclass
+class Sheet:
+    """One patient's aftercare sheet for one session."""
+
+    session: TreatmentSession
+    patient: Patient
+    language: str
+    session_day: date
+    treated: list[tuple[str, str]]
+    compression: list[str]
+    has_large_veins: bool
+    used_foam: bool
+    next_visit: FollowUpVisit | None
+    extra: dict = field(default_factory=dict)
+
+
+def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> Sheet:
+    """Return the sheet of `session`, with its words in the patient's language.
+
+    `session.injections` should be prefetched; `session.patient` selected.
+    """
+    patient = session.patient
+    injections = [inj for inj in session.injections.all() if inj.voided_at is None]
+    with translation.override(patient.language):
+        return Sheet(
+            session=session,
+            patient=patient,
+            language=patient.language,
+            session_day=timezone.localtime(session.performed_at).date(),
+            treated=treated_in_plain_words(injections),
+            compression=compression_instructions(session, treated_legs(injections)),
+            has_large_veins=any(
+                inj.vessel_type
+                in (
+                    VesselType.MEDIUM_VARICOSE,
+                    VesselType.LARGE_VARICOSE,
+                    VesselType.TRUNK,
+                    VesselType.PERFORATOR,
+                )
+                for inj in injections
+            ),
+            used_foam=any(inj.form == Form.FOAM for inj in injections),
+            next_visit=next_visit,
+        )
+
+
+def sessions_for_sheets() -> QuerySet[TreatmentSession]:
+    """Return non-voided sessions with what a sheet needs, in fixed queries."""
+    return (
+        TreatmentSession.objects.active()
+        .select_related("patient", "clinician")
+        .prefetch_related(
+            Prefetch(
+                "injections",
+                queryset=Injection.objects.filter(voided_at__isnull=True).order_by("-leg", "id"),
+            )
+        )
+    )
+
+
+def next_visits_for(patients: Iterable[Patient]) -> dict[int, FollowUpVisit]:
+    """Return each patient's next scheduled visit (one query for all of them)."""
+    ids = {p.pk for p in patients}
+    visits = (
+        FollowUpVisit.objects.filter(
+            patient_id__in=ids,
+            status=VisitStatus.SCHEDULED,
+            starts_at__gte=timezone.now(),
+        )
+        .select_related("clinician")
+        .order_by("starts_at", "id")
+    )
+    result: dict[int, FollowUpVisit] = {}
+    for visit in visits:
+        result.setdefault(visit.patient_id, visit)
+    return result
+
+
+def sheets_for(sessions: Iterable[TreatmentSession]) -> list[Sheet]:
+    sessions = list(sessions)
+    nexts = next_visits_for(s.patient for s in sessions)
+    return [build_sheet(s, nexts.get(s.patient_id)) for s in sessions]
+
+
+def sessions_on(day: date) -> QuerySet[TreatmentSession]:
+    start, end = local_day_bounds(day)
+    return sessions_for_sheets().filter(
+        performed_at__gte=start, performed_at__lt=end
+    ).order_by("performed_at", "id")
+
+
+def sheet_context(sheets: list[Sheet], *, browser: bool = False) -> dict:
+    return {
+        "sheets": sheets,
+        "letterhead": Letterhead.current(),
+        "browser": browser,
+        "walk_after_min": WALK_AFTER_MIN,
+        "avoid_days": AVOID_HEAT_AND_SPORT_DAYS,
+        "avoid_sun_weeks": AVOID_SUN_WEEKS,
+        "long_journey_hours": LONG_JOURNEY_HOURS,
+        "fade_weeks": FADE_WEEKS,
+        "large_vein_months": LARGE_VEIN_MONTHS,
+        "staining_months": STAINING_MONTHS,
+        "emergency_number": EMERGENCY_NUMBER,
+    }

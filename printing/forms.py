@@ -1,0 +1,32 @@
+"""Forms of the aftercare area: the day picker and the clinic letterhead."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from core.models import Letterhead
+
+
+class DayForm(forms.Form):
+    date = forms.DateField(
+        label=_("Day"),
+        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"],
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
+    )
+
+
+class LetterheadForm(forms.ModelForm):
+    class Meta:
+        model = Letterhead
+        fields = [
+            "clinic_name", "address", "phone", "emergency_phone", "email", "website", "footer"
+        ]
+        widgets = {
+            "address": forms.Textarea(attrs={"rows": 3}),
+            "footer": forms.Textarea(attrs={"rows": 2}),
+        }
+        help_texts = {
+            "emergency_phone": _("Printed under the warning signs on every aftercare sheet."),
+        }

@@ -1,0 +1,1 @@
+"""records keeps no tables of its own: it reads those of the clinical apps."""

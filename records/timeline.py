@@ -1,0 +1,428 @@
+"""The patient page's timeline: every Doppler, session and visit, in order.
+
+`build_timeline()` costs a fixed number of queries however long the history
+is: one per kind of record, plus one per prefetched child list (Doppler
+findings, injections). Everything else (order, alerts, next appointment,
+totals) is worked out in Python from what those queries returned.
+
+Rendering, not querying, is what grows with the history, so the page shows
+the plan and the RECENT_ENTRIES latest past entries; the earlier ones sit
+behind "Show N earlier entries" (fetched in place, or the whole page with
+?all=1). Child rows and per-item summaries are worked out only for the
+entries on the page. The alert header always looks at the whole history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from typing import Any
+
+from django.db.models import Prefetch, prefetch_related_objects
+from django.template import TemplateDoesNotExist
+from django.template.loader import get_template
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from core.clock import months_between
+from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment, DopplerFinding
+from patients.models import Leg, Patient
+from patients.screening import Contraindication, contraindications
+from treatments.models import (
+    Agent,
+    Compression,
+    Form,
+    Injection,
+    TreatmentSession,
+    VesselType,
+)
+from visits.models import AdverseEvent, FollowUpVisit, VisitStatus
+
+DOPPLER = "doppler"
+SESSION = "session"
+VISIT = "visit"
+
+# Front desk lacks this permission; clinicians and the manager have it. It
+# gates everything clinical on the page: findings, doses, outcomes and the
+# screening alerts.
+CLINICAL_DETAIL_PERM = "doppler.view_dopplerassessment"
+
+ADVERSE_EVENT_LABELS = dict(AdverseEvent.choices)
+
+# Past entries shown before "Show N earlier entries". Rendering cost grows
+# with the entries shown, so this bounds the page for a patient treated for
+# years; the plan (future entries) is always shown in full.
+RECENT_ENTRIES = 20
+
+# Which entries a timeline holds: the recent past and the plan, everything,
+# or only the earlier entries the recent view leaves out.
+RECENT = "recent"
+ALL = "all"
+EARLIER = "earlier"
+
+# The clinical card of each kind, shared with the Doppler, session and visit
+# pages. When one is missing the timeline uses its own item template instead.
+CARD_TEMPLATES = {
+    DOPPLER: "doppler/doppler_card.html",
+    SESSION: "treatments/session_card.html",
+    VISIT: "visits/visit_card.html",
+}
+
+
+def card_template(kind: str) -> str | None:
+    try:
+        get_template(CARD_TEMPLATES[kind])
+    except TemplateDoesNotExist:
+        return None
+    return CARD_TEMPLATES[kind]
+
+# Within one day a Doppler comes before the session that relied on it.
+_KIND_ORDER = {DOPPLER: 0, SESSION: 1, VISIT: 2}
+
+
+@dataclass
+class TimelineItem:
+    kind: str
+    when: datetime | date
+    day: date
+    obj: Any
+    status: str
+    status_label: str
+    is_future: bool
+    detail: bool
+    extra: dict = field(default_factory=dict)
+    card: str | None = None
+
+    @property
+    def sort_key(self) -> tuple:
+        moment = self.when if isinstance(self.when, datetime) else None
+        clock = timezone.localtime(moment).time() if moment else time.min
+        return (self.day, clock, _KIND_ORDER[self.kind], self.obj.pk)
+
+
+@dataclass
+class Alert:
+    level: str  # "danger", "warning", "info", "secondary"
+    text: str
+    kind: str  # "allergy", "contraindication", "doppler", "appointment"
+
+
+@dataclass
+class Timeline:
+    patient: Patient
+    items: list[TimelineItem]  # the whole history, in order
+    alerts: list[Alert]
+    next_visit: FollowUpVisit | None
+    last_doppler: DopplerAssessment | None
+    clinical: bool
+    show: str = ALL
+    can_print_aftercare: bool = False
+
+    @property
+    def past(self) -> list[TimelineItem]:
+        return [item for item in self.items if not item.is_future]
+
+    @property
+    def planned(self) -> list[TimelineItem]:
+        return [item for item in self.items if item.is_future]
+
+    @property
+    def earlier(self) -> list[TimelineItem]:
+        """Past entries the recent view leaves out (oldest first)."""
+        past = self.past
+        return past[: max(len(past) - RECENT_ENTRIES, 0)]
+
+    @property
+    def earlier_count(self) -> int:
+        return len(self.earlier) if self.show == RECENT else 0
+
+    @property
+    def shown_past(self) -> list[TimelineItem]:
+        """The past entries on the page (oldest first)."""
+        past = self.past
+        if self.show == ALL:
+            return past
+        cut = max(len(past) - RECENT_ENTRIES, 0)
+        return past[:cut] if self.show == EARLIER else past[cut:]
+
+    @property
+    def shown(self) -> list[TimelineItem]:
+        if self.show == EARLIER:
+            return self.shown_past
+        return self.shown_past + self.planned
+
+
+def doppler_age_text(assessed_on: date, today: date) -> str:
+    months = months_between(assessed_on, today)
+    if months >= 1:
+        return ngettext(
+            "Last Doppler %(n)d month ago", "Last Doppler %(n)d months ago", months
+        ) % {"n": months}
+    days = (today - assessed_on).days
+    return ngettext(
+        "Last Doppler %(n)d day ago", "Last Doppler %(n)d days ago", days
+    ) % {"n": days}
+
+
+def compression_short(session: TreatmentSession) -> str:
+    """Return the prescribed compression in one line, for clinical staff."""
+    if session.compression == Compression.NONE:
+        return _("No compression")
+    details = []
+    if session.stocking_class:
+        details.append(_("class %(c)s") % {"c": session.stocking_class})
+    if session.stocking_mmhg:
+        details.append(_("%(p)d mmHg") % {"p": session.stocking_mmhg})
+    if session.stocking_length:
+        details.append(session.get_stocking_length_display())
+    if session.stocking_days:
+        details.append(
+            ngettext("%(n)d day", "%(n)d days", session.stocking_days)
+            % {"n": session.stocking_days}
+        )
+    stocking = ", ".join(details)
+    if session.compression == Compression.BANDAGE_THEN_STOCKING and session.bandage_days:
+        return ngettext(
+            "Bandage %(n)d day, then stocking %(stocking)s",
+            "Bandage %(n)d days, then stocking %(stocking)s",
+            session.bandage_days,
+        ) % {"n": session.bandage_days, "stocking": stocking}
+    return _("Stocking %(stocking)s") % {"stocking": stocking}
+
+
+def choice_labels(choices) -> dict[str, str]:
+    """Return {value: label} in the active language.
+
+    For loops: `get_FOO_display()` hashes every (lazy) label of the field on
+    each call, i.e. one translation lookup per choice per call.
+    """
+    return {value: str(label) for value, label in choices}
+
+
+def _injection_labels() -> dict[str, dict[str, str]]:
+    return {
+        "leg": choice_labels(Leg.choices),
+        "vessel_type": choice_labels(VesselType.choices),
+        "agent": choice_labels(Agent.choices),
+        "form": choice_labels(Form.choices),
+    }
+
+
+def injection_groups(injections, labels: dict | None = None) -> list[dict]:
+    """Group a session's active injections by leg, vessel, agent, strength and form.
+
+    `labels` is `_injection_labels()`, worked out once for many sessions.
+    """
+    labels = labels or _injection_labels()
+    groups: dict[tuple, dict] = {}
+    for inj in injections:
+        if inj.voided_at is not None:
+            continue
+        key = (inj.leg, inj.vessel_type, inj.agent, inj.concentration_pct, inj.form)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = {
+                "leg": labels["leg"].get(inj.leg, inj.leg),
+                "vessel": labels["vessel_type"].get(inj.vessel_type, inj.vessel_type),
+                "agent": labels["agent"].get(inj.agent, inj.agent),
+                "concentration_pct": inj.concentration_pct.normalize(),
+                "form": labels["form"].get(inj.form, inj.form),
+                "count": 0,
+                "volume_ml": 0,
+                "dose_mg": 0,
+                "ultrasound_guided": False,
+            }
+        group["count"] += 1
+        group["volume_ml"] += inj.volume_ml
+        group["dose_mg"] += inj.dose_mg
+        group["ultrasound_guided"] |= inj.ultrasound_guided
+    return list(groups.values())
+
+
+def _alerts(
+    patient: Patient,
+    last_doppler: DopplerAssessment | None,
+    next_visit: FollowUpVisit | None,
+    today: date,
+    clinical: bool,
+) -> list[Alert]:
+    alerts: list[Alert] = []
+    if clinical:
+        found: list[Contraindication] = contraindications(patient)
+        for item in found:
+            is_allergy = item.field == "sclerosant_allergy"
+            text = item.message
+            if is_allergy and patient.allergy_notes:
+                text = f"{text} {patient.allergy_notes}"
+            alerts.append(
+                Alert(
+                    "danger" if item.is_absolute else "warning",
+                    text,
+                    "allergy" if is_allergy else "contraindication",
+                )
+            )
+        if patient.allergy_notes and not patient.sclerosant_allergy:
+            alerts.append(
+                Alert("warning", _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
+                      "allergy")
+            )
+        if not alerts:
+            alerts.append(
+                Alert("success", _("No allergy or contraindication recorded"),
+                      "contraindication")
+            )
+    if last_doppler is None:
+        alerts.append(Alert("warning", _("No Doppler on file"), "doppler"))
+    else:
+        recent = (today - last_doppler.assessed_on).days <= DOPPLER_VALID_DAYS
+        alerts.append(
+            Alert(
+                "secondary" if recent else "warning",
+                doppler_age_text(last_doppler.assessed_on, today),
+                "doppler",
+            )
+        )
+    if next_visit is not None:
+        when = timezone.localtime(next_visit.starts_at)
+        alerts.append(
+            Alert(
+                "info",
+                _("Next appointment: %(when)s, %(purpose)s with %(who)s")
+                % {
+                    "when": when.strftime("%Y-%m-%d %H:%M"),
+                    "purpose": next_visit.get_purpose_display().lower(),
+                    "who": next_visit.clinician.get_full_name()
+                    or next_visit.clinician.get_username(),
+                },
+                "appointment",
+            )
+        )
+    else:
+        alerts.append(Alert("secondary", _("No appointment booked"), "appointment"))
+    return alerts
+
+
+def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
+    """Return the patient's timeline as `user` may see it.
+
+    `show` is RECENT (the RECENT_ENTRIES latest past entries and the plan),
+    ALL, or EARLIER (only the past entries RECENT leaves out). Items hold the
+    whole history either way; child rows and summaries are fetched and
+    worked out for the shown ones only.
+
+    Queries: Dopplers (+ findings for clinical users), sessions (+ injections
+    for clinical users), visits. The number never depends on the history.
+    """
+    clinical = user.has_perm(CLINICAL_DETAIL_PERM)
+    now = timezone.now()
+    today = timezone.localdate()
+
+    dopplers_qs = DopplerAssessment.objects.filter(patient=patient).select_related(
+        "examiner"
+    )
+    sessions_qs = TreatmentSession.objects.filter(patient=patient).select_related(
+        "clinician"
+    )
+    visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related("clinician")
+
+    items: list[TimelineItem] = []
+    last_doppler = None
+    voided_label = _("voided")
+    for doppler in dopplers_qs:
+        if not doppler.is_voided and (
+            last_doppler is None or doppler.assessed_on > last_doppler.assessed_on
+        ):
+            last_doppler = doppler
+        items.append(
+            TimelineItem(
+                kind=DOPPLER,
+                when=doppler.assessed_on,
+                day=doppler.assessed_on,
+                obj=doppler,
+                status="voided" if doppler.is_voided else "done",
+                status_label=voided_label if doppler.is_voided else "",
+                is_future=False,
+                detail=clinical,
+            )
+        )
+    for session in sessions_qs:
+        items.append(
+            TimelineItem(
+                kind=SESSION,
+                when=session.performed_at,
+                day=timezone.localtime(session.performed_at).date(),
+                obj=session,
+                status="voided" if session.is_voided else "done",
+                status_label=voided_label if session.is_voided else "",
+                is_future=session.performed_at > now,
+                detail=clinical,
+            )
+        )
+    next_visit = None
+    status_labels = choice_labels(VisitStatus.choices)
+    for visit in visits_qs:
+        is_future = visit.starts_at >= now
+        if (
+            visit.status == VisitStatus.SCHEDULED
+            and is_future
+            and (next_visit is None or visit.starts_at < next_visit.starts_at)
+        ):
+            next_visit = visit
+        items.append(
+            TimelineItem(
+                kind=VISIT,
+                when=visit.starts_at,
+                day=timezone.localtime(visit.starts_at).date(),
+                obj=visit,
+                status=visit.status,
+                status_label=status_labels.get(visit.status, visit.status),
+                is_future=is_future,
+                detail=clinical,
+            )
+        )
+    items.sort(key=lambda item: item.sort_key)
+    timeline = Timeline(
+        patient=patient,
+        items=items,
+        alerts=_alerts(patient, last_doppler, next_visit, today, clinical),
+        next_visit=next_visit,
+        last_doppler=last_doppler,
+        clinical=clinical,
+        show=show,
+        can_print_aftercare=user.has_perm("treatments.print_aftercare"),
+    )
+    if clinical:
+        _add_detail(timeline.shown)
+    return timeline
+
+
+def _add_detail(shown: list[TimelineItem]) -> None:
+    """Fetch the child rows of the shown entries (one query per kind) and
+    work out their summaries and cards."""
+    dopplers = [item.obj for item in shown if item.kind == DOPPLER]
+    sessions = [item.obj for item in shown if item.kind == SESSION]
+    _prefetch(dopplers, "findings", DopplerFinding.objects.order_by("-leg", "id"))
+    _prefetch(sessions, "injections", Injection.objects.order_by("-leg", "id"))
+    labels = _injection_labels()
+    cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
+    for item in shown:
+        item.card = cards[item.kind]
+        if item.kind == SESSION:
+            session = item.obj
+            item.extra = {"groups": injection_groups(session.injections.all(), labels)}
+            if item.card is None:  # the session card shows its own totals and compression
+                item.extra["totals"] = session.totals()
+                item.extra["compression"] = compression_short(session)
+        elif item.kind == VISIT:
+            item.extra = {
+                "adverse_events": [
+                    ADVERSE_EVENT_LABELS.get(code, code)
+                    for code in item.obj.adverse_events or []
+                ]
+            }
+
+
+def _prefetch(objs: list, name: str, queryset) -> None:
+    if objs:
+        prefetch_related_objects(objs, Prefetch(name, queryset=queryset))

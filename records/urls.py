@@ -1,0 +1,10 @@
+from django.urls import path
+
+from records import views
+
+app_name = "records"
+
+urlpatterns = [
+    path("patients/<uuid:code>/", views.patient_detail, name="patient"),
+    path("patients/<uuid:code>/history/", views.patient_history, name="history"),
+]

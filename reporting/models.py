@@ -1,0 +1,1 @@
+"""reporting keeps no tables of its own: it reads those of the clinical apps."""

@@ -1,0 +1,176 @@
+"""Clinic time (Europe/Rome) on the agenda, in booking forms and in ICS files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from datetime import timezone as dt_timezone
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tests.conftest import make_patient, make_visit
+from core import clock
+from visits import ics
+from visits import services as visit_services
+from visits.models import FollowUpVisit
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt_timezone.utc
+
+
+def rome(day: date, hh: int, mm: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hh, mm)))
+
+
+def test_settings_are_in_clinic_time():
+    assert str(timezone.get_default_timezone()) == "Europe/Rome"
+
+
+@pytest.mark.parametrize(
+    ("day", "utc_hour"),
+    [
+        (date(2026, 3, 28), 8),  # CET, the day before the spring change
+        (date(2026, 3, 29), 7),  # CEST from 02:00 that night
+        (date(2026, 10, 24), 7),  # CEST, the day before the autumn change
+        (date(2026, 10, 25), 8),  # CET from 03:00 that night
+    ],
+)
+def test_a_nine_oclock_visit_stays_at_nine_across_dst(
+    frontdesk_client, patient, clinician, day, utc_hour
+):
+    visit = make_visit(patient, clinician, starts_at=rome(day, 9))
+    assert visit.starts_at.astimezone(UTC).hour == utc_hour
+
+    response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": day.isoformat()})
+    (column,) = [c for c in response.context["columns"] if c["visits"]]
+    assert column["visits"] == [visit]
+    assert "09:00–09:20" in response.content.decode()
+
+    ics = frontdesk_client.get(reverse("visits:ics", args=[visit.code]))
+    body = ics.content.decode()
+    assert f"DTSTART:{day:%Y%m%d}T{utc_hour:02d}0000Z\r\n" in body
+    assert f"DTEND:{day:%Y%m%d}T{utc_hour:02d}2000Z\r\n" in body
+
+
+def test_day_boundaries_are_local_midnight(frontdesk_client, patient, clinician):
+    # 00:30 in Rome on 10 June is 22:30 UTC on 9 June.
+    early = make_visit(patient, clinician, starts_at=rome(date(2026, 6, 10), 0, 30))
+    late = make_visit(
+        make_patient(last_name="Late"), clinician, starts_at=rome(date(2026, 6, 10), 23, 30)
+    )
+    assert early.starts_at.astimezone(UTC).date() == date(2026, 6, 9)
+    assert late.starts_at.astimezone(UTC).date() == date(2026, 6, 10)
+
+    def shown(day: str) -> list:
+        response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": day})
+        return [v for c in response.context["columns"] for v in c["visits"]]
+
+    assert shown("2026-06-10") == [early, late]
+    assert shown("2026-06-09") == []
+    assert shown("2026-06-11") == []
+
+
+def test_week_columns_use_local_days(frontdesk_client, patient, clinician):
+    # Monday 8 June 00:30 in Rome is still Sunday in UTC.
+    monday = make_visit(patient, clinician, starts_at=rome(date(2026, 6, 8), 0, 30))
+    response = frontdesk_client.get(reverse("visits:agenda-week"), {"date": "2026-06-10"})
+    (row,) = [r for r in response.context["rows"] if r["clinician"] == clinician]
+    assert row["cells"][0] == [monday]
+    previous = frontdesk_client.get(reverse("visits:agenda-week"), {"date": "2026-06-06"})
+    assert all(not cell for r in previous.context["rows"] for cell in r["cells"])
+
+
+def test_local_days_are_23_and_25_hours_long_at_the_changes():
+    start, end = clock.local_day_bounds(date(2026, 3, 29))
+    assert (start, end - start) == (datetime(2026, 3, 28, 23, tzinfo=UTC), timedelta(hours=23))
+    start, end = clock.local_day_bounds(date(2026, 10, 25))
+    assert (start, end - start) == (datetime(2026, 10, 24, 22, tzinfo=UTC), timedelta(hours=25))
+
+
+def test_a_visit_across_the_autumn_change_counts_real_minutes(patient, clinician):
+    # 02:30 happens twice on 31 October 2027; the first one is CEST (00:30 UTC).
+    first = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    make_visit(patient, clinician, starts_at=first, duration_min=60)
+    # 01:15 UTC (02:15 CET, after the clocks went back) is inside that hour.
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        visit_services.visit_book(
+            patient=make_patient(last_name="Other"), clinician=clinician,
+            starts_at=datetime(2027, 10, 31, 1, 15, tzinfo=UTC).astimezone(
+                timezone.get_default_timezone()
+            ),
+            duration_min=20, purpose="check",
+        )
+    # Back-to-back in real time (01:30 UTC) is fine.
+    visit = visit_services.visit_book(
+        patient=make_patient(last_name="Third"), clinician=clinician,
+        starts_at=datetime(2027, 10, 31, 1, 30, tzinfo=UTC), duration_min=20,
+        purpose="check",
+    )
+    assert visit.pk
+
+
+def test_booking_form_reads_clinic_time(frontdesk_client, patient, clinician):
+    # 28 March 2027 is the next spring change; 09:00 CEST is 07:00 UTC.
+    url = reverse("visits:create", args=[patient.code])
+    data = {"purpose": "check", "date": "2027-03-28", "time": "09:00",
+            "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
+    assert frontdesk_client.post(url, data).status_code == 302
+    visit = FollowUpVisit.objects.get()
+    assert visit.starts_at == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)
+
+
+def test_a_time_skipped_by_the_spring_change_is_refused(frontdesk_client, patient, clinician):
+    url = reverse("visits:create", args=[patient.code])
+    data = {"purpose": "check", "date": "2027-03-28", "time": "02:30",
+            "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
+    response = frontdesk_client.post(url, data)
+    assert response.status_code == 200
+    assert "clocks go forward" in response.context["form"].errors["time"][0]
+    assert not FollowUpVisit.objects.exists()
+
+
+def test_conflict_message_shows_clinic_time(patient, clinician):
+    from django.core.exceptions import ValidationError
+
+    make_visit(patient, clinician, starts_at=rome(date(2027, 3, 29), 9))
+    with pytest.raises(ValidationError) as excinfo:
+        visit_services.visit_book(
+            patient=make_patient(last_name="Other"), clinician=clinician,
+            starts_at=rome(date(2027, 3, 29), 9, 10), duration_min=20, purpose="check",
+        )
+    assert "09:00–09:20" in " ".join(excinfo.value.messages)
+
+
+# --- ICS format -----------------------------------------------------------------------
+
+
+def test_ics_lines_end_in_crlf_are_folded_and_escaped(patient, clinician):
+    visit = make_visit(patient, clinician, starts_at=rome(date(2026, 12, 1), 9))
+    body = ics.visit_ics(
+        visit,
+        clinic_name="Vein Centre; Milano, Italy",
+        location="Via Roma 12, 20121 Milano — " + "ä" * 60,
+    )
+    assert body.endswith("END:VCALENDAR\r\n")
+    assert "\n" not in body.replace("\r\n", "")
+    for line in body.split("\r\n"):
+        assert len(line.encode("utf-8")) <= 75
+    unfolded = body.replace("\r\n ", "")
+    assert "SUMMARY:Appointment at Vein Centre\\; Milano\\, Italy\r\n" in unfolded
+    assert "LOCATION:Via Roma 12\\, 20121 Milano — " + "ä" * 60 + "\r\n" in unfolded
+    assert "DTSTART:20261201T080000Z" in unfolded
+    assert "BEGIN:VEVENT" in unfolded and "END:VEVENT" in unfolded
+    # No clinical details or patient name in a file meant for a phone calendar.
+    assert "Esposito" not in unfolded and "check" not in unfolded.lower()
+
+
+def test_ics_of_a_cancelled_visit_says_so(patient, clinician):
+    visit = make_visit(
+        patient, clinician, starts_at=rome(date(2026, 12, 1), 9),
+        status="cancelled", status_reason="patient",
+    )
+    assert "STATUS:CANCELLED\r\n" in ics.visit_ics(visit, clinic_name="Clinic")

@@ -1,0 +1,279 @@
+"""Treatment sessions: record, read, edit and void; htmx rows and live totals."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from patients.models import Patient
+from treatments import services
+from core.forms import VoidForm, add_service_error
+from treatments.forms import InjectionForm, SessionForm, injection_formset
+from treatments.models import Injection, TreatmentSession
+
+PREFIX = "injections"
+OVERRIDE_PERM = services.OVERRIDE_PERM
+
+
+def _get_session(code) -> TreatmentSession:
+    return get_object_or_404(
+        TreatmentSession.objects.select_related(
+            "patient", "clinician", "doppler", "limit_override_by", "voided_by", "created_by"
+        ).prefetch_related(Prefetch("injections", queryset=Injection.objects.order_by("id"))),
+        code=code,
+    )
+
+
+def _uuid_or_404(value) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
+def _active_injections(session: TreatmentSession):
+    return Injection.objects.filter(session=session, voided_at__isnull=True).order_by("id")
+
+
+def _put_errors(error: services.SessionRefused, form: SessionForm, formset) -> None:
+    """Put a service refusal back on the form fields and injection rows."""
+    session_errors = {
+        name: messages_
+        for name, messages_ in error.message_dict.items()
+        if name not in ("injections", "patient", "clinician")
+    }
+    if session_errors:
+        add_service_error(ValidationError(session_errors), form)
+    kept = formset.kept_forms()
+    for index, fields in error.row_errors.items():
+        row = kept[index] if index < len(kept) else None
+        for name, messages_ in fields.items():
+            for message in messages_:
+                if row is None:
+                    form.add_error(None, message)
+                else:
+                    row.add_error(None if name == NON_FIELD_ERRORS else name, message)
+    if "injections" in error.message_dict and not error.row_errors:
+        for message in error.message_dict["injections"]:
+            form.add_error(None, message)
+
+
+def _review_for(form: SessionForm, formset, patient: Patient, session=None):
+    """Return the service's review of whatever the form holds that is valid.
+
+    Each row form gets `row_index`, `derived_values` (liquid mL, mg) when it
+    counts, and `notes` (guidance for that row) for the templates.
+    """
+    counted = []
+    for row in formset.forms:
+        row.row_index = int(row.prefix.rsplit("-", 1)[1])
+        row.derived_values, row.notes = None, []
+        if row.is_bound:
+            counts = row.is_valid() and not row.is_void and bool(
+                row.instance.pk or row.has_changed()
+            )
+        else:
+            counts = bool(row.instance.pk)
+        if counts:
+            counted.append(row)
+    data = (getattr(form, "cleaned_data", None) or {}) if form.is_bound else {}
+    if not form.is_bound:
+        instance = form.instance
+        data = {
+            "performed_at": instance.performed_at if instance.pk else None,
+            "weight_kg": instance.weight_kg if instance.pk else patient.weight_kg,
+            "doppler": instance.doppler if instance.pk else None,
+        }
+    review = services.session_review(
+        patient=patient,
+        performed_at=data.get("performed_at"),
+        weight_kg=data.get("weight_kg"),
+        doppler=data.get("doppler"),
+        injections=[row.instance for row in counted],
+        session=session,
+    )
+    for position, row in enumerate(counted):
+        row.derived_values = (row.instance.liquid_ml, row.instance.dose_mg)
+        row.notes = review.row_notes.get(position, [])
+    return review
+
+
+def _form_context(request, form, formset, patient, session=None) -> dict:
+    return {
+        "form": form,
+        "formset": formset,
+        "patient": patient,
+        "session": session,
+        "review": _review_for(form, formset, patient, session),
+        "can_override": request.user.has_perm(OVERRIDE_PERM),
+        "page": "patients",
+    }
+
+
+def _save(request, form, formset, *, patient, session=None):
+    """Call the service; return the saved session or None after putting errors back."""
+    override = form.cleaned_data.get("limit_override_reason", "")
+    try:
+        if session is None:
+            return services.session_create(
+                patient=patient,
+                clinician=request.user,
+                data=form.cleaned_data,
+                injections=formset.rows(),
+                override_reason=override,
+                user=request.user,
+            )
+        return services.session_update(
+            session=session,
+            expected_version=form.cleaned_data.get("version") or 0,
+            data=form.cleaned_data,
+            injections=formset.rows(),
+            override_reason=override,
+            user=request.user,
+        )
+    except services.SessionRefused as error:
+        _put_errors(error, form, formset)
+        return None
+
+
+@permission_required("treatments.add_treatmentsession", raise_exception=True)
+def session_create(request: HttpRequest, code) -> HttpResponse:
+    patient = get_object_or_404(Patient, code=code)
+    can_override = request.user.has_perm(OVERRIDE_PERM)
+    FormSet = injection_formset(extra=1)
+    form = SessionForm(request.POST or None, patient=patient, can_override=can_override)
+    formset = FormSet(request.POST or None, prefix=PREFIX)
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        session = _save(request, form, formset, patient=patient)
+        if session is not None:
+            messages.success(request, _("Session recorded."))
+            return redirect(session)
+    context = _form_context(request, form, formset, patient)
+    return render(request, "treatments/session_form.html", context)
+
+
+@permission_required("treatments.change_treatmentsession", raise_exception=True)
+def session_edit(request: HttpRequest, code) -> HttpResponse:
+    session = get_object_or_404(
+        TreatmentSession.objects.select_related("patient", "clinician"), code=code
+    )
+    if session.is_voided:
+        messages.error(request, _("A voided session cannot be edited."))
+        return redirect(session)
+    patient = session.patient
+    can_override = request.user.has_perm(OVERRIDE_PERM)
+    FormSet = injection_formset(extra=0)
+    form = SessionForm(
+        request.POST or None, instance=session, patient=patient, can_override=can_override
+    )
+    formset = FormSet(
+        request.POST or None,
+        instance=session,
+        queryset=_active_injections(session),
+        prefix=PREFIX,
+    )
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        saved = _save(request, form, formset, patient=patient, session=session)
+        if saved is not None:
+            messages.success(request, _("Changes saved."))
+            return redirect(saved)
+    context = _form_context(request, form, formset, patient, session)
+    return render(request, "treatments/session_form.html", context)
+
+
+@permission_required("treatments.view_treatmentsession", raise_exception=True)
+def session_detail(request: HttpRequest, code) -> HttpResponse:
+    session = _get_session(code)
+    injections = list(session.injections.all())
+    active = [i for i in injections if i.voided_at is None]
+    review = services.session_review(
+        patient=session.patient,
+        performed_at=session.performed_at,
+        weight_kg=session.weight_kg,
+        doppler=session.doppler,
+        injections=active,
+        session=session,
+    )
+    context = {
+        "session": session,
+        "patient": session.patient,
+        "injections": active,
+        "voided_injections": [i for i in injections if i.voided_at is not None],
+        "review": review,
+        "void_form": VoidForm(),
+        "page": "patients",
+    }
+    return render(request, "treatments/session_detail.html", context)
+
+
+@require_POST
+@permission_required("treatments.void_treatmentsession", raise_exception=True)
+def session_void(request: HttpRequest, code) -> HttpResponse:
+    session = get_object_or_404(TreatmentSession, code=code)
+    form = VoidForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason for voiding the session."))
+        return redirect(session)
+    try:
+        services.session_void(session=session, user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(session)
+    messages.success(request, _("Session voided. It stays in the record."))
+    return redirect(session)
+
+
+@require_GET
+@permission_required("treatments.add_treatmentsession", raise_exception=True)
+def injection_row(request: HttpRequest) -> HttpResponse:
+    try:
+        index = int(request.GET.get("index", ""))
+    except ValueError:
+        return HttpResponseBadRequest(_("Give the row index."))
+    if not 0 <= index < 1000:
+        return HttpResponseBadRequest(_("Row index out of range."))
+    row = InjectionForm(prefix=f"{PREFIX}-{index}")
+    row.row_index = index
+    return render(request, "treatments/injection_row.html", {"row": row, "index": index})
+
+
+@require_POST
+@permission_required("treatments.add_treatmentsession", raise_exception=True)
+def session_preview(request: HttpRequest) -> HttpResponse:
+    patient = get_object_or_404(Patient, code=_uuid_or_404(request.POST.get("patient_code")))
+    session = None
+    if request.POST.get("session_code"):
+        session = get_object_or_404(
+            TreatmentSession,
+            code=_uuid_or_404(request.POST["session_code"]),
+            patient=patient,
+        )
+    FormSet = injection_formset(extra=0)
+    form = SessionForm(request.POST, instance=session, patient=patient)
+    queryset = _active_injections(session) if session else Injection.objects.none()
+    formset = FormSet(request.POST, instance=session, queryset=queryset, prefix=PREFIX)
+    form.is_valid()
+    if not formset.management_form.is_valid():
+        return HttpResponseBadRequest(_("The injection rows are incomplete; reload the page."))
+    review = _review_for(form, formset, patient, session)
+    invalid_rows = sum(
+        1 for row in formset.forms if row.has_changed() and not row.is_void and not row.is_valid()
+    )
+    context = {
+        "review": review,
+        "formset": formset,
+        "invalid_rows": invalid_rows,
+        "can_override": request.user.has_perm(OVERRIDE_PERM),
+        "live": True,
+    }
+    return render(request, "treatments/session_totals_card.html", context)
+

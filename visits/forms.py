@@ -1,0 +1,158 @@
+"""Forms of the follow-up screens. They shape input; visits.services decides."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone as dt_timezone
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from django.core.exceptions import ValidationError
+
+from core import roles
+from core.clock import exists_locally, local_datetime
+from core.forms import (
+    ClinicianChoiceField,
+    DateInput,
+    TimeInput,
+    VersionedModelForm,
+    VersionField,
+    add_service_error,
+)
+from visits import models as visit_models
+from treatments.models import TreatmentSession
+from visits.models import (
+    AdverseEvent,
+    FollowUpVisit,
+    StatusReason,
+    VisitPlan,
+    VisitPurpose,
+)
+
+
+class VisitSlotForm(forms.Form):
+    """Date and time (clinic time zone), duration and clinician."""
+
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    time = forms.TimeField(label=_("Time"), widget=TimeInput(attrs={"step": 300}))
+    duration_min = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        min_value=visit_models.MIN_DURATION_MIN,
+        max_value=visit_models.MAX_DURATION_MIN,
+        initial=visit_models.DEFAULT_DURATION_MIN,
+    )
+    clinician = ClinicianChoiceField(queryset=None, label=_("Clinician"))
+
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clinician"].queryset = roles.clinicians()
+
+    def clean(self):
+        data = super().clean()
+        day, at = data.get("date"), data.get("time")
+        if day and at:
+            starts_at = local_datetime(day, at)
+            if not exists_locally(starts_at):
+                self.add_error(
+                    "time",
+                    _("This time does not exist on %(day)s: the clocks go forward.")
+                    % {"day": day.isoformat()},
+                )
+            else:
+                data["starts_at"] = starts_at
+        return data
+
+    def add_service_error(self, error: ValidationError) -> None:
+        """Show a service ValidationError; the visit's start goes on the time."""
+        add_service_error(error, self, field_map={"starts_at": "time"})
+
+
+class VisitBookForm(VisitSlotForm):
+    session = forms.ModelChoiceField(
+        queryset=None, required=False, label=_("Session followed"),
+        empty_label=_("— none —"),
+    )
+    purpose = forms.ChoiceField(label=_("Purpose"), choices=VisitPurpose.choices)
+
+    field_order = ["session", "purpose", "date", "time", "duration_min", "clinician"]
+
+    def __init__(self, *args, patient, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["session"].queryset = TreatmentSession.objects.active().filter(
+            patient=patient
+        )
+        self.fields["session"].label_from_instance = (
+            lambda s: f"{timezone.localtime(s.performed_at):%Y-%m-%d %H:%M}"
+        )
+
+
+class VisitRescheduleForm(VisitSlotForm):
+    version = VersionField(required=True)
+
+
+class VisitStatusForm(forms.Form):
+    """Reason for a cancellation or a no-show."""
+
+    reason = forms.ChoiceField(label=_("Reason"))
+    note = forms.CharField(label=_("Note"), max_length=255, required=False)
+
+    SERVICE_FIELDS = {"status_reason": "reason", "status_note": "note"}
+
+    def __init__(self, *args, reasons, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].choices = [("", "—")] + [
+            (r, StatusReason(r).label) for r in reasons
+        ]
+        self.fields["reason"].widget.attrs["class"] = "form-select form-select-sm"
+        self.fields["note"].widget.attrs.update(
+            {
+                "class": "form-control form-control-sm",
+                "placeholder": _("Note (optional)"),
+            }
+        )
+
+
+class VisitOutcomeForm(VersionedModelForm):
+    version = VersionField(required=True)
+
+    """The clinician's outcome; field ranges come from the model."""
+
+    adverse_events = forms.MultipleChoiceField(
+        label=_("Adverse events seen"),
+        choices=AdverseEvent.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+    )
+    plan = forms.ChoiceField(label=_("Plan"), choices=[("", "—")] + VisitPlan.choices)
+    satisfaction = forms.TypedChoiceField(
+        label=_("Patient satisfaction"),
+        choices=[("", _("not asked"))] + [(str(n), str(n)) for n in range(1, 6)],
+        coerce=int,
+        empty_value=None,
+        required=False,
+        help_text=_("1 = very unhappy, 5 = very happy"),
+    )
+    class Meta:
+        model = FollowUpVisit
+        fields = [
+            "clearance_pct",
+            "adverse_events",
+            "adverse_event_notes",
+            "satisfaction",
+            "plan",
+            "outcome_notes",
+        ]
+        widgets = {
+            "adverse_event_notes": forms.Textarea(attrs={"rows": 2}),
+            "outcome_notes": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"clearance_pct": _("Share of the treated veins cleared, 0–100.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["clearance_pct"].widget.attrs.update({"min": 0, "max": 100})
+
+    def add_service_error(self, error: ValidationError) -> None:
+        add_service_error(error, self)

@@ -1,0 +1,315 @@
+"""Follow-up visits and their state machine.
+
+scheduled → arrived → completed, or cancelled / no-show with a coded reason.
+The transitions and the actions open on a visit live on the model; the
+writes that apply them (with locks and the double-booking check) are in
+visits.services.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from core.models import Versioned
+from patients.models import Patient
+from treatments.models import TreatmentSession
+
+MIN_DURATION_MIN = 5
+MAX_DURATION_MIN = 240
+DEFAULT_DURATION_MIN = 20
+
+
+class VisitPurpose(models.TextChoices):
+    CHECK = "check", _("Post-treatment check")
+    TREATMENT = "treatment", _("Next treatment session")
+    DOPPLER = "doppler", _("Doppler re-assessment")
+
+
+class VisitStatus(models.TextChoices):
+    SCHEDULED = "scheduled", _("Scheduled")
+    ARRIVED = "arrived", _("Arrived")
+    COMPLETED = "completed", _("Completed")
+    CANCELLED = "cancelled", _("Cancelled")
+    NO_SHOW = "no_show", _("No-show")
+
+
+class StatusReason(models.TextChoices):
+    PATIENT_REQUEST = "patient", _("Patient asked to cancel")
+    CLINIC = "clinic", _("Clinic cancelled")
+    ILLNESS = "illness", _("Patient ill")
+    RESCHEDULED = "resched", _("Moved to another date")
+    FORGOT = "forgot", _("Patient forgot")
+    NO_CONTACT = "no_contact", _("Could not be reached")
+    OTHER = "other", _("Other")
+
+
+class AdverseEvent(models.TextChoices):
+    BRUISING = "bruising", _("Bruising / haematoma")
+    HYPERPIGMENTATION = "pigmentation", _("Hyperpigmentation")
+    MATTING = "matting", _("Telangiectatic matting")
+    THROMBOPHLEBITIS = "thrombophlebitis", _("Superficial thrombophlebitis")
+    TRAPPED_BLOOD = "trapped_blood", _("Trapped blood drained")
+    NECROSIS = "necrosis", _("Skin necrosis / ulcer")
+    DVT = "dvt", _("Deep vein thrombosis")
+    ALLERGY = "allergy", _("Allergic reaction")
+    VISUAL = "visual", _("Visual disturbance")
+    HEADACHE = "headache", _("Headache / migraine")
+    OEDEMA = "oedema", _("Oedema")
+    OTHER = "other", _("Other")
+
+
+class VisitPlan(models.TextChoices):
+    ANOTHER_SESSION = "another", _("Another session")
+    COMPLETE = "complete", _("Course complete")
+    LASER = "laser", _("Refer for laser")
+    ENDOVENOUS = "endovenous", _("Refer for endovenous treatment")
+
+
+class FollowUpVisit(Versioned):
+    """A return visit, booked by the front desk, completed by a clinician."""
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(
+        Patient, on_delete=models.PROTECT, related_name="follow_up_visits"
+    )
+    session = models.ForeignKey(
+        TreatmentSession,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_up_visits",
+        verbose_name=_("session followed"),
+    )
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.CHECK
+    )
+    starts_at = models.DateTimeField(_("date and time"))
+    duration_min = models.PositiveSmallIntegerField(
+        _("duration (minutes)"),
+        default=DEFAULT_DURATION_MIN,
+        validators=[
+            MinValueValidator(MIN_DURATION_MIN),
+            MaxValueValidator(MAX_DURATION_MIN),
+        ],
+    )
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="follow_up_visits",
+        verbose_name=_("clinician"),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
+    )
+    status_reason = models.CharField(
+        _("reason"), max_length=10, choices=StatusReason.choices, blank=True
+    )
+    status_note = models.CharField(_("note"), max_length=255, blank=True)
+    arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    # Outcome, recorded by a clinician when the visit is completed.
+    clearance_pct = models.PositiveSmallIntegerField(
+        _("clearance (%)"),
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(100)],
+    )
+    adverse_events = models.JSONField(_("adverse events"), default=list, blank=True)
+    adverse_event_notes = models.TextField(_("adverse event details"), blank=True)
+    satisfaction = models.PositiveSmallIntegerField(
+        _("patient satisfaction (1–5)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+    )
+    plan = models.CharField(_("plan"), max_length=10, choices=VisitPlan.choices, blank=True)
+    outcome_notes = models.TextField(_("outcome notes"), blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords(table_name="treatments_historicalfollowupvisit")
+
+    class Meta:
+        db_table = "treatments_followupvisit"
+        verbose_name = _("follow-up visit")
+        ordering = ["starts_at", "id"]
+        indexes = [
+            models.Index(fields=["clinician", "starts_at"]),
+            models.Index(fields=["patient", "starts_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                name="treatments_followupvisit_clearance_range",
+                condition=Q(clearance_pct__isnull=True) | Q(clearance_pct__lte=100),
+            ),
+            models.CheckConstraint(
+                name="treatments_followupvisit_satisfaction_range",
+                condition=Q(satisfaction__isnull=True)
+                | Q(satisfaction__gte=1, satisfaction__lte=5),
+            ),
+        ]
+        permissions = [
+            ("record_outcome", "Can record the outcome of a follow-up visit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M} – {self.patient}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:detail", kwargs={"code": self.code})
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+    # --- the state machine ---------------------------------------------
+
+    @property
+    def is_active(self) -> bool:
+        """Whether the visit occupies the clinician's time."""
+        return self.status in ACTIVE_STATUSES
+
+    def check_transition(self, new_status: str) -> None:
+        """Refuse a status change the state machine does not allow."""
+        if new_status not in ALLOWED_TRANSITIONS[self.status]:
+            raise ValidationError(
+                {
+                    "status": gettext("This visit is %(status)s; it cannot be %(verb)s.")
+                    % {
+                        "status": self.get_status_display().lower(),
+                        "verb": _STATUS_VERBS[new_status],
+                    }
+                },
+                code="invalid_transition",
+            )
+
+    def arrives_too_early(self, now: datetime | None = None) -> bool:
+        """A patient arrives on the visit's day, not before."""
+        now = now or timezone.now()
+        return timezone.localdate(now) < timezone.localdate(self.starts_at)
+
+    def too_early_for_no_show(self, now: datetime | None = None) -> bool:
+        """A visit becomes a no-show only once its start time has passed."""
+        return (now or timezone.now()) < self.starts_at
+
+    def check_can_arrive(self) -> None:
+        self.check_transition(VisitStatus.ARRIVED)
+        if self.arrives_too_early():
+            raise ValidationError(
+                {"status": gettext("The patient can only arrive on the day of the visit.")},
+                code="too_early",
+            )
+
+    def check_can_be_no_show(self) -> None:
+        self.check_transition(VisitStatus.NO_SHOW)
+        if self.too_early_for_no_show():
+            raise ValidationError(
+                {
+                    "status": gettext(
+                        "A visit can be marked as no-show only after its start time."
+                    )
+                },
+                code="too_early",
+            )
+
+    def check_can_become(self, status: str) -> None:
+        """Refuse a status change that is not open on the visit now."""
+        if status == VisitStatus.ARRIVED:
+            self.check_can_arrive()
+        elif status == VisitStatus.NO_SHOW:
+            self.check_can_be_no_show()
+        else:
+            self.check_transition(status)
+
+    def check_can_reschedule(self) -> None:
+        if self.status != VisitStatus.SCHEDULED:
+            raise ValidationError(
+                {
+                    "status": gettext(
+                        "Only a scheduled visit can be moved; this one is %(s)s."
+                    )
+                    % {"s": self.get_status_display().lower()}
+                },
+                code="invalid_transition",
+            )
+
+    def allowed_actions(self, now: datetime | None = None) -> frozenset[str]:
+        """Return the actions open on the visit now, by the same rules as the
+        checks above: "arrive", "no_show", "cancel", "reschedule", "outcome"."""
+        now = now or timezone.now()
+        following = ALLOWED_TRANSITIONS[self.status]
+        actions = set()
+        if VisitStatus.ARRIVED in following and not self.arrives_too_early(now):
+            actions.add("arrive")
+        if VisitStatus.NO_SHOW in following and not self.too_early_for_no_show(now):
+            actions.add("no_show")
+        if VisitStatus.CANCELLED in following:
+            actions.add("cancel")
+        if self.status == VisitStatus.SCHEDULED:
+            actions.add("reschedule")
+        if self.status in (VisitStatus.ARRIVED, VisitStatus.COMPLETED):
+            actions.add("outcome")
+        return frozenset(actions)
+
+    @property
+    def can_print_slip(self) -> bool:
+        """Only a visit still ahead of the patient gets an appointment slip."""
+        return self.status == VisitStatus.SCHEDULED
+
+
+# Visits that occupy the clinician's time; cancelled and no-show ones do not.
+ACTIVE_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.ARRIVED)
+# A visit in one of these counts as "follow-up booked" (worklist, statistics).
+BOOKED_STATUSES = (VisitStatus.SCHEDULED, VisitStatus.ARRIVED, VisitStatus.COMPLETED)
+
+ALLOWED_TRANSITIONS: dict[str, frozenset[str]] = {
+    VisitStatus.SCHEDULED: frozenset(
+        {VisitStatus.ARRIVED, VisitStatus.CANCELLED, VisitStatus.NO_SHOW}
+    ),
+    VisitStatus.ARRIVED: frozenset({VisitStatus.COMPLETED, VisitStatus.CANCELLED}),
+    VisitStatus.COMPLETED: frozenset(),
+    VisitStatus.CANCELLED: frozenset(),
+    VisitStatus.NO_SHOW: frozenset(),
+}
+
+CANCEL_REASONS = (
+    StatusReason.PATIENT_REQUEST,
+    StatusReason.CLINIC,
+    StatusReason.ILLNESS,
+    StatusReason.RESCHEDULED,
+    StatusReason.OTHER,
+)
+NO_SHOW_REASONS = (
+    StatusReason.FORGOT,
+    StatusReason.NO_CONTACT,
+    StatusReason.ILLNESS,
+    StatusReason.OTHER,
+)
+
+_STATUS_VERBS = {
+    VisitStatus.ARRIVED: _("marked as arrived"),
+    VisitStatus.COMPLETED: _("completed"),
+    VisitStatus.CANCELLED: _("cancelled"),
+    VisitStatus.NO_SHOW: _("marked as no-show"),
+}

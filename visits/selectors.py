@@ -1,0 +1,134 @@
+"""Reads for the agenda pages, the worklist and the suggested follow-up dates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from treatments.models import Form, Injection, TreatmentSession
+from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose
+
+# Follow-up timing, DOMAIN.md §7.2 ("a sensible default: 2 weeks coagulum /
+# complication check ... duplex 1-4 weeks after UGFS"; repeat sessions are
+# commonly 4-6 weeks apart).
+CHECK_AFTER_DAYS = 14
+DUPLEX_AFTER_UGFS_DAYS = 14
+NEXT_TREATMENT_MIN_DAYS = 28
+NEXT_TREATMENT_MAX_DAYS = 42
+
+# The worklist looks back this far for treated patients without a follow-up.
+WORKLIST_LOOKBACK_DAYS = 90
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    day: date
+    purpose: str
+
+    def get_purpose_display(self) -> str:
+        return VisitPurpose(self.purpose).label
+
+    def bookable_day(self, today: date | None = None) -> date:
+        """Return the suggested day, or today if it has already passed."""
+        today = today or timezone.localdate()
+        return max(self.day, today)
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        return self.day < (today or timezone.localdate())
+
+
+def _skip_sunday(day: date) -> date:
+    # The clinic's week runs Monday to Saturday.
+    return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+def session_has_ugfs(session: TreatmentSession) -> bool:
+    """Return whether any active injection was ultrasound-guided foam."""
+    annotated = getattr(session, "has_ugfs", None)
+    if annotated is not None:
+        return bool(annotated)
+    return session.injections.filter(
+        voided_at__isnull=True, form=Form.FOAM, ultrasound_guided=True
+    ).exists()
+
+
+def ugfs_exists() -> Exists:
+    """Return an Exists() to annotate sessions with `has_ugfs` in one query."""
+    return Exists(
+        Injection.objects.filter(
+            session=OuterRef("pk"),
+            voided_at__isnull=True,
+            form=Form.FOAM,
+            ultrasound_guided=True,
+        )
+    )
+
+
+def suggested_follow_up_date(session: TreatmentSession) -> Suggestion:
+    """Return the first follow-up the session calls for (DOMAIN.md §7.2).
+
+    After ultrasound-guided foam a duplex check is due within 1-4 weeks;
+    otherwise a post-treatment check at 2 weeks.
+    """
+    performed = timezone.localdate(session.performed_at)
+    if session_has_ugfs(session):
+        return Suggestion(
+            _skip_sunday(performed + timedelta(days=DUPLEX_AFTER_UGFS_DAYS)),
+            VisitPurpose.DOPPLER,
+        )
+    return Suggestion(
+        _skip_sunday(performed + timedelta(days=CHECK_AFTER_DAYS)), VisitPurpose.CHECK
+    )
+
+
+def suggested_next_treatment(session: TreatmentSession) -> Suggestion:
+    """Return the earliest usual date for the next session (4-6 weeks)."""
+    performed = timezone.localdate(session.performed_at)
+    return Suggestion(
+        _skip_sunday(performed + timedelta(days=NEXT_TREATMENT_MIN_DAYS)),
+        VisitPurpose.TREATMENT,
+    )
+
+
+def visits_between(start: datetime, end: datetime, clinician=None) -> QuerySet:
+    """Return visits starting in [start, end), with patient and clinician."""
+    visits = FollowUpVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    if clinician is not None:
+        visits = visits.filter(clinician=clinician)
+    return visits.select_related("patient", "clinician").order_by("starts_at", "id")
+
+
+def without_follow_up(sessions: QuerySet) -> QuerySet:
+    """Return each patient's latest session among `sessions` that has no visit
+    scheduled, arrived or completed on or after it (worklist and statistics)."""
+    latest = sessions.filter(patient=OuterRef("patient")).order_by(
+        "-performed_at", "-id"
+    )
+    booked_after = FollowUpVisit.objects.filter(
+        patient=OuterRef("patient"),
+        starts_at__gte=OuterRef("performed_at"),
+        status__in=BOOKED_STATUSES,
+    )
+    return sessions.filter(pk=Subquery(latest.values("pk")[:1])).exclude(
+        Exists(booked_after)
+    )
+
+
+def worklist_sessions(now: datetime | None = None) -> QuerySet:
+    """Return each patient's latest session of the last 90 days with no
+    scheduled, arrived or completed visit on or after it."""
+    now = now or timezone.now()
+    recent = TreatmentSession.objects.active().filter(
+        performed_at__gte=now - timedelta(days=WORKLIST_LOOKBACK_DAYS),
+        performed_at__lte=now,
+        patient__archived_at__isnull=True,
+    )
+    return (
+        without_follow_up(recent)
+        .annotate(has_ugfs=ugfs_exists())
+        .select_related("patient", "clinician")
+        .order_by("performed_at", "id")
+    )

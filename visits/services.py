@@ -1,0 +1,294 @@
+"""Writes to follow-up visits: booking, moving, status changes, outcome.
+
+Every write to a FollowUpVisit goes through these functions (views, commands
+and the demo data alike). They run in a transaction, lock the visit row, check
+the transition (FollowUpVisit's state machine), the version the form was
+opened on and the clinician's agenda, call full_clean() and raise
+ValidationError keyed by model field.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from datetime import timezone as dt_timezone
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.roles import clinician_label, is_clinician
+from patients.models import Patient
+from treatments.models import TreatmentSession
+from visits.models import (
+    ACTIVE_STATUSES,
+    CANCEL_REASONS,
+    MAX_DURATION_MIN,
+    MIN_DURATION_MIN,
+    NO_SHOW_REASONS,
+    AdverseEvent,
+    FollowUpVisit,
+    StatusReason,
+    VisitPlan,
+    VisitStatus,
+)
+
+
+def _fmt_slot(visit: FollowUpVisit) -> str:
+    start = timezone.localtime(visit.starts_at)
+    end = timezone.localtime(visit.ends_at)
+    return f"{start:%H:%M}–{end:%H:%M}"
+
+
+def _check_slot(
+    *,
+    clinician,
+    starts_at: datetime,
+    duration_min: int,
+    exclude_pk: int | None = None,
+) -> None:
+    """Refuse a slot in the past, an odd duration, or a double-booking.
+
+    Must run inside transaction.atomic().
+    """
+    errors: dict[str, list[str]] = {}
+    if timezone.is_naive(starts_at):
+        raise ValueError("starts_at must be an aware datetime")
+    # Python adds a timedelta to a Europe/Rome datetime in wall-clock time,
+    # which is wrong across a DST change; in UTC it counts real minutes.
+    starts_at = starts_at.astimezone(dt_timezone.utc)
+    if duration_min is None or not MIN_DURATION_MIN <= duration_min <= MAX_DURATION_MIN:
+        errors.setdefault("duration_min", []).append(
+            _("A visit lasts between %(min)s and %(max)s minutes.")
+            % {"min": MIN_DURATION_MIN, "max": MAX_DURATION_MIN}
+        )
+    if starts_at < timezone.now():
+        errors.setdefault("starts_at", []).append(
+            _("This time has already passed; choose a time in the future.")
+        )
+    if not is_clinician(clinician):
+        errors.setdefault("clinician", []).append(
+            _("Visits can only be booked with an active clinician.")
+        )
+    if errors:
+        raise ValidationError(errors)
+
+    # Two desks booking the same clinician at the same moment would both
+    # read "no overlap" and both insert. Locking the clinician's user row
+    # first makes every booking for that clinician wait for the previous one
+    # to commit, so the overlap check below always sees the latest agenda.
+    # (On SQLite select_for_update is a no-op, but the IMMEDIATE transaction
+    # mode set in settings already serialises writers.)
+    get_user_model().objects.select_for_update().only("pk").get(pk=clinician.pk)
+    ends_at = starts_at + timedelta(minutes=duration_min)
+    overlapping = (
+        FollowUpVisit.objects.filter(
+            clinician=clinician,
+            status__in=ACTIVE_STATUSES,
+            starts_at__lt=ends_at,
+        )
+        .exclude(pk=exclude_pk)
+        .order_by("starts_at")
+    )
+    # ends_at is not a column, so the other half of the overlap test (other
+    # visit ends after this one starts) is done here; visits last at most
+    # MAX_DURATION_MIN, which bounds the rows read.
+    earliest = starts_at - timedelta(minutes=MAX_DURATION_MIN)
+    for other in overlapping.filter(starts_at__gt=earliest):
+        if other.ends_at > starts_at:
+            other_day = timezone.localdate(other.starts_at)
+            on_day = (
+                ""
+                if other_day == timezone.localdate(starts_at)
+                else " " + _("on %(day)s") % {"day": other_day.isoformat()}
+            )
+            raise ValidationError(
+                {
+                    "starts_at": _(
+                        "%(clinician)s already has a visit %(slot)s%(on_day)s. "
+                        "Choose another time or another clinician."
+                    )
+                    % {
+                        "clinician": clinician_label(clinician),
+                        "slot": _fmt_slot(other),
+                        "on_day": on_day,
+                    }
+                },
+                code="double_booking",
+            )
+
+
+def _save(visit: FollowUpVisit, reason: str) -> FollowUpVisit:
+    visit.bump_version()
+    visit._change_reason = reason
+    visit.full_clean()
+    visit.save()
+    return visit
+
+
+def _locked(visit: FollowUpVisit) -> FollowUpVisit:
+    return FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
+
+
+def _locked(visit: FollowUpVisit) -> FollowUpVisit:
+    return FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
+
+
+def visit_book(
+    *,
+    patient: Patient,
+    clinician,
+    starts_at: datetime,
+    duration_min: int,
+    purpose: str,
+    session: TreatmentSession | None = None,
+    user=None,
+) -> FollowUpVisit:
+    """Book a follow-up visit; refuse a double-booking of the clinician."""
+    if patient.is_archived:
+        raise ValidationError(
+            _("This patient is archived; restore the record before booking.")
+        )
+    if session is not None and (session.patient_id != patient.pk or session.is_voided):
+        raise ValidationError(
+            {"session": _("Choose one of this patient's (not voided) sessions.")}
+        )
+    with transaction.atomic():
+        _check_slot(clinician=clinician, starts_at=starts_at, duration_min=duration_min)
+        visit = FollowUpVisit(
+            patient=patient,
+            clinician=clinician,
+            starts_at=starts_at,
+            duration_min=duration_min,
+            purpose=purpose,
+            session=session,
+            created_by=user,
+        )
+        visit._change_reason = "Booked"
+        visit.full_clean()
+        visit.save()
+    return visit
+
+
+def visit_reschedule(
+    *,
+    visit: FollowUpVisit,
+    starts_at: datetime,
+    duration_min: int,
+    clinician,
+    expected_version: int | None,
+    user=None,
+) -> FollowUpVisit:
+    """Move a scheduled visit to another time and/or clinician."""
+    with transaction.atomic():
+        # Lock order everywhere: the visit row, then the clinician's row.
+        current = _locked(visit)
+        current.check_version(expected_version)
+        current.check_can_reschedule()
+        _check_slot(
+            clinician=clinician,
+            starts_at=starts_at,
+            duration_min=duration_min,
+            exclude_pk=visit.pk,
+        )
+        current.starts_at = starts_at
+        current.duration_min = duration_min
+        current.clinician = clinician
+        _save(current, "Rescheduled")
+    return current
+
+
+def _set_status(
+    *, visit: FollowUpVisit, status: str, reason: str = "", note: str = "",
+    allowed_reasons: tuple = (),
+) -> FollowUpVisit:
+    note = (note or "").strip()
+    with transaction.atomic():
+        current = _locked(visit)
+        current.check_can_become(status)
+        if allowed_reasons:
+            if reason not in allowed_reasons:
+                raise ValidationError({"status_reason": _("Choose a reason.")})
+            if reason == StatusReason.OTHER and not note:
+                raise ValidationError(
+                    {"status_note": _("Say what the other reason is.")}
+                )
+        current.status = status
+        current.status_reason = reason
+        current.status_note = note
+        if status == VisitStatus.ARRIVED:
+            current.arrived_at = timezone.now()
+        _save(current, f"Status: {status}")
+    return current
+
+
+def visit_cancel(
+    *, visit: FollowUpVisit, reason: str, note: str = "", user=None
+) -> FollowUpVisit:
+    """Cancel a scheduled or arrived visit with a coded reason."""
+    return _set_status(
+        visit=visit, status=VisitStatus.CANCELLED, reason=reason, note=note,
+        allowed_reasons=CANCEL_REASONS,
+    )
+
+
+def visit_mark_arrived(*, visit: FollowUpVisit, user=None) -> FollowUpVisit:
+    """Mark that the patient is at the desk (not before the visit's day)."""
+    return _set_status(visit=visit, status=VisitStatus.ARRIVED)
+
+
+def visit_mark_no_show(
+    *, visit: FollowUpVisit, reason: str, note: str = "", user=None
+) -> FollowUpVisit:
+    """Record that the patient did not come (only once the start time passed)."""
+    return _set_status(
+        visit=visit, status=VisitStatus.NO_SHOW, reason=reason, note=note,
+        allowed_reasons=NO_SHOW_REASONS,
+    )
+
+
+def visit_complete(
+    *,
+    visit: FollowUpVisit,
+    plan: str,
+    clearance_pct: int | None = None,
+    adverse_events: list[str] | None = None,
+    adverse_event_notes: str = "",
+    satisfaction: int | None = None,
+    outcome_notes: str = "",
+    expected_version: int | None = None,
+    user=None,
+) -> FollowUpVisit:
+    """Record the outcome of an arrived visit (or amend a completed one)."""
+    events = list(dict.fromkeys(adverse_events or []))
+    errors: dict[str, list[str]] = {}
+    unknown = [e for e in events if e not in AdverseEvent.values]
+    if unknown:
+        errors["adverse_events"] = [
+            _("Unknown adverse event: %(e)s.") % {"e": ", ".join(unknown)}
+        ]
+    if AdverseEvent.OTHER in events and not adverse_event_notes.strip():
+        errors["adverse_event_notes"] = [_("Describe the other adverse event.")]
+    if plan not in VisitPlan.values:
+        errors["plan"] = [_("Choose the plan.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        current = _locked(visit)
+        current.check_version(expected_version)
+        if current.status != VisitStatus.COMPLETED:
+            current.check_transition(VisitStatus.COMPLETED)
+            current.status = VisitStatus.COMPLETED
+            current.completed_at = timezone.now()
+        current.clearance_pct = clearance_pct
+        current.adverse_events = events
+        current.adverse_event_notes = adverse_event_notes.strip()
+        current.satisfaction = satisfaction
+        current.plan = plan
+        current.outcome_notes = outcome_notes.strip()
+        _save(current, "Outcome recorded")
+    return current
+
+

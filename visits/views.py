@@ -1,0 +1,429 @@
+"""Follow-up visits: agenda pages, worklist, booking, status actions, outcome."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, timedelta
+
+from django.contrib import messages
+from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST, require_safe
+
+from patients.models import Patient
+from core import clock, roles
+from visits import ics, selectors, services, slip
+from visits import models as visit_models
+from core.models import Letterhead
+from treatments.models import TreatmentSession
+from visits.models import FollowUpVisit
+from core.pdf import render_pdf
+from visits.forms import (
+    VisitBookForm,
+    VisitOutcomeForm,
+    VisitRescheduleForm,
+    VisitStatusForm,
+)
+
+WORKLIST_PAGE_SIZE = 50
+WEEK_DAYS = 6  # Monday to Saturday
+
+
+def _get_visit(code) -> FollowUpVisit:
+    return get_object_or_404(
+        FollowUpVisit.objects.select_related("patient", "clinician", "session"),
+        code=code,
+    )
+
+
+def _parse_day(text: str | None) -> date:
+    return clock.parse_day(text, default=timezone.localdate())
+
+
+def _selected_clinician(request: HttpRequest, clinicians: list):
+    wanted = request.GET.get("clinician", "")
+    for user in clinicians:
+        if str(user.pk) == wanted:
+            return user
+    return None
+
+
+def _with_former_clinicians(shown: list, visits: list) -> list:
+    """Add columns for visits whose clinician has since left the group."""
+    known = {user.pk for user in shown}
+    extra = []
+    for visit in visits:
+        if visit.clinician_id not in known:
+            known.add(visit.clinician_id)
+            extra.append(visit.clinician)
+    return shown + extra
+
+
+def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return visit.get_absolute_url()
+
+
+def _status_forms() -> dict:
+    return {
+        "cancel_form": VisitStatusForm(reasons=visit_models.CANCEL_REASONS, auto_id=False),
+        "no_show_form": VisitStatusForm(reasons=visit_models.NO_SHOW_REASONS, auto_id=False),
+    }
+
+
+def _error_text(error: ValidationError) -> str:
+    return " ".join(error.messages)
+
+
+# --- agenda pages ------------------------------------------------------------
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def agenda_day(request: HttpRequest) -> HttpResponse:
+    day = _parse_day(request.GET.get("date"))
+    clinicians = list(roles.clinicians())
+    selected = _selected_clinician(request, clinicians)
+    shown = [selected] if selected else clinicians
+    start, end = clock.local_day_bounds(day)
+    visits = list(selectors.visits_between(start, end, selected))
+    now = timezone.now()
+    for visit in visits:
+        visit.actions = visit.allowed_actions(now)
+    shown = _with_former_clinicians(shown, visits)
+    by_clinician: dict[int, list] = {user.pk: [] for user in shown}
+    for visit in visits:
+        by_clinician[visit.clinician_id].append(visit)
+    columns = [
+        {
+            "clinician": user,
+            "label": roles.clinician_label(user),
+            "visits": by_clinician[user.pk],
+        }
+        for user in shown
+    ]
+    context = {
+        "day": day,
+        "prev_day": day - timedelta(days=1),
+        "next_day": day + timedelta(days=1),
+        "today": timezone.localdate(),
+        "clinicians": clinicians,
+        "selected": selected,
+        "columns": columns,
+        "visit_count": sum(len(c["visits"]) for c in columns),
+        "page": "agenda",
+        **_status_forms(),
+    }
+    return render(request, "visits/agenda_day.html", context)
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def agenda_week(request: HttpRequest) -> HttpResponse:
+    monday = clock.week_start(_parse_day(request.GET.get("date")))
+    days = [monday + timedelta(days=n) for n in range(WEEK_DAYS)]
+    clinicians = list(roles.clinicians())
+    selected = _selected_clinician(request, clinicians)
+    shown = [selected] if selected else clinicians
+    start = clock.local_day_bounds(days[0])[0]
+    end = clock.local_day_bounds(days[-1])[1]
+    # One row per clinician, one cell per day; filled from a single query.
+    visits = list(selectors.visits_between(start, end, selected))
+    shown = _with_former_clinicians(shown, visits)
+    cells: dict[tuple, list] = {(user.pk, d): [] for user in shown for d in days}
+    for visit in visits:
+        cells[(visit.clinician_id, timezone.localdate(visit.starts_at))].append(visit)
+    rows = [
+        {
+            "clinician": user,
+            "label": roles.clinician_label(user),
+            "cells": [cells[(user.pk, d)] for d in days],
+        }
+        for user in shown
+    ]
+    context = {
+        "monday": monday,
+        "days": days,
+        "rows": rows,
+        "prev_week": monday - timedelta(days=7),
+        "next_week": monday + timedelta(days=7),
+        "today": timezone.localdate(),
+        "clinicians": clinicians,
+        "selected": selected,
+        "page": "agenda",
+    }
+    return render(request, "visits/agenda_week.html", context)
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def worklist(request: HttpRequest) -> HttpResponse:
+    today = timezone.localdate()
+    page_obj = Paginator(selectors.worklist_sessions(), WORKLIST_PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    rows = []
+    for session in page_obj:
+        suggestion = selectors.suggested_follow_up_date(session)
+        rows.append(
+            {
+                "session": session,
+                "patient": session.patient,
+                "suggestion": suggestion,
+                "bookable_day": suggestion.bookable_day(today),
+                "overdue": suggestion.is_overdue(today),
+            }
+        )
+    context = {
+        "rows": rows,
+        "page_obj": page_obj,
+        "lookback_days": selectors.WORKLIST_LOOKBACK_DAYS,
+        "page": "worklist",
+    }
+    return render(request, "visits/worklist.html", context)
+
+
+# --- one visit -----------------------------------------------------------------
+
+
+@permission_required("visits.add_followupvisit", raise_exception=True)
+def visit_create(request: HttpRequest, code) -> HttpResponse:
+    patient = get_object_or_404(Patient, code=code)
+    initial: dict = {"duration_min": visit_models.DEFAULT_DURATION_MIN}
+    suggestion = None
+    session_code = request.GET.get("session", "")
+    if session_code:
+        session = (
+            TreatmentSession.objects.active()
+            .filter(patient=patient, code__in=_valid_uuids(session_code))
+            .select_related("clinician")
+            .first()
+        )
+        if session:
+            suggestion = selectors.suggested_follow_up_date(session)
+            initial.update(
+                session=session,
+                purpose=suggestion.purpose,
+                date=suggestion.bookable_day(),
+                clinician=session.clinician,
+            )
+    for key in ("date", "time", "clinician"):
+        if request.GET.get(key):
+            initial[key] = request.GET[key]
+    form = VisitBookForm(request.POST or None, patient=patient, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.visit_book(
+                patient=patient,
+                clinician=data["clinician"],
+                starts_at=data["starts_at"],
+                duration_min=data["duration_min"],
+                purpose=data["purpose"],
+                session=data["session"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Visit booked."))
+            return redirect(visit)
+    context = {
+        "form": form,
+        "patient": patient,
+        "suggestion": suggestion,
+        "title": _("Book a follow-up visit"),
+        "page": "agenda",
+    }
+    return render(request, "visits/visit_form.html", context)
+
+
+def _valid_uuids(text: str) -> list[str]:
+    try:
+        return [str(uuid.UUID(text))]
+    except ValueError:
+        return []
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def visit_detail(request: HttpRequest, code) -> HttpResponse:
+    visit = _get_visit(code)
+    visit.actions = visit.allowed_actions()
+    context = {
+        "visit": visit,
+        "patient": visit.patient,
+        "clinician_label": roles.clinician_label(visit.clinician),
+        "page": "agenda",
+        **_status_forms(),
+    }
+    return render(request, "visits/visit_detail.html", context)
+
+
+@permission_required("visits.change_followupvisit", raise_exception=True)
+def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
+    visit = _get_visit(code)
+    local = timezone.localtime(visit.starts_at)
+    initial = {
+        "date": local.date(),
+        "time": local.time(),
+        "duration_min": visit.duration_min,
+        "clinician": visit.clinician,
+        "version": visit.version,
+    }
+    form = VisitRescheduleForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.visit_reschedule(
+                visit=visit,
+                starts_at=data["starts_at"],
+                duration_min=data["duration_min"],
+                clinician=data["clinician"],
+                expected_version=data["version"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Visit moved."))
+            return redirect(visit)
+    context = {
+        "form": form,
+        "patient": visit.patient,
+        "visit": visit,
+        "title": _("Move the visit"),
+        "page": "agenda",
+    }
+    return render(request, "visits/visit_form.html", context)
+
+
+def _status_action(request, code, *, reasons, action, done) -> HttpResponse:
+    visit = _get_visit(code)
+    try:
+        if reasons:
+            form = VisitStatusForm(request.POST, reasons=reasons)
+            if not form.is_valid():
+                messages.error(request, _("Choose a reason."))
+                return redirect(_next_url(request, visit))
+            action(
+                visit=visit,
+                reason=form.cleaned_data["reason"],
+                note=form.cleaned_data["note"],
+                user=request.user,
+            )
+        else:
+            action(visit=visit, user=request.user)
+    except ValidationError as error:
+        messages.error(request, _error_text(error))
+    else:
+        messages.success(
+            request, done % {"patient": visit.patient.full_name, "time": _hhmm(visit)}
+        )
+    return redirect(_next_url(request, visit))
+
+
+def _hhmm(visit: FollowUpVisit) -> str:
+    return f"{timezone.localtime(visit.starts_at):%H:%M}"
+
+
+@require_POST
+@permission_required("visits.change_followupvisit", raise_exception=True)
+def visit_cancel(request: HttpRequest, code) -> HttpResponse:
+    return _status_action(
+        request, code, reasons=visit_models.CANCEL_REASONS, action=services.visit_cancel,
+        done=_("Visit of %(patient)s at %(time)s cancelled."),
+    )
+
+
+@require_POST
+@permission_required("visits.change_followupvisit", raise_exception=True)
+def visit_arrive(request: HttpRequest, code) -> HttpResponse:
+    return _status_action(
+        request, code, reasons=(), action=services.visit_mark_arrived,
+        done=_("%(patient)s (%(time)s) has arrived."),
+    )
+
+
+@require_POST
+@permission_required("visits.change_followupvisit", raise_exception=True)
+def visit_no_show(request: HttpRequest, code) -> HttpResponse:
+    return _status_action(
+        request, code, reasons=visit_models.NO_SHOW_REASONS, action=services.visit_mark_no_show,
+        done=_("%(patient)s (%(time)s) marked as no-show."),
+    )
+
+
+@permission_required("visits.record_outcome", raise_exception=True)
+def visit_outcome(request: HttpRequest, code) -> HttpResponse:
+    visit = _get_visit(code)
+    form = VisitOutcomeForm(request.POST or None, instance=visit)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            visit = services.visit_complete(
+                visit=visit,
+                clearance_pct=data["clearance_pct"],
+                adverse_events=data["adverse_events"],
+                adverse_event_notes=data["adverse_event_notes"],
+                satisfaction=data["satisfaction"],
+                plan=data["plan"],
+                outcome_notes=data["outcome_notes"],
+                expected_version=data["version"],
+                user=request.user,
+            )
+        except ValidationError as error:
+            form.add_service_error(error)
+        else:
+            messages.success(request, _("Outcome recorded."))
+            return redirect(visit)
+    context = {
+        "form": form,
+        "visit": visit,
+        "patient": visit.patient,
+        "clinician_label": roles.clinician_label(visit.clinician),
+        "page": "agenda",
+    }
+    return render(request, "visits/visit_outcome_form.html", context)
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def visit_ics(request: HttpRequest, code) -> HttpResponse:
+    visit = _get_visit(code)
+    letterhead = Letterhead.current()
+    body = ics.visit_ics(
+        visit,
+        clinic_name=letterhead.clinic_name,
+        location=", ".join(
+            line.strip() for line in letterhead.address.splitlines() if line.strip()
+        ),
+    )
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    local = timezone.localtime(visit.starts_at)
+    filename = f"visit-{local:%Y%m%d-%H%M}.ics"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@require_safe
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def visit_slip(request: HttpRequest, code) -> HttpResponse:
+    """The appointment slip (PDF, A6) in the patient's language."""
+    visit = _get_visit(code)
+    if not visit.can_print_slip:
+        messages.warning(request, slip.refusal_message(visit))
+        return redirect(visit)
+    with translation.override(visit.patient.language):
+        context = slip.slip_context(visit, Letterhead.current())
+        pdf = render_pdf("visits/pdf/visit_slip.html", context)
+    local = timezone.localtime(visit.starts_at)
+    filename = f"appointment-{visit.patient.chart_number}-{local:%Y%m%d-%H%M}.pdf"
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
