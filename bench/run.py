@@ -66,15 +66,8 @@ from printing.aftercare import (  # noqa: E402
     sheet_context,
     sheets_for,
 )
-from treatments.models import (
-    Agent,
-    Compression,
-    Form,
-    Gas,
-    Injection,
-    TreatmentSession,
-    VesselType,
-)
+from treatments.choices import Agent, Compression, Form, Gas, VesselType
+from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitPurpose, VisitStatus
 from core.pdf import render_pdf  # noqa: E402
 

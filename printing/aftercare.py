@@ -21,7 +21,8 @@ from doppler.models import Segment
 from patients.models import Leg, Patient
 from core.clock import local_day_bounds
 from core.models import Letterhead
-from treatments.models import Compression, Form, Injection, TreatmentSession, VesselType
+from treatments.choices import Compression, Form, VesselType
+from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitStatus
 from core.templatetags.clinic_tags import long_date
 
@@ -209,12 +210,8 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
         details.append(session.get_stocking_length_display())
     if session.stocking_class:
         details.append(_("class %(c)s") % {"c": session.stocking_class})
-    if session.stocking_mmhg:
-        details.append(_("%(p)d mmHg") % {"p": session.stocking_mmhg})
-    elif session.stocking_class:
-        pressure = session.get_stocking_class_display()
-        if "(" in pressure:
-            details.append(pressure[pressure.index("(") + 1 : pressure.rindex(")")])
+    if session.stocking_pressure():
+        details.append(session.stocking_pressure())
     days = session.stocking_days or 0
     until = _long_date(stocking_starts + timedelta(days=days))
     values = {

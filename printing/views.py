@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from printing.aftercare import sessions_for_sheets, sessions_on, sheet_context, sheets_for
 from printing.forms import DayForm, LetterheadForm
 from core.models import Letterhead
+from core.services import letterhead_update
 from treatments.models import TreatmentSession
 from core.pdf import render_pdf
 
@@ -74,7 +75,7 @@ def aftercare_day(request: HttpRequest) -> HttpResponse:
 def letterhead_edit(request: HttpRequest) -> HttpResponse:
     form = LetterheadForm(request.POST or None, instance=Letterhead.current())
     if request.method == "POST" and form.is_valid():
-        form.save()
+        letterhead_update(data=form.cleaned_data, user=request.user)
         messages.success(request, _("Letterhead saved. New sheets use it."))
         return redirect("printing:letterhead-edit")
     return render(request, "printing/letterhead_form.html", {"form": form, "page": "print"})

@@ -26,17 +26,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from core.clock import months_between
-from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment, DopplerFinding
+from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
 from patients.screening import Contraindication, contraindications
-from treatments.models import (
-    Agent,
-    Compression,
-    Form,
-    Injection,
-    TreatmentSession,
-    VesselType,
-)
+from treatments.choices import Agent, Compression, Form, VesselType
+from treatments.models import Injection, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitStatus
 
 DOPPLER = "doppler"
@@ -165,32 +159,6 @@ def doppler_age_text(assessed_on: date, today: date) -> str:
     ) % {"n": days}
 
 
-def compression_short(session: TreatmentSession) -> str:
-    """Return the prescribed compression in one line, for clinical staff."""
-    if session.compression == Compression.NONE:
-        return _("No compression")
-    details = []
-    if session.stocking_class:
-        details.append(_("class %(c)s") % {"c": session.stocking_class})
-    if session.stocking_mmhg:
-        details.append(_("%(p)d mmHg") % {"p": session.stocking_mmhg})
-    if session.stocking_length:
-        details.append(session.get_stocking_length_display())
-    if session.stocking_days:
-        details.append(
-            ngettext("%(n)d day", "%(n)d days", session.stocking_days)
-            % {"n": session.stocking_days}
-        )
-    stocking = ", ".join(details)
-    if session.compression == Compression.BANDAGE_THEN_STOCKING and session.bandage_days:
-        return ngettext(
-            "Bandage %(n)d day, then stocking %(stocking)s",
-            "Bandage %(n)d days, then stocking %(stocking)s",
-            session.bandage_days,
-        ) % {"n": session.bandage_days, "stocking": stocking}
-    return _("Stocking %(stocking)s") % {"stocking": stocking}
-
-
 def choice_labels(choices) -> dict[str, str]:
     """Return {value: label} in the active language.
 
@@ -275,7 +243,7 @@ def _alerts(
     if last_doppler is None:
         alerts.append(Alert("warning", _("No Doppler on file"), "doppler"))
     else:
-        recent = (today - last_doppler.assessed_on).days <= DOPPLER_VALID_DAYS
+        recent = last_doppler.is_recent(today)
         alerts.append(
             Alert(
                 "secondary" if recent else "warning",
@@ -413,7 +381,7 @@ def _add_detail(shown: list[TimelineItem]) -> None:
             item.extra = {"groups": injection_groups(session.injections.all(), labels)}
             if item.card is None:  # the session card shows its own totals and compression
                 item.extra["totals"] = session.totals()
-                item.extra["compression"] = compression_short(session)
+                item.extra["compression"] = session.compression_summary()
         elif item.kind == VISIT:
             item.extra = {
                 "adverse_events": [

@@ -8,7 +8,8 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from reporting import selectors as statistics
+from reporting import period as statistics
+from reporting.selectors import clinician_choices
 from core.forms import ClinicianChoiceField, date_field
 
 class StatisticsFilterForm(forms.Form):
@@ -22,7 +23,7 @@ class StatisticsFilterForm(forms.Form):
         self.fields["to"] = date_field(gettext_lazy("To"), required=False)
         self.fields["clinician"] = ClinicianChoiceField(
             label=gettext_lazy("Clinician"),
-            queryset=statistics.clinician_choices(),
+            queryset=clinician_choices(),
             required=False,
             empty_label=gettext_lazy("All clinicians"),
             error_messages={

@@ -14,121 +14,34 @@ from __future__ import annotations
 import statistics as pystats
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.contrib.auth import get_user_model
 from django.db.models import (
     Avg,
     Count,
     DateField,
-    Exists,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import clinicians
-from core.clock import local_day_bounds
+from reporting.period import Bar, Period, Share, bar_width
 from visits.selectors import without_follow_up
-from treatments.models import Form, TreatmentSession
+from treatments.choices import Form
+from treatments.models import TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitPlan, VisitStatus
 
-# The default period: the current month and the eleven before it.
-DEFAULT_MONTHS = 12
-# The longest period one page may show (about 120 monthly rows).
-MAX_PERIOD_DAYS = 3660
-# Dates outside these years are typing errors.
-MIN_YEAR = 1990
-MAX_YEAR = 2100
 SATISFACTION_SCORES = (1, 2, 3, 4, 5)
-
-
-# --- the period ----------------------------------------------------------------
-
-
-def add_months(day: date, months: int) -> date:
-    """Return the first day of the month `months` after (or before) `day`'s month."""
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-@dataclass(frozen=True)
-class Period:
-    """Local days `first` to `last`, both included; `clinician` None means all."""
-
-    first: date
-    last: date
-    clinician: object = None
-
-    def bounds(self) -> tuple[datetime, datetime]:
-        """Return the aware [start, end) of the period in the clinic's time zone."""
-        return local_day_bounds(self.first)[0], local_day_bounds(self.last)[1]
-
-    def months(self) -> list[date]:
-        """Return the first day of every month the period touches."""
-        months = []
-        month = self.first.replace(day=1)
-        while month <= self.last:
-            months.append(month)
-            month = add_months(month, 1)
-        return months
-
-
-def default_period(today: date | None = None, clinician=None) -> Period:
-    """Return the current month and the eleven before it, up to today."""
-    today = today or timezone.localdate()
-    return Period(add_months(today, 1 - DEFAULT_MONTHS), today, clinician)
 
 
 def clinician_choices() -> QuerySet:
     """Return the users one may filter by: clinicians, and anyone who treated."""
     treated = TreatmentSession.objects.values("clinician_id")
     return clinicians(including=treated)
-
-
-# --- small value types ---------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Share:
-    """A count out of a total, shown as "12 % (3 of 25)"."""
-
-    count: int
-    total: int
-
-    @property
-    def pct(self) -> int | None:
-        """Return the whole percentage, rounded half up; None when the total is 0."""
-        if not self.total:
-            return None
-        value = Decimal(self.count) * 100 / Decimal(self.total)
-        return int(value.quantize(Decimal("1"), rounding=ROUND_HALF_UP))
-
-    @property
-    def bar_pct(self) -> int:
-        """Return the width of a bar for this share (0 when there is no total)."""
-        return self.pct or 0
-
-    def __str__(self) -> str:
-        if not self.total:
-            return _("– (0 of 0)")
-        return _("%(pct)s %% (%(count)s of %(total)s)") % {
-            "pct": self.pct,
-            "count": self.count,
-            "total": self.total,
-        }
-
-
-def _bar(value: int, largest: int) -> int:
-    """Return a bar width in percent of the largest value (at least 1 if not 0)."""
-    if not value or not largest:
-        return 0
-    return max(1, round(value * 100 / largest))
 
 
 # --- treatment sessions ----------------------------------------------------------
@@ -199,7 +112,7 @@ def sessions_by_month(period: Period) -> list[MonthRow]:
     result = [MonthRow(month=m, **by_month.get(m, {})) for m in period.months()]
     largest = max((row.sessions for row in result), default=0)
     for row in result:
-        row.bar_pct = _bar(row.sessions, largest)
+        row.bar_pct = bar_width(row.sessions, largest)
     return result
 
 
@@ -262,14 +175,6 @@ def _visits(period: Period) -> QuerySet:
 
 
 _COMPLETED = Q(status=VisitStatus.COMPLETED)
-
-
-@dataclass
-class Bar:
-    """One labelled bar of a small chart."""
-
-    label: str
-    share: Share
 
 
 @dataclass

@@ -15,17 +15,18 @@ from django.utils.translation import gettext as _
 from reporting import selectors as statistics
 from core.roles import clinician_label
 from reporting.forms import StatisticsFilterForm
+from reporting.period import Period
 
 OVERRIDES_PAGE_SIZE = 50
 
 
-def _filter(request: HttpRequest) -> tuple[StatisticsFilterForm, statistics.Period]:
+def _filter(request: HttpRequest) -> tuple[StatisticsFilterForm, Period]:
     form = StatisticsFilterForm(request.GET, today=timezone.localdate())
     form.is_valid()
     return form, form.period()
 
 
-def _query(period: statistics.Period) -> str:
+def _query(period: Period) -> str:
     """Return the query string that asks for `period` again."""
     params = {"from": period.first.isoformat(), "to": period.last.isoformat()}
     if period.clinician is not None:
@@ -33,7 +34,7 @@ def _query(period: statistics.Period) -> str:
     return urlencode(params)
 
 
-def _base_context(form, period: statistics.Period) -> dict:
+def _base_context(form, period: Period) -> dict:
     return {
         "form": form,
         "period": period,

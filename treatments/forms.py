@@ -14,7 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from doppler.models import DopplerAssessment, Segment
 from patients.models import Patient
-from treatments.models import Compression, Form, Injection, TreatmentSession
+from treatments.choices import Compression, Form
+from treatments.models import Injection, TreatmentSession
 from core.forms import DateTimeLocalInput, VersionedModelForm
 from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
 

@@ -14,7 +14,8 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment
-from treatments.models import _plain, Agent, Form, VesselType
+from treatments.choices import Agent, Form, VesselType
+from treatments.dosing import plain_number
 
 WARNING = "warning"
 INFO = "info"
@@ -81,10 +82,10 @@ def usual_range(vessel_type: str, agent: str, form: str) -> tuple[Decimal | None
 def range_text(bounds: tuple[Decimal | None, Decimal]) -> str:
     low, high = bounds
     if low is None:
-        return _("up to %(high)s %%") % {"high": _plain(high)}
+        return _("up to %(high)s %%") % {"high": plain_number(high)}
     if low == high:
-        return f"{_plain(high)} %"
-    return f"{_plain(low)}–{_plain(high)} %"
+        return f"{plain_number(high)} %"
+    return f"{plain_number(low)}–{plain_number(high)} %"
 
 
 def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pct) -> list[Note]:
@@ -108,7 +109,7 @@ def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pc
                 Note(
                     WARNING,
                     _("Usually %(range)s here; %(value)s %% entered.")
-                    % {"range": range_text(bounds), "value": _plain(concentration_pct)},
+                    % {"range": range_text(bounds), "value": plain_number(concentration_pct)},
                 )
             )
         else:

@@ -7,9 +7,7 @@ Clinical limits are module constants (DOMAIN.md §4); they are enforced by
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
-from datetime import timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -24,129 +22,28 @@ from simple_history.models import HistoricalRecords
 from core.models import Versioned, Voidable
 from doppler.models import DopplerAssessment, Segment
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Leg, Patient
-
-# Polidocanol: 2 mg per kg of body weight per day (DOMAIN.md §4.3).
-MAX_POLIDOCANOL_MG_PER_KG = Decimal("2")
-# Physician-compounded foam: generally accepted maximum per session.
-MAX_FOAM_ML_PER_SESSION = Decimal("10")
-# A sclerosant solution of 1 % holds 10 mg per mL.
-MG_PER_ML_PER_PCT = Decimal("10")
-MAX_INJECTION_VOLUME_ML = Decimal("20")
-MIN_INJECTION_VOLUME_ML = Decimal("0.01")
-MAX_GAS_PARTS = Decimal("8")
-MIN_GAS_PARTS = Decimal("1")
-TWO_PLACES = Decimal("0.01")
-
-
-class Agent(models.TextChoices):
-    POLIDOCANOL = "polidocanol", _("Polidocanol")
-    STS = "sts", _("Sodium tetradecyl sulfate")
-    GLYCERIN = "glycerin", _("Glycerin")
-
-
-# Hard ranges per agent; outside them the value is a typing error.
-CONCENTRATION_RANGE_PCT: dict[str, tuple[Decimal, Decimal]] = {
-    Agent.POLIDOCANOL: (Decimal("0.1"), Decimal("3")),
-    Agent.STS: (Decimal("0.1"), Decimal("3")),
-    Agent.GLYCERIN: (Decimal("10"), Decimal("72")),
-}
-
-
-class VesselType(models.TextChoices):
-    RED_TELANGIECTASIA = "tel_red", _("Red telangiectasia")
-    BLUE_TELANGIECTASIA = "tel_blue", _("Blue telangiectasia")
-    RETICULAR = "reticular", _("Reticular vein")
-    SMALL_VARICOSE = "var_small", _("Small varicose vein")
-    MEDIUM_VARICOSE = "var_medium", _("Medium varicose vein")
-    LARGE_VARICOSE = "var_large", _("Large varicose vein")
-    TRUNK = "trunk", _("Saphenous trunk")
-    PERFORATOR = "perforator", _("Perforator")
-
-
-class Form(models.TextChoices):
-    LIQUID = "liquid", _("Liquid")
-    FOAM = "foam", _("Foam")
-
-
-class Gas(models.TextChoices):
-    AIR = "air", _("Room air")
-    CO2 = "co2", _("CO₂")
-    CO2_O2 = "co2_o2", _("CO₂/O₂ mixture")
-    O2 = "o2", _("O₂")
-
-
-class Compression(models.TextChoices):
-    NONE = "none", _("No compression")
-    STOCKING = "stocking", _("Compression stocking")
-    BANDAGE_THEN_STOCKING = "bandage", _("Bandage, then stocking")
-
-
-STOCKING_FIELDS = ["stocking_class", "stocking_mmhg", "stocking_length", "stocking_days"]
-
-
-class StockingClass(models.TextChoices):
-    CLASS_1 = "1", _("Class 1 (18–21 mmHg)")
-    CLASS_2 = "2", _("Class 2 (23–32 mmHg)")
-    CLASS_3 = "3", _("Class 3 (34–46 mmHg)")
-
-
-class StockingLength(models.TextChoices):
-    KNEE = "knee", _("knee-high")
-    THIGH = "thigh", _("thigh-high")
-    TIGHTS = "tights", _("tights")
-
-
-@dataclass
-class SessionTotals:
-    """Totals of a session's active injections (derived, never typed)."""
-
-    injections: int = 0
-    volume_ml: Decimal = Decimal("0")
-    foam_ml: Decimal = Decimal("0")
-    liquid_ml: Decimal = Decimal("0")
-    # mg of sclerosant and mL injected, per agent value (e.g. "polidocanol").
-    mg_by_agent: dict[str, Decimal] = field(default_factory=dict)
-    ml_by_agent: dict[str, Decimal] = field(default_factory=dict)
-
-    @property
-    def polidocanol_mg(self) -> Decimal:
-        return self.mg_by_agent.get(Agent.POLIDOCANOL, Decimal("0"))
-
-    def per_agent(self) -> list[tuple[str, Decimal, Decimal]]:
-        """Return (agent label, mL injected, mg) for each agent used, in menu order."""
-        return [
-            (label, self.ml_by_agent[value], self.mg_by_agent[value])
-            for value, label in Agent.choices
-            if value in self.ml_by_agent
-        ]
-
-
-def totals_of(injections) -> SessionTotals:
-    """Return the totals of the given injections, skipping voided ones."""
-    totals = SessionTotals()
-    for injection in injections:
-        if injection.voided_at is not None:
-            continue
-        totals.injections += 1
-        totals.volume_ml += injection.volume_ml
-        totals.liquid_ml += injection.liquid_ml
-        if injection.form == Form.FOAM:
-            totals.foam_ml += injection.volume_ml
-        agent = injection.agent
-        totals.mg_by_agent[agent] = totals.mg_by_agent.get(agent, Decimal("0")) + injection.dose_mg
-        totals.ml_by_agent[agent] = totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
-    return totals
-
-
-def _plain(value: Decimal) -> str:
-    """Return a decimal without trailing zeros: 0.50 -> "0.5", 10 -> "10"."""
-    return format(value.normalize(), "f")
-
-
-def max_polidocanol_mg(weight_kg: Decimal) -> Decimal:
-    """Return the polidocanol limit for the day: 2 mg per kg of body weight."""
-    return (weight_kg * MAX_POLIDOCANOL_MG_PER_KG).quantize(TWO_PLACES)
-
+from treatments import dosing
+from treatments.choices import (
+    CLASS_PRESSURE_MMHG,
+    CONCENTRATION_RANGE_PCT,
+    STOCKING_FIELDS,
+    Agent,
+    Compression,
+    Form,
+    Gas,
+    StockingClass,
+    StockingLength,
+    VesselType,
+)
+from treatments.dosing import (
+    MAX_GAS_PARTS,
+    MAX_INJECTION_VOLUME_ML,
+    MIN_GAS_PARTS,
+    MIN_INJECTION_VOLUME_ML,
+    SessionTotals,
+    plain_number,
+    totals_of,
+)
 
 class SessionQuerySet(models.QuerySet):
     def active(self) -> SessionQuerySet:
@@ -346,6 +243,17 @@ class TreatmentSession(Voidable, Versioned):
             days,
         ) % {"stocking": words, "days": days}
 
+    def stocking_pressure(self) -> str:
+        """Return the stocking's pressure: as prescribed in mmHg, else its
+        class's range ("23–32 mmHg"); empty when neither is set."""
+        if self.stocking_mmhg:
+            return gettext("%(mmhg)s mmHg") % {"mmhg": self.stocking_mmhg}
+        if self.stocking_class in CLASS_PRESSURE_MMHG:
+            return gettext("%(mmhg)s mmHg") % {
+                "mmhg": CLASS_PRESSURE_MMHG[self.stocking_class]
+            }
+        return ""
+
     def compression_summary(self) -> str:
         """Return the compression prescribed in words, for the record and the sheet."""
         if self.compression == Compression.STOCKING:
@@ -455,9 +363,9 @@ class Injection(models.Model):
                     "%(agent)s is given at %(low)s–%(high)s %%; %(value)s %% is out of range."
                 ) % {
                     "agent": self.get_agent_display(),
-                    "low": _plain(low),
-                    "high": _plain(high),
-                    "value": _plain(self.concentration_pct),
+                    "low": plain_number(low),
+                    "high": plain_number(high),
+                    "value": plain_number(self.concentration_pct),
                 }
         if self.form == Form.FOAM:
             if not self.gas:
@@ -477,15 +385,9 @@ class Injection(models.Model):
     @property
     def liquid_ml(self) -> Decimal:
         """Return the liquid sclerosant volume: foam is 1 part liquid + N gas."""
-        if self.form == Form.FOAM and self.gas_parts:
-            return (self.volume_ml / (1 + self.gas_parts)).quantize(
-                Decimal("0.001"), rounding=ROUND_HALF_UP
-            )
-        return self.volume_ml
+        return dosing.liquid_ml(self.volume_ml, self.form, self.gas_parts)
 
     @property
     def dose_mg(self) -> Decimal:
         """Return milligrams of sclerosant: % x 10 mg/mL x liquid mL."""
-        return (self.concentration_pct * MG_PER_ML_PER_PCT * self.liquid_ml).quantize(
-            TWO_PLACES, rounding=ROUND_HALF_UP
-        )
+        return dosing.dose_mg(self.concentration_pct, self.liquid_ml)

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 from patients.models import Patient
 from treatments import services
 from core.forms import VoidForm, add_service_error
+from treatments.review import session_review
 from treatments.forms import InjectionForm, SessionForm, injection_formset
 from treatments.models import Injection, TreatmentSession
 
@@ -92,7 +93,7 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
             "weight_kg": instance.weight_kg if instance.pk else patient.weight_kg,
             "doppler": instance.doppler if instance.pk else None,
         }
-    review = services.session_review(
+    review = session_review(
         patient=patient,
         performed_at=data.get("performed_at"),
         weight_kg=data.get("weight_kg"),
@@ -194,7 +195,7 @@ def session_detail(request: HttpRequest, code) -> HttpResponse:
     session = _get_session(code)
     injections = list(session.injections.all())
     active = [i for i in injections if i.voided_at is None]
-    review = services.session_review(
+    review = session_review(
         patient=session.patient,
         performed_at=session.performed_at,
         weight_kg=session.weight_kg,

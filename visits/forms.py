@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone as dt_timezone
 
 from django import forms
 from django.utils import timezone

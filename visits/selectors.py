@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from treatments.models import Form, Injection, TreatmentSession
+from core.clock import local_day_bounds
+from core.roles import clinician_label
+
+from treatments.choices import Form
+from treatments.models import Injection, TreatmentSession
 from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose
 
 # Follow-up timing, DOMAIN.md §7.2 ("a sensible default: 2 weeks coagulum /
@@ -132,3 +137,55 @@ def worklist_sessions(now: datetime | None = None) -> QuerySet:
         .select_related("patient", "clinician")
         .order_by("performed_at", "id")
     )
+
+
+def _with_former_clinicians(shown: list, visits: list) -> list:
+    """Add columns for visits whose clinician has since left the group."""
+    known = {user.pk for user in shown}
+    extra = []
+    for visit in visits:
+        if visit.clinician_id not in known:
+            known.add(visit.clinician_id)
+            extra.append(visit.clinician)
+    return shown + extra
+
+
+def agenda_day_columns(day: date, shown: list, selected: Any) -> list[dict]:
+    """Return one column per clinician with the day's visits (one query);
+    each visit carries the actions open on it now."""
+    start, end = local_day_bounds(day)
+    visits = list(visits_between(start, end, selected))
+    now = timezone.now()
+    for visit in visits:
+        visit.actions = visit.allowed_actions(now)
+    shown = _with_former_clinicians(shown, visits)
+    by_clinician: dict[int, list] = {user.pk: [] for user in shown}
+    for visit in visits:
+        by_clinician[visit.clinician_id].append(visit)
+    return [
+        {
+            "clinician": user,
+            "label": clinician_label(user),
+            "visits": by_clinician[user.pk],
+        }
+        for user in shown
+    ]
+
+
+def agenda_week_rows(days: list[date], shown: list, selected: Any) -> list[dict]:
+    """Return one row per clinician, one cell per day, from a single query."""
+    start = local_day_bounds(days[0])[0]
+    end = local_day_bounds(days[-1])[1]
+    visits = list(visits_between(start, end, selected))
+    shown = _with_former_clinicians(shown, visits)
+    cells: dict[tuple, list] = {(user.pk, d): [] for user in shown for d in days}
+    for visit in visits:
+        cells[(visit.clinician_id, timezone.localdate(visit.starts_at))].append(visit)
+    return [
+        {
+            "clinician": user,
+            "label": clinician_label(user),
+            "cells": [cells[(user.pk, d)] for d in days],
+        }
+        for user in shown
+    ]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from datetime import timezone as dt_timezone
-from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -48,6 +47,7 @@ def _check_slot(
     starts_at: datetime,
     duration_min: int,
     exclude_pk: int | None = None,
+    back_entry: bool = False,
 ) -> None:
     """Refuse a slot in the past, an odd duration, or a double-booking.
 
@@ -64,7 +64,7 @@ def _check_slot(
             _("A visit lasts between %(min)s and %(max)s minutes.")
             % {"min": MIN_DURATION_MIN, "max": MAX_DURATION_MIN}
         )
-    if starts_at < timezone.now():
+    if starts_at < timezone.now() and not back_entry:
         errors.setdefault("starts_at", []).append(
             _("This time has already passed; choose a time in the future.")
         )
@@ -145,8 +145,13 @@ def visit_book(
     purpose: str,
     session: TreatmentSession | None = None,
     user=None,
+    back_entry: bool = False,
 ) -> FollowUpVisit:
-    """Book a follow-up visit; refuse a double-booking of the clinician."""
+    """Book a follow-up visit; refuse a double-booking of the clinician.
+
+    `back_entry` records a visit that already took place (a paper agenda
+    entered afterwards, the demo clinic): only the time may be in the past.
+    """
     if patient.is_archived:
         raise ValidationError(
             _("This patient is archived; restore the record before booking.")
@@ -156,7 +161,12 @@ def visit_book(
             {"session": _("Choose one of this patient's (not voided) sessions.")}
         )
     with transaction.atomic():
-        _check_slot(clinician=clinician, starts_at=starts_at, duration_min=duration_min)
+        _check_slot(
+            clinician=clinician,
+            starts_at=starts_at,
+            duration_min=duration_min,
+            back_entry=back_entry,
+        )
         visit = FollowUpVisit(
             patient=patient,
             clinician=clinician,

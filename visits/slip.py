@@ -12,7 +12,7 @@ from django.utils.translation import ngettext
 
 from core import roles
 from core.models import Letterhead
-from treatments.models import Compression
+from treatments.choices import Compression
 from visits.models import FollowUpVisit, VisitStatus
 
 def refusal_message(visit: FollowUpVisit) -> str:

@@ -54,17 +54,6 @@ def _selected_clinician(request: HttpRequest, clinicians: list):
     return None
 
 
-def _with_former_clinicians(shown: list, visits: list) -> list:
-    """Add columns for visits whose clinician has since left the group."""
-    known = {user.pk for user in shown}
-    extra = []
-    for visit in visits:
-        if visit.clinician_id not in known:
-            known.add(visit.clinician_id)
-            extra.append(visit.clinician)
-    return shown + extra
-
-
 def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -94,23 +83,7 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     clinicians = list(roles.clinicians())
     selected = _selected_clinician(request, clinicians)
     shown = [selected] if selected else clinicians
-    start, end = clock.local_day_bounds(day)
-    visits = list(selectors.visits_between(start, end, selected))
-    now = timezone.now()
-    for visit in visits:
-        visit.actions = visit.allowed_actions(now)
-    shown = _with_former_clinicians(shown, visits)
-    by_clinician: dict[int, list] = {user.pk: [] for user in shown}
-    for visit in visits:
-        by_clinician[visit.clinician_id].append(visit)
-    columns = [
-        {
-            "clinician": user,
-            "label": roles.clinician_label(user),
-            "visits": by_clinician[user.pk],
-        }
-        for user in shown
-    ]
+    columns = selectors.agenda_day_columns(day, shown, selected)
     context = {
         "day": day,
         "prev_day": day - timedelta(days=1),
@@ -133,22 +106,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
     clinicians = list(roles.clinicians())
     selected = _selected_clinician(request, clinicians)
     shown = [selected] if selected else clinicians
-    start = clock.local_day_bounds(days[0])[0]
-    end = clock.local_day_bounds(days[-1])[1]
-    # One row per clinician, one cell per day; filled from a single query.
-    visits = list(selectors.visits_between(start, end, selected))
-    shown = _with_former_clinicians(shown, visits)
-    cells: dict[tuple, list] = {(user.pk, d): [] for user in shown for d in days}
-    for visit in visits:
-        cells[(visit.clinician_id, timezone.localdate(visit.starts_at))].append(visit)
-    rows = [
-        {
-            "clinician": user,
-            "label": roles.clinician_label(user),
-            "cells": [cells[(user.pk, d)] for d in days],
-        }
-        for user in shown
-    ]
+    rows = selectors.agenda_week_rows(days, shown, selected)
     context = {
         "monday": monday,
         "days": days,

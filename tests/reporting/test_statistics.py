@@ -16,9 +16,9 @@ from django.utils import timezone
 
 from tests.conftest import make_injection, make_patient, make_session, make_visit
 from reporting import selectors as statistics
-from treatments.models import Form, Gas
+from treatments.choices import Form, Gas
 from visits.models import VisitPlan, VisitStatus
-from reporting.selectors import Period, Share
+from reporting.period import Period, Share, default_period
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def visits(patient, clinician, colleague):
 
 
 def test_default_period_is_this_month_and_the_eleven_before():
-    period = statistics.default_period(date(2026, 11, 25))
+    period = default_period(date(2026, 11, 25))
     assert (period.first, period.last) == (date(2025, 12, 1), date(2026, 11, 25))
     assert len(period.months()) == 12
     assert period.months()[0] == date(2025, 12, 1)
@@ -341,7 +341,7 @@ def test_bad_dates_give_a_message_and_the_default_period(manager_client, params)
     assert response.status_code == 200
     form = response.context["form"]
     assert form.errors
-    default = statistics.default_period()
+    default = default_period()
     period = response.context["period"]
     assert (period.first, period.last) == (default.first, default.last)
     body = response.content.decode()

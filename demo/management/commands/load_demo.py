@@ -1,39 +1,41 @@
-"""Load demo users (one per role) and a small, realistic demo clinic."""
+"""Load demo users (one per role) and a small, realistic demo clinic.
+
+Every record goes through the same services as the pages, so the demo data
+obeys the clinic's rules (limits, double booking, state machine).
+"""
 
 from __future__ import annotations
 
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from doppler.models import (
-    CeapClass,
-    DopplerAssessment,
-    DopplerFinding,
-    RecommendedPlan,
-    Segment,
-)
-from patients.models import Leg, Patient
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
+from core.services import letterhead_update
+from doppler.models import CeapClass, RecommendedPlan, Segment
+from doppler.services import doppler_create
+from patients.models import Leg, Patient
 from patients.services import patient_create
-from core.models import Letterhead
-from treatments.models import (
+from treatments.choices import (
     Agent,
     Compression,
     Form,
     Gas,
-    Injection,
     StockingClass,
     StockingLength,
-    TreatmentSession,
     VesselType,
 )
-from visits.models import FollowUpVisit, VisitPurpose, VisitStatus
+from treatments.models import TreatmentSession
+from treatments.services import session_create, session_update
+from visits import services as visits
+from visits.models import FollowUpVisit, VisitPurpose
 
 DEMO_PASSWORD = "sclero-demo"
 DEMO_USERS = [
@@ -46,12 +48,42 @@ FIRST = ["Maria", "Laura", "Francesca", "Elena", "Sara", "Chiara", "Anna", "Paol
          "Emma", "Olivia", "Sophie", "Grace", "Luca", "Giorgio", "John", "Marta"]
 LAST = ["Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo",
         "Conti", "De Luca", "Smith", "Taylor", "Brown", "Costa", "Fontana", "Moretti"]
+LETTERHEAD = {
+    "clinic_name": "Sclero Clinic – Vein Centre",
+    "address": "Via Roma 12\n20121 Milano",
+    "phone": "+39 02 1234 5678",
+    "emergency_phone": "+39 333 123 4567",
+    "email": "info@sclero-clinic.example",
+    "website": "sclero-clinic.example",
+    "footer": "Mon–Fri 8:30–18:30",
+}
+
+
+def _injection(leg: str, vessel: str, pct: str, volume: str, **extra: Any) -> dict:
+    row = {
+        "leg": leg, "vessel_type": vessel, "agent": Agent.POLIDOCANOL,
+        "concentration_pct": Decimal(pct), "form": Form.LIQUID,
+        "volume_ml": Decimal(volume), "site": "", "segment": "",
+    }
+    row.update(extra)
+    return row
+
+
+def _foam(leg: str, segment: str, vessel: str, volume: str, gas: str = Gas.AIR) -> dict:
+    return _injection(
+        leg, vessel, "1", volume, segment=segment, form=Form.FOAM, gas=gas,
+        gas_parts=Decimal("4"), ultrasound_guided=True,
+    )
+
+
+def _at(day: date, hhmm: str) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
 
 
 class Command(BaseCommand):
     help = "Create demo users (password 'sclero-demo') and demo patients; idempotent."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         groups = setup_roles()
         User = get_user_model()
         users = {}
@@ -65,38 +97,43 @@ class Command(BaseCommand):
                 user.save()
             user.groups.add(groups[role])
             users[username] = user
-        if not Letterhead.objects.exists():
-            Letterhead.objects.create(
-                clinic_name="Sclero Clinic – Vein Centre",
-                address="Via Roma 12\n20121 Milano",
-                phone="+39 02 1234 5678",
-                emergency_phone="+39 333 123 4567",
-                email="info@sclero-clinic.example",
-                website="sclero-clinic.example",
-                footer="Mon–Fri 8:30–18:30",
-            )
         if Patient.objects.exists():
             self.stdout.write("Demo patients already present; users checked.")
             return
         with transaction.atomic():
+            letterhead_update(data=LETTERHEAD, user=users["manager"])
             count = self._load_patients(users)
             self._load_agenda(users)
             self._load_outcomes(users)
         self.stdout.write(f"Loaded {count} demo patients; users: "
-                          + ", ".join(u for u, *_ in DEMO_USERS))
+                          + ", ".join(u for u, *_ in DEMO_USERS)
+                          + f"; {self.skipped} demo visits left out (slot taken).")
 
-    def _load_patients(self, users) -> int:
+    skipped = 0
+
+    def _book(self, **kwargs: Any) -> FollowUpVisit | None:
+        """Book through the agenda's rules; a slot already taken is left out."""
+        try:
+            return visits.visit_book(back_entry=True, **kwargs)
+        except ValidationError:
+            self.skipped += 1
+            return None
+
+    def _load_patients(self, users: dict) -> int:
         rng = random.Random(42)
         today = timezone.localdate()
         clinician = users["clinician"]
         for i in range(40):
             sex = "M" if FIRST[i % len(FIRST)] in ("Luca", "Giorgio", "John") else "F"
-            patient = patient_create(patient=Patient(
+            patient = patient_create(user=users["frontdesk"], patient=Patient(
                 first_name=FIRST[i % len(FIRST)],
                 last_name=LAST[(i * 7 + i // len(LAST)) % len(LAST)],
-                date_of_birth=date(1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)),
+                date_of_birth=date(
+                    1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)
+                ),
                 sex=sex,
-                phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}",
+                phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} "
+                      f"{rng.randint(1000, 9999)}",
                 email=f"patient{i}@example.org",
                 language="it" if i % 3 else "en",
                 weight_kg=Decimal(rng.randint(52, 95)),
@@ -106,10 +143,23 @@ class Command(BaseCommand):
             ))
             if i % 4 == 3:
                 continue
-            doppler = DopplerAssessment.objects.create(
+            findings = [
+                {
+                    "leg": leg, "segment": segment,
+                    "reflux_s": Decimal(reflux) + Decimal(rng.randint(0, 6)) / 10,
+                    "diameter_mm": Decimal(rng.randint(25, 70)) / 10,
+                }
+                for leg in (Leg.RIGHT, Leg.LEFT)
+                for segment, reflux in (
+                    (Segment.SFJ, "0.3"), (Segment.GSV_A, "0.4"),
+                    (Segment.SSV, "0.2"), (Segment.CFV, "0.5"),
+                )
+            ]
+            doppler = doppler_create(
                 patient=patient,
-                assessed_on=today - timedelta(days=rng.randint(20, 500)),
                 examiner=clinician,
+                assessed_on=today - timedelta(days=rng.randint(20, 500)),
+                findings=findings,
                 ceap_right=rng.choice([CeapClass.C1, CeapClass.C2]),
                 ceap_left=rng.choice([CeapClass.C1, CeapClass.C2, CeapClass.C3]),
                 vcss_right=rng.randint(0, 8),
@@ -117,84 +167,83 @@ class Command(BaseCommand):
                 conclusion="Reticular and telangiectatic veins, competent junctions.",
                 recommended_plan=RecommendedPlan.SCLEROTHERAPY_LIQUID,
             )
-            for leg in (Leg.RIGHT, Leg.LEFT):
-                for segment, reflux in ((Segment.SFJ, "0.3"), (Segment.GSV_A, "0.4"),
-                                        (Segment.SSV, "0.2"), (Segment.CFV, "0.5")):
-                    DopplerFinding.objects.create(
-                        assessment=doppler, leg=leg, segment=segment,
-                        reflux_s=Decimal(reflux) + Decimal(rng.randint(0, 6)) / 10,
-                        diameter_mm=Decimal(rng.randint(25, 70)) / 10,
-                    )
             if i % 4 == 2:
                 continue
-            performed = timezone.make_aware(datetime.combine(
-                today - timedelta(days=rng.randint(0, 40)), time(9 + i % 8, 0)))
-            session = TreatmentSession.objects.create(
-                patient=patient, performed_at=performed, clinician=clinician,
-                doppler=doppler, weight_kg=patient.weight_kg, screening_confirmed=True,
-                consent_obtained=True, created_by=clinician,
-                compression=Compression.STOCKING, stocking_class=StockingClass.CLASS_2,
-                stocking_length=StockingLength.THIGH, stocking_days=14,
-            )
-            Injection.objects.create(
-                session=session, leg=Leg.RIGHT, site="lateral thigh",
-                vessel_type=VesselType.RETICULAR, agent=Agent.POLIDOCANOL,
-                concentration_pct=Decimal("0.5"), form=Form.LIQUID, volume_ml=Decimal("1.5"))
-            Injection.objects.create(
-                session=session, leg=Leg.LEFT, site="posterior calf",
-                vessel_type=VesselType.BLUE_TELANGIECTASIA, agent=Agent.POLIDOCANOL,
-                concentration_pct=Decimal("0.25"), form=Form.LIQUID, volume_ml=Decimal("1.0"))
+            rows = [
+                _injection(Leg.RIGHT, VesselType.RETICULAR, "0.5", "1.5",
+                           site="lateral thigh"),
+                _injection(Leg.LEFT, VesselType.BLUE_TELANGIECTASIA, "0.25", "1.0",
+                           site="posterior calf"),
+            ]
             if i % 5 == 0:
-                Injection.objects.create(
-                    session=session, leg=Leg.LEFT, segment=Segment.GSV_B,
-                    vessel_type=VesselType.SMALL_VARICOSE, agent=Agent.POLIDOCANOL,
-                    concentration_pct=Decimal("1"), form=Form.FOAM, gas=Gas.AIR,
-                    gas_parts=Decimal("4"), volume_ml=Decimal("4"), ultrasound_guided=True)
+                rows.append(_foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4"))
+            day = today - timedelta(days=rng.randint(0, 40))
+            session = session_create(
+                patient=patient,
+                clinician=clinician,
+                user=clinician,
+                injections=rows,
+                data={
+                    "performed_at": _at(day, f"{9 + i % 8:02d}:00"),
+                    "doppler": doppler,
+                    "weight_kg": patient.weight_kg,
+                    "screening_confirmed": True,
+                    "consent_obtained": True,
+                    "compression": Compression.STOCKING,
+                    "stocking_class": StockingClass.CLASS_2,
+                    "stocking_length": StockingLength.THIGH,
+                    "stocking_days": 14,
+                },
+            )
             if i % 3 == 0:
-                start = timezone.make_aware(datetime.combine(
-                    today + timedelta(days=rng.randint(0, 10)), time(9 + i % 8, 30)))
-                FollowUpVisit.objects.create(
+                self._book(
                     patient=patient, session=session, purpose=VisitPurpose.CHECK,
-                    starts_at=start, duration_min=20, clinician=clinician,
-                    status=VisitStatus.SCHEDULED, created_by=users["frontdesk"])
+                    starts_at=_at(today + timedelta(days=rng.randint(0, 10)),
+                                  f"{9 + i % 8:02d}:30"),
+                    duration_min=20, clinician=clinician, user=users["frontdesk"],
+                )
         return Patient.objects.count()
 
-    def _load_agenda(self, users) -> None:
+    def _load_agenda(self, users: dict) -> None:
         """Fill today's and this week's agenda with visits in every status."""
         now = timezone.now()
         today = timezone.localdate()
         patients = list(Patient.objects.order_by("id")[:24])
         # Dr Rossi's sample visits above sit at hh:30; these take hh:00.
-        plan = [("clinician", 0, t) for t in ("08:40", "09:00", "10:00", "11:00", "12:00", "15:00")]
+        plan = [("clinician", 0, t) for t in ("08:40", "09:00", "10:00", "11:00",
+                                               "12:00", "15:00")]
         plan += [("clinician2", 0, t) for t in
                  ("09:00", "09:20", "09:40", "10:20", "11:00", "14:00", "14:30", "17:00")]
         plan += [("clinician2", d, t) for d in range(1, 6) for t in ("09:00", "11:30", "16:00")]
         for n, (username, days, hhmm) in enumerate(plan):
             patient = patients[n % len(patients)]
-            starts_at = timezone.make_aware(
-                datetime.combine(today + timedelta(days=days), time.fromisoformat(hhmm)))
+            starts_at = _at(today + timedelta(days=days), hhmm)
             if starts_at.weekday() == 6:
                 continue
-            status, reason = VisitStatus.SCHEDULED, ""
-            if starts_at < now:
-                status, reason = [(VisitStatus.COMPLETED, ""), (VisitStatus.NO_SHOW, "forgot"),
-                                  (VisitStatus.ARRIVED, "")][n % 3]
-            elif n % 7 == 3:
-                status, reason = VisitStatus.CANCELLED, "patient"
-            session = patient.treatment_sessions.order_by("-performed_at").first()
-            extra = {}
-            if status == VisitStatus.COMPLETED:
-                extra = {"clearance_pct": 70, "satisfaction": 4, "plan": "another",
-                         "adverse_events": ["bruising"], "completed_at": now}
-            if status == VisitStatus.ARRIVED:
-                extra = {"arrived_at": now}
-            FollowUpVisit.objects.create(
-                patient=patient, session=session,
+            visit = self._book(
+                patient=patient,
+                session=patient.treatment_sessions.order_by("-performed_at").first(),
                 purpose=VisitPurpose.CHECK if n % 4 else VisitPurpose.TREATMENT,
                 starts_at=starts_at, duration_min=20, clinician=users[username],
-                status=status, status_reason=reason, created_by=users["frontdesk"], **extra)
+                user=users["frontdesk"],
+            )
+            if visit is None:
+                continue
+            if starts_at < now:
+                outcome = n % 3
+                if outcome == 1:
+                    visits.visit_mark_no_show(visit=visit, reason="forgot")
+                    continue
+                visit = visits.visit_mark_arrived(visit=visit)
+                if outcome == 0:
+                    visits.visit_complete(
+                        visit=visit, plan="another", clearance_pct=70, satisfaction=4,
+                        adverse_events=["bruising"], user=users[username],
+                    )
+            elif n % 7 == 3:
+                visits.visit_cancel(visit=visit, reason="patient")
 
-    def _load_outcomes(self, users) -> None:
+    def _load_outcomes(self, users: dict) -> None:
         """Give past sessions completed check-ups with varied outcomes, and
         record one session that exceeded the foam limit with a reason."""
         rng = random.Random(7)
@@ -202,31 +251,44 @@ class Command(BaseCommand):
         slots_per_day: dict = {}
         events = ["bruising", "pigmentation", "matting", "trapped_blood", "thrombophlebitis"]
         plans = ["another", "another", "complete", "laser"]
-        for session in TreatmentSession.objects.select_related("patient").order_by("performed_at"):
+        sessions = TreatmentSession.objects.select_related("patient", "clinician")
+        for session in sessions.order_by("performed_at"):
             day = timezone.localtime(session.performed_at).date() + timedelta(days=14)
             if day >= today - timedelta(days=1) or day.weekday() == 6:
                 continue
-            # Afternoon slots, 20 minutes apart, so no clinician is double-booked.
+            # Afternoon slots, 20 minutes apart.
             slot = slots_per_day.get(day, 0)
             slots_per_day[day] = slot + 1
-            starts_at = timezone.make_aware(datetime.combine(day, time(13, 0))) + timedelta(
-                minutes=20 * slot)
-            FollowUpVisit.objects.create(
+            visit = self._book(
                 patient=session.patient, session=session, purpose=VisitPurpose.CHECK,
-                starts_at=starts_at, duration_min=20, clinician=session.clinician,
-                status=VisitStatus.COMPLETED, arrived_at=starts_at, completed_at=starts_at,
+                starts_at=_at(day, "13:00") + timedelta(minutes=20 * slot),
+                duration_min=20, clinician=session.clinician, user=users["frontdesk"],
+            )
+            if visit is None:
+                continue
+            visits.visit_complete(
+                visit=visits.visit_mark_arrived(visit=visit),
                 clearance_pct=rng.choice([40, 60, 75, 80, 90, 100]),
                 satisfaction=rng.choice([3, 4, 4, 5, 5]),
                 adverse_events=rng.sample(events, rng.choice([0, 0, 1, 2])),
-                plan=rng.choice(plans), created_by=users["frontdesk"])
+                plan=rng.choice(plans),
+                user=session.clinician,
+            )
         over = TreatmentSession.objects.filter(injections__form=Form.FOAM).first()
         if over is not None:
-            Injection.objects.create(
-                session=over, leg=Leg.RIGHT, segment=Segment.GSV_A,
-                vessel_type=VesselType.MEDIUM_VARICOSE, agent=Agent.POLIDOCANOL,
-                concentration_pct=Decimal("1"), form=Form.FOAM, gas=Gas.CO2_O2,
-                gas_parts=Decimal("4"), volume_ml=Decimal("7"), ultrasound_guided=True)
-            over.limit_override_reason = (
-                "Large refluxing GSV; 11 mL CO2/O2 foam judged safe, patient observed 30 min.")
-            over.limit_override_by = over.clinician
-            over.save()
+            rows = [
+                {"id": injection.pk} for injection in over.injections.all()
+            ]
+            rows.append(_foam(Leg.RIGHT, Segment.GSV_A, VesselType.MEDIUM_VARICOSE, "7",
+                              gas=Gas.CO2_O2))
+            session_update(
+                session=over,
+                expected_version=over.version,
+                data={},
+                injections=rows,
+                override_reason=(
+                    "Large refluxing GSV; 11 mL CO2/O2 foam judged safe, "
+                    "patient observed 30 min."
+                ),
+                user=over.clinician,
+            )
