@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install migrate demo bench clean
+.PHONY: run test lint install migrate demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,9 +25,16 @@ run: demo
 	@echo "Log in at http://$(HOST):$(PORT)/ as clinician, frontdesk or manager (password: sclero-demo)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: install
+test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# Style, types and the one-way layers between apps (import-linter).
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
+	$(VENV)/bin/mypy
 
 bench: migrate
 	$(PY) bench/run.py

@@ -1,7 +1,8 @@
 """Benchmark: page latency (patient timeline, lists, agenda) and aftercare PDFs.
 
 Usage:  .venv/bin/python bench/run.py [--sessions 100] [--patients 1000] [--visits 500]
-                                      [--requests 40] [--save before.json] [--compare before.json]
+                                      [--requests 40] [--save before.json]
+                                      [--compare before.json]
 
 It always works on a throwaway database and never touches an existing one:
 without DATABASE_URL (or with a sqlite:// one) a temporary SQLite file; with a
@@ -38,7 +39,10 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sclero_clinic.settings")
 os.environ["DJANGO_DEBUG"] = "1" if "--debug" in sys.argv else "0"
 
 _tmpdir = tempfile.TemporaryDirectory(prefix="sclero-bench-")
-if urlparse(os.environ.get("DATABASE_URL", "")).scheme not in ("postgres", "postgresql"):
+if urlparse(os.environ.get("DATABASE_URL", "")).scheme not in (
+    "postgres",
+    "postgresql",
+):
     # Never a developer's SQLite file: always a fresh one.
     os.environ["DATABASE_URL"] = f"sqlite:///{_tmpdir.name}/bench.sqlite3"
 
@@ -56,9 +60,10 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from core.pdf import render_pdf  # noqa: E402
+from core.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
 from doppler.models import DopplerAssessment, DopplerFinding, Segment
 from patients.models import Leg, Patient
-from core.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
 from patients.services import patient_create  # noqa: E402
 from printing.aftercare import (  # noqa: E402
     sessions_for_sheets,
@@ -69,14 +74,50 @@ from printing.aftercare import (  # noqa: E402
 from treatments.choices import Agent, Compression, Form, Gas, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitPurpose, VisitStatus
-from core.pdf import render_pdf  # noqa: E402
 
 SHEET = "printing/pdf/aftercare.html"
-LAST_NAMES = ["Rossi", "Russo", "Ferrari", "Esposito", "Bianchi", "Romano", "Colombo",
-              "Ricci", "Marino", "Greco", "Bruno", "Gallo", "Conti", "De Luca", "Mancini",
-              "Costa", "Giordano", "Rizzo", "Lombardi", "Moretti", "Smith", "Jones"]
-FIRST_NAMES = ["Giulia", "Francesca", "Sara", "Anna", "Maria", "Laura", "Chiara", "Elena",
-               "Paola", "Marco", "Luca", "Andrea", "Emma", "Olivia", "Sofia", "Alice"]
+LAST_NAMES = [
+    "Rossi",
+    "Russo",
+    "Ferrari",
+    "Esposito",
+    "Bianchi",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De Luca",
+    "Mancini",
+    "Costa",
+    "Giordano",
+    "Rizzo",
+    "Lombardi",
+    "Moretti",
+    "Smith",
+    "Jones",
+]
+FIRST_NAMES = [
+    "Giulia",
+    "Francesca",
+    "Sara",
+    "Anna",
+    "Maria",
+    "Laura",
+    "Chiara",
+    "Elena",
+    "Paola",
+    "Marco",
+    "Luca",
+    "Andrea",
+    "Emma",
+    "Olivia",
+    "Sofia",
+    "Alice",
+]
 
 
 def at(day, hour: int, minute: int = 0):
@@ -113,16 +154,39 @@ def make_session(patient: Patient, clinician, when) -> TreatmentSession:
     )
     Injection.objects.bulk_create(
         [
-            Injection(session=session, leg=Leg.RIGHT, site="lateral thigh",
-                      vessel_type=VesselType.RETICULAR, agent=Agent.POLIDOCANOL,
-                      concentration_pct=Decimal("0.5"), form=Form.LIQUID, volume_ml=Decimal("1")),
-            Injection(session=session, leg=Leg.LEFT, site="posterior calf",
-                      vessel_type=VesselType.BLUE_TELANGIECTASIA, agent=Agent.POLIDOCANOL,
-                      concentration_pct=Decimal("0.25"), form=Form.LIQUID, volume_ml=Decimal("1")),
-            Injection(session=session, leg=Leg.LEFT, segment=Segment.GSV_B,
-                      vessel_type=VesselType.SMALL_VARICOSE, agent=Agent.POLIDOCANOL,
-                      concentration_pct=Decimal("1"), form=Form.FOAM, gas=Gas.AIR,
-                      gas_parts=Decimal("4"), volume_ml=Decimal("2"), ultrasound_guided=True),
+            Injection(
+                session=session,
+                leg=Leg.RIGHT,
+                site="lateral thigh",
+                vessel_type=VesselType.RETICULAR,
+                agent=Agent.POLIDOCANOL,
+                concentration_pct=Decimal("0.5"),
+                form=Form.LIQUID,
+                volume_ml=Decimal("1"),
+            ),
+            Injection(
+                session=session,
+                leg=Leg.LEFT,
+                site="posterior calf",
+                vessel_type=VesselType.BLUE_TELANGIECTASIA,
+                agent=Agent.POLIDOCANOL,
+                concentration_pct=Decimal("0.25"),
+                form=Form.LIQUID,
+                volume_ml=Decimal("1"),
+            ),
+            Injection(
+                session=session,
+                leg=Leg.LEFT,
+                segment=Segment.GSV_B,
+                vessel_type=VesselType.SMALL_VARICOSE,
+                agent=Agent.POLIDOCANOL,
+                concentration_pct=Decimal("1"),
+                form=Form.FOAM,
+                gas=Gas.AIR,
+                gas_parts=Decimal("4"),
+                volume_ml=Decimal("2"),
+                ultrasound_guided=True,
+            ),
         ]
     )
     return session
@@ -134,22 +198,35 @@ def build_history(clinician, sessions: int) -> Patient:
     today = timezone.localdate()
     for n in range(max(1, sessions // 10)):
         doppler = DopplerAssessment.objects.create(
-            patient=patient, assessed_on=today - timedelta(days=30 + 60 * n), examiner=clinician,
-            ceap_right="C1", ceap_left="C2",
+            patient=patient,
+            assessed_on=today - timedelta(days=30 + 60 * n),
+            examiner=clinician,
+            ceap_right="C1",
+            ceap_left="C2",
         )
         DopplerFinding.objects.bulk_create(
-            [DopplerFinding(assessment=doppler, leg=leg, segment=seg, reflux_s=Decimal("0.4"))
-             for leg in (Leg.RIGHT, Leg.LEFT) for seg in (Segment.SFJ, Segment.GSV_A, Segment.SSV)]
+            [
+                DopplerFinding(
+                    assessment=doppler, leg=leg, segment=seg, reflux_s=Decimal("0.4")
+                )
+                for leg in (Leg.RIGHT, Leg.LEFT)
+                for seg in (Segment.SFJ, Segment.GSV_A, Segment.SSV)
+            ]
         )
     for n in range(sessions):
         make_session(patient, clinician, at(today - timedelta(days=2 + 7 * n), 10))
         if n % 3 == 0:
             FollowUpVisit.objects.create(
-                patient=patient, starts_at=at(today - timedelta(days=7 * n), 9),
-                clinician=clinician, status=VisitStatus.COMPLETED, clearance_pct=70,
+                patient=patient,
+                starts_at=at(today - timedelta(days=7 * n), 9),
+                clinician=clinician,
+                status=VisitStatus.COMPLETED,
+                clearance_pct=70,
             )
     FollowUpVisit.objects.create(
-        patient=patient, starts_at=at(today + timedelta(days=10), 9), clinician=clinician
+        patient=patient,
+        starts_at=at(today + timedelta(days=10), 9),
+        clinician=clinician,
     )
     return patient
 
@@ -161,8 +238,11 @@ def build_clinic(clinicians, patients: int, visits: int) -> list[Patient]:
     people = [make_patient(1000 + n) for n in range(patients)]
     today = timezone.localdate()
     for n, patient in enumerate(people[::3]):
-        make_session(patient, clinicians[n % len(clinicians)],
-                     at(today - timedelta(days=1 + n % 89), 8 + n % 10))
+        make_session(
+            patient,
+            clinicians[n % len(clinicians)],
+            at(today - timedelta(days=1 + n % 89), 8 + n % 10),
+        )
     for n in range(visits):
         if n < visits // 10:
             day = today
@@ -172,10 +252,13 @@ def build_clinic(clinicians, patients: int, visits: int) -> list[Patient]:
             day = today + timedelta(days=(n % 121) - 60)
         when = at(day, 8 + (n // len(clinicians)) % 10, 20 * (n % 3))
         FollowUpVisit.objects.create(
-            patient=people[(n * 7) % len(people)], starts_at=when,
+            patient=people[(n * 7) % len(people)],
+            starts_at=when,
             clinician=clinicians[n % len(clinicians)],
             purpose=VisitPurpose.CHECK if n % 2 else VisitPurpose.TREATMENT,
-            status=VisitStatus.COMPLETED if when < timezone.now() else VisitStatus.SCHEDULED,
+            status=VisitStatus.COMPLETED
+            if when < timezone.now()
+            else VisitStatus.SCHEDULED,
         )
     return people
 
@@ -214,9 +297,14 @@ class Table:
         print(f"  {name}: {statistics.median(values):.1f} ms", file=sys.stderr)
 
     def results(self) -> dict:
-        return {name: {"median": statistics.median(v), "p95": p95(v),
-                       "cpu": statistics.median(v.cpu)}
-                for name, v, _note in self.rows}
+        return {
+            name: {
+                "median": statistics.median(v),
+                "p95": p95(v),
+                "cpu": statistics.median(v.cpu),
+            }
+            for name, v, _note in self.rows
+        }
 
     def render(self, before: dict | None) -> str:
         head = f"{'measure':<38} {'n':>3} {'median ms':>9} {'p95 ms':>7} {'cpu ms':>7}"
@@ -226,14 +314,18 @@ class Table:
         for name, values, note in self.rows:
             median = statistics.median(values)
             cpu = statistics.median(values.cpu)
-            line = (f"{name:<38} {len(values):>3} {median:>9.1f} {p95(values):>7.1f}"
-                    f" {cpu:>7.1f}")
+            line = (
+                f"{name:<38} {len(values):>3} {median:>9.1f} {p95(values):>7.1f}"
+                f" {cpu:>7.1f}"
+            )
             if before:
                 old = before.get(name)
                 if old:
                     change = f"{median / old['median']:.2f}x" if old["median"] else ""
-                    line += (f" {old['median']:>7.1f} {old['p95']:>7.1f}"
-                             f" {old.get('cpu', 0):>7.1f} {change:>6}")
+                    line += (
+                        f" {old['median']:>7.1f} {old['p95']:>7.1f}"
+                        f" {old.get('cpu', 0):>7.1f} {change:>6}"
+                    )
                 else:
                     line += " " * 32
             lines.append(f"{line}  {note}")
@@ -255,7 +347,9 @@ def wanted(name: str) -> bool:
     return not ONLY or any(word in name for word in ONLY)
 
 
-def page(table: Table, client: Client, name: str, url: str, repeats: int, note: str = "") -> None:
+def page(
+    table: Table, client: Client, name: str, url: str, repeats: int, note: str = ""
+) -> None:
     if not wanted(name):
         return
     client.get(url)  # warm up templates and caches
@@ -265,8 +359,9 @@ def page(table: Table, client: Client, name: str, url: str, repeats: int, note: 
 
 
 def make_user(username: str, group: str):
-    user = get_user_model().objects.create_user(username, password="x", first_name="Dr",
-                                                last_name=username.title())
+    user = get_user_model().objects.create_user(
+        username, password="x", first_name="Dr", last_name=username.title()
+    )
     user.groups.add(Group.objects.get(name=group))
     return user
 
@@ -286,10 +381,12 @@ def run(args) -> Table:
     small = make_patient(1)
     DopplerFinding.objects.create(
         assessment=DopplerAssessment.objects.create(
-            patient=small, assessed_on=timezone.localdate() - timedelta(days=30),
+            patient=small,
+            assessed_on=timezone.localdate() - timedelta(days=30),
             examiner=clinician,
         ),
-        leg=Leg.RIGHT, segment=Segment.SFJ,
+        leg=Leg.RIGHT,
+        segment=Segment.SFJ,
     )
     make_session(small, clinician, at(timezone.localdate() - timedelta(days=3), 10))
     if args.patients:
@@ -307,18 +404,47 @@ def run(args) -> Table:
     page(table, desk, f"{big}, front desk", timeline_url, args.requests)
 
     patients_url = reverse("patients:list")
-    page(table, client, "patient list, page 1", patients_url, args.requests, f"{total} patients")
-    for label, query in (("name", "rossi giulia"), ("chart number", "SC-000500"),
-                         ("phone", "3330000777"), ("date of birth", "1961-02-02")):
-        page(table, client, f"patient search, {label}", f"{patients_url}?q={query}",
-             args.requests)
+    page(
+        table,
+        client,
+        "patient list, page 1",
+        patients_url,
+        args.requests,
+        f"{total} patients",
+    )
+    for label, query in (
+        ("name", "rossi giulia"),
+        ("chart number", "SC-000500"),
+        ("phone", "3330000777"),
+        ("date of birth", "1961-02-02"),
+    ):
+        page(
+            table,
+            client,
+            f"patient search, {label}",
+            f"{patients_url}?q={query}",
+            args.requests,
+        )
 
     day_count = FollowUpVisit.objects.filter(
-        starts_at__date=timezone.localdate()).count()  # only for the note
-    page(table, client, "day agenda", reverse("visits:agenda-day"), args.requests,
-         f"~{day_count} visits")
-    page(table, client, "week agenda", reverse("visits:agenda-week"), args.requests,
-         f"{args.visits} visits in all")
+        starts_at__date=timezone.localdate()
+    ).count()  # only for the note
+    page(
+        table,
+        client,
+        "day agenda",
+        reverse("visits:agenda-day"),
+        args.requests,
+        f"~{day_count} visits",
+    )
+    page(
+        table,
+        client,
+        "week agenda",
+        reverse("visits:agenda-week"),
+        args.requests,
+        f"{args.visits} visits in all",
+    )
     page(table, client, "worklist", reverse("visits:worklist"), args.requests)
 
     if not wanted("aftercare PDF day PDF"):
@@ -332,12 +458,20 @@ def run(args) -> Table:
 
     day = timezone.localdate() - timedelta(days=120)  # clear of the clinic's sessions
     for n in range(args.day_sheets):
-        make_session(make_patient(100 + n, "it" if n % 2 else "en"), clinician, at(day, 8 + n % 10))
+        make_session(
+            make_patient(100 + n, "it" if n % 2 else "en"),
+            clinician,
+            at(day, 8 + n % 10),
+        )
     day_times = timed(
-        lambda: render_pdf(SHEET, sheet_context(sheets_for(sessions_on(day)))), args.day_repeats
+        lambda: render_pdf(SHEET, sheet_context(sheets_for(sessions_on(day)))),
+        args.day_repeats,
     )
-    table.add(f"day PDF, {args.day_sheets} sheets", day_times,
-              f"{statistics.median(day_times) / args.day_sheets:.1f} ms per sheet")
+    table.add(
+        f"day PDF, {args.day_sheets} sheets",
+        day_times,
+        f"{statistics.median(day_times) / args.day_sheets:.1f} ms per sheet",
+    )
     return table
 
 
@@ -349,7 +483,9 @@ def setup_database() -> tuple[str, str | None]:
         return f"sqlite3 (temporary file), DEBUG={settings.DEBUG}", None
     original = db["NAME"]
     db.setdefault("TEST", {})["NAME"] = f"{original}_bench_{os.getpid()}"
-    name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
+    name = connection.creation.create_test_db(
+        verbosity=0, autoclobber=True, serialize=False
+    )
     return f"postgresql {name} (dropped at the end), DEBUG={settings.DEBUG}", original
 
 
@@ -370,9 +506,15 @@ def main() -> None:
     parser.add_argument("--day-repeats", type=int, default=3)
     parser.add_argument("--debug", action="store_true", help="run with DEBUG on")
     parser.add_argument("--save", type=Path, help="write the results to this JSON file")
-    parser.add_argument("--compare", type=Path, help="show an earlier --save next to these")
-    parser.add_argument("--only", action="append", default=[],
-                        help="time only the rows whose name contains this (repeatable)")
+    parser.add_argument(
+        "--compare", type=Path, help="show an earlier --save next to these"
+    )
+    parser.add_argument(
+        "--only",
+        action="append",
+        default=[],
+        help="time only the rows whose name contains this (repeatable)",
+    )
     args = parser.parse_args()
     ONLY.extend(args.only)
     before = json.loads(args.compare.read_text()) if args.compare else None

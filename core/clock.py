@@ -7,8 +7,7 @@ and a day across a DST change is 23 or 25 hours long.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
@@ -24,7 +23,7 @@ def local_day_bounds(day: date) -> tuple[datetime, datetime]:
     """
     start = timezone.make_aware(datetime.combine(day, time.min))
     end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
-    return start.astimezone(dt_timezone.utc), end.astimezone(dt_timezone.utc)
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 def local_day(moment: datetime) -> date:
@@ -44,7 +43,7 @@ def local_datetime(day: date, at: time) -> datetime:
 
 def exists_locally(value: datetime) -> bool:
     """Return False for a wall-clock time skipped by the spring DST change."""
-    round_trip = timezone.localtime(value.astimezone(dt_timezone.utc))
+    round_trip = timezone.localtime(value.astimezone(UTC))
     return round_trip.replace(tzinfo=None) == value.replace(tzinfo=None)
 
 

@@ -20,9 +20,11 @@ def move_content_types(from_app: str, to_app: str, models: list[str]) -> Any:
             content_type = apps.get_model("contenttypes", "ContentType")
             db = schema_editor.connection.alias
             for model in models:
-                if content_type.objects.using(db).filter(
-                    app_label=target, model=model
-                ).exists():
+                if (
+                    content_type.objects.using(db)
+                    .filter(app_label=target, model=model)
+                    .exists()
+                ):
                     continue
                 content_type.objects.using(db).filter(
                     app_label=source, model=model

@@ -69,7 +69,9 @@ class Versioned(models.Model):
         history = getattr(self, "history", None)
         last = history.select_related("history_user").first() if history else None
         user = getattr(last, "history_user", None)
-        who = (user.get_full_name() or user.get_username()) if user else _("someone else")
+        who = (
+            (user.get_full_name() or user.get_username()) if user else _("someone else")
+        )
         when = getattr(last, "history_date", None) or getattr(self, "updated_at", None)
         return _(
             "This %(record)s was changed by %(who)s at %(time)s after you opened "

@@ -37,7 +37,9 @@ def _unhashed(relative: str) -> str:
         return relative
     if _manifest_names.get("source") is not hashed_files:
         _manifest_names["source"] = hashed_files
-        _manifest_names["names"] = {hashed: name for name, hashed in hashed_files.items()}
+        _manifest_names["names"] = {
+            hashed: name for name, hashed in hashed_files.items()
+        }
     return _manifest_names["names"].get(relative, relative)
 
 
@@ -47,7 +49,11 @@ _manifest_names: dict = {}
 def _safe_static_path(relative: str) -> Path:
     relative = _unhashed(relative)
     parts = PurePosixPath(relative).parts
-    if not parts or any(part in ("..", "") for part in parts) or relative.startswith("/"):
+    if (
+        not parts
+        or any(part in ("..", "") for part in parts)
+        or relative.startswith("/")
+    ):
         raise ForbiddenURL(f"Refused path {relative!r}")
     path = (STATIC_DIR / PurePosixPath(*parts)).resolve()
     if not path.is_relative_to(STATIC_DIR) or not path.is_file():

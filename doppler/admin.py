@@ -13,7 +13,12 @@ class DopplerFindingInline(admin.TabularInline):
 @admin.register(DopplerAssessment)
 class DopplerAssessmentAdmin(ReadOnlyRecordAdmin):
     list_display = [
-        "patient", "assessed_on", "examiner", "ceap_right", "ceap_left", "voided_at"
+        "patient",
+        "assessed_on",
+        "examiner",
+        "ceap_right",
+        "ceap_left",
+        "voided_at",
     ]
     list_select_related = ["patient", "examiner"]
     inlines = [DopplerFindingInline]

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Permission
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -21,12 +18,12 @@ from doppler.models import (
     MAX_REFLUX_S,
     DopplerAssessment,
     DopplerFinding,
-    reflux_cutoff_s,
     Segment,
     Thrombus,
+    reflux_cutoff_s,
 )
-from patients.models import Leg
 from doppler.services import FINDING_DATA_FIELDS, finding_key
+from patients.models import Leg
 
 # Rows of the worksheet, grouped the way the examiner scans the leg.
 SEGMENT_GROUPS: list[tuple[Any, list[Segment]]] = [
@@ -233,7 +230,7 @@ class DopplerAssessmentForm(VersionedModelForm):
             "plan_notes": forms.Textarea(attrs={"rows": 2}),
         }
         error_messages = {
-            name: {code: VCSS_MESSAGE for code in ("min_value", "max_value", "invalid")}
+            name: dict.fromkeys(("min_value", "max_value", "invalid"), VCSS_MESSAGE)
             for name in ("vcss_right", "vcss_left")
         }
 

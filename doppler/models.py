@@ -85,7 +85,10 @@ class DopplerAssessment(Voidable, Versioned):
     )
     conclusion = models.TextField(_("conclusion"), blank=True)
     recommended_plan = models.CharField(
-        _("recommended plan"), max_length=12, choices=RecommendedPlan.choices, blank=True
+        _("recommended plan"),
+        max_length=12,
+        choices=RecommendedPlan.choices,
+        blank=True,
     )
     plan_notes = models.TextField(_("plan notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

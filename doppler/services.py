@@ -36,19 +36,22 @@ def finding_has_data(values: Mapping[str, Any]) -> bool:
     )
 
 
-def _set_assessment_fields(
+def _save_assessment(
     assessment: DopplerAssessment,
     *,
-    examiner,
+    reason: str,
+    examiner: Any,
     assessed_on: date,
-    ceap_right: str,
-    ceap_left: str,
-    vcss_right: int | None,
-    vcss_left: int | None,
-    conclusion: str,
-    recommended_plan: str,
-    plan_notes: str,
-) -> None:
+    findings: Iterable[Mapping[str, Any]] = (),
+    ceap_right: str = "",
+    ceap_left: str = "",
+    vcss_right: int | None = None,
+    vcss_left: int | None = None,
+    conclusion: str = "",
+    recommended_plan: str = "",
+    plan_notes: str = "",
+) -> DopplerAssessment:
+    """Set the header fields, save, then bring the grid in line (one transaction)."""
     changed_examiner = assessment.examiner_id != getattr(examiner, "pk", None)
     if changed_examiner and not is_clinician(examiner):
         raise ValidationError({"examiner": _("The examiner must be a clinician.")})
@@ -61,6 +64,12 @@ def _set_assessment_fields(
     assessment.conclusion = (conclusion or "").strip()
     assessment.recommended_plan = recommended_plan or ""
     assessment.plan_notes = (plan_notes or "").strip()
+    assessment.full_clean()
+    assessment._change_reason = reason
+    assessment.save()
+    # Errors in the grid roll the whole assessment back (transaction.atomic).
+    _save_findings(assessment, findings)
+    return assessment
 
 
 def _save_findings(
@@ -122,57 +131,20 @@ def _save_findings(
 
 
 @transaction.atomic
-def doppler_create(
-    *,
-    patient: Patient,
-    examiner,
-    assessed_on: date,
-    findings: Iterable[Mapping[str, Any]] = (),
-    ceap_right: str = "",
-    ceap_left: str = "",
-    vcss_right: int | None = None,
-    vcss_left: int | None = None,
-    conclusion: str = "",
-    recommended_plan: str = "",
-    plan_notes: str = "",
-) -> DopplerAssessment:
-    """Save a Doppler assessment and one finding per segment that has data."""
-    assessment = DopplerAssessment(patient=patient)
-    _set_assessment_fields(
-        assessment,
-        examiner=examiner,
-        assessed_on=assessed_on,
-        ceap_right=ceap_right,
-        ceap_left=ceap_left,
-        vcss_right=vcss_right,
-        vcss_left=vcss_left,
-        conclusion=conclusion,
-        recommended_plan=recommended_plan,
-        plan_notes=plan_notes,
+def doppler_create(*, patient: Patient, **fields: Any) -> DopplerAssessment:
+    """Save a Doppler assessment and one finding per segment that has data.
+
+    `fields`: examiner, assessed_on, findings (the grid's rows), ceap_right,
+    ceap_left, vcss_right, vcss_left, conclusion, recommended_plan, plan_notes.
+    """
+    return _save_assessment(
+        DopplerAssessment(patient=patient), reason="Created", **fields
     )
-    assessment.full_clean()
-    assessment._change_reason = "Created"
-    assessment.save()
-    # Errors here roll the whole assessment back (transaction.atomic).
-    _save_findings(assessment, findings)
-    return assessment
 
 
 @transaction.atomic
 def doppler_update(
-    *,
-    assessment: DopplerAssessment,
-    examiner,
-    assessed_on: date,
-    findings: Iterable[Mapping[str, Any]] = (),
-    ceap_right: str = "",
-    ceap_left: str = "",
-    vcss_right: int | None = None,
-    vcss_left: int | None = None,
-    conclusion: str = "",
-    recommended_plan: str = "",
-    plan_notes: str = "",
-    expected_version: int | None = None,
+    *, assessment: DopplerAssessment, expected_version: int | None = None, **fields: Any
 ) -> DopplerAssessment:
     """Change an assessment and its grid; refuse voided or concurrently edited ones.
 
@@ -186,24 +158,8 @@ def doppler_update(
             _("This assessment is voided and can no longer be changed.")
         )
     current.check_version(expected_version)
-    _set_assessment_fields(
-        current,
-        examiner=examiner,
-        assessed_on=assessed_on,
-        ceap_right=ceap_right,
-        ceap_left=ceap_left,
-        vcss_right=vcss_right,
-        vcss_left=vcss_left,
-        conclusion=conclusion,
-        recommended_plan=recommended_plan,
-        plan_notes=plan_notes,
-    )
-    current.full_clean()
     current.bump_version()
-    current._change_reason = "Edited"
-    current.save()
-    _save_findings(current, findings)
-    return current
+    return _save_assessment(current, reason="Edited", **fields)
 
 
 @transaction.atomic

@@ -64,7 +64,10 @@ class PatientForm(VersionedModelForm):
         allowed = set("+0123456789 ()-./")
         if phone and (not set(phone) <= allowed or sum(c.isdigit() for c in phone) < 6):
             raise forms.ValidationError(
-                _("Enter a phone number: digits, spaces and + ( ) - only, at least 6 digits.")
+                _(
+                    "Enter a phone number: digits, spaces and + ( ) - only, "
+                    "at least 6 digits."
+                )
             )
         return phone
 

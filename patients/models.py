@@ -90,8 +90,12 @@ class Patient(Versioned):
     )
 
     # Screening history asked before sclerotherapy (DOMAIN.md §6.1).
-    sclerosant_allergy = models.BooleanField(_("known sclerosant allergy"), default=False)
-    allergy_notes = models.CharField(_("allergies (details)"), max_length=255, blank=True)
+    sclerosant_allergy = models.BooleanField(
+        _("known sclerosant allergy"), default=False
+    )
+    allergy_notes = models.CharField(
+        _("allergies (details)"), max_length=255, blank=True
+    )
     acute_thrombosis = models.BooleanField(
         _("current (acute) DVT or pulmonary embolism"), default=False
     )

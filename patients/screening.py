@@ -34,10 +34,20 @@ _RULES = [
     ("immobility", ABSOLUTE, False, _("Long-lasting immobility or bed rest.")),
     ("known_pfo", ABSOLUTE, True, _("Symptomatic right-to-left shunt (PFO): no foam.")),
     ("pregnant_or_breastfeeding", RELATIVE, False, _("Pregnant or breastfeeding.")),
-    ("previous_dvt_pe", RELATIVE, False, _("Previous DVT or PE: high thromboembolic risk.")),
+    (
+        "previous_dvt_pe",
+        RELATIVE,
+        False,
+        _("Previous DVT or PE: high thromboembolic risk."),
+    ),
     ("thrombophilia", RELATIVE, False, _("Thrombophilia.")),
     ("anticoagulants", RELATIVE, False, _("On anticoagulants.")),
-    ("migraine_with_aura", RELATIVE, True, _("Migraine with aura: foam may trigger it.")),
+    (
+        "migraine_with_aura",
+        RELATIVE,
+        True,
+        _("Migraine with aura: foam may trigger it."),
+    ),
 ]
 
 

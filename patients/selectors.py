@@ -12,6 +12,7 @@ from core.clock import parse_day
 from patients.models import Patient
 from patients.services import CHART_PREFIX
 
+
 def get_patient(code: object) -> Patient:
     """Return the patient with this public code, or raise Http404."""
     return get_object_or_404(Patient, code=code)

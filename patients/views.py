@@ -2,28 +2,26 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
-from datetime import date, datetime
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.forms import add_service_error
 from patients import services
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
 from patients.selectors import get_patient, search_patients
-from core.forms import add_service_error
-from django.core.exceptions import ValidationError
 
 PAGE_SIZE = 25
+
+
 @permission_required("patients.view_patient", raise_exception=True)
 def patient_list(request: HttpRequest) -> HttpResponse:
     form = PatientSearchForm(request.GET or None)
@@ -53,8 +51,13 @@ def patient_create(request: HttpRequest) -> HttpResponse:
     can_edit_medical = request.user.has_perm("patients.change_medical_history")
     form = PatientForm(request.POST or None, can_edit_medical=can_edit_medical)
     if request.method == "POST" and form.is_valid():
-        patient = services.patient_create(patient=form.save(commit=False), user=request.user)
-        messages.success(request, _("Patient %(chart)s registered.") % {"chart": patient.chart_number})
+        patient = services.patient_create(
+            patient=form.save(commit=False), user=request.user
+        )
+        messages.success(
+            request,
+            _("Patient %(chart)s registered.") % {"chart": patient.chart_number},
+        )
         return redirect(patient)
     return render(
         request, "patients/patient_form.html", {"form": form, "page": "patients"}

@@ -8,23 +8,23 @@ template, with the periods below filled in.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Iterable
+from datetime import date, timedelta
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from doppler.models import Segment
-from patients.models import Leg, Patient
 from core.clock import local_day_bounds
 from core.models import Letterhead
+from core.templatetags.clinic_tags import long_date
+from doppler.models import Segment
+from patients.models import Leg, Patient
 from treatments.choices import Compression, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitStatus
-from core.templatetags.clinic_tags import long_date
 
 # Patient-sheet periods (DOMAIN.md §7.1): walk right after the session; no
 # heat, heavy exercise or long journeys for two weeks; no sun on the treated
@@ -64,7 +64,10 @@ _SITE_WORDS = [
     ("ankle", ("ankle", "caviglia", "malleol")),
     ("foot", ("foot", "piede")),
     ("back_of_knee", ("popliteal", "poplite", "behind the knee", "back of the knee")),
-    ("below_knee", ("below knee", "below the knee", "shin", "sotto il ginocchio", "tibia")),
+    (
+        "below_knee",
+        ("below knee", "below the knee", "shin", "sotto il ginocchio", "tibia"),
+    ),
     ("knee", ("knee", "ginocchio")),
     ("calf", ("calf", "polpaccio", "gamba")),
     ("thigh", ("thigh", "coscia")),
@@ -120,7 +123,9 @@ def _vessel_text(key: str, count: int) -> str:
         return ngettext("a large varicose vein", "large varicose veins", count)
     if key == "trunk":
         return _("the main surface vein of the leg (saphenous vein)")
-    return ngettext("a connecting vein (perforator)", "connecting veins (perforators)", count)
+    return ngettext(
+        "a connecting vein (perforator)", "connecting veins (perforators)", count
+    )
 
 
 def _method_text(foam: bool, ultrasound: bool) -> str:
@@ -161,9 +166,9 @@ def treated_in_plain_words(injections: Iterable[Injection]) -> list[tuple[str, s
                 words.append(method)
             text = " ".join(words)
             if count > 1:
-                text += " " + ngettext("(%(n)d injection)", "(%(n)d injections)", count) % {
-                    "n": count
-                }
+                text += " " + ngettext(
+                    "(%(n)d injection)", "(%(n)d injections)", count
+                ) % {"n": count}
             parts.append(text)
         leg_name = _("Right leg") if leg == Leg.RIGHT else _("Left leg")
         sentences.append((leg_name, "; ".join(parts) + "."))
@@ -195,7 +200,10 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
     day = timezone.localtime(session.performed_at).date()
     sentences = []
     stocking_starts = day
-    if session.compression == Compression.BANDAGE_THEN_STOCKING and session.bandage_days:
+    if (
+        session.compression == Compression.BANDAGE_THEN_STOCKING
+        and session.bandage_days
+    ):
         stocking_starts = day + timedelta(days=session.bandage_days)
         sentences.append(
             ngettext(
@@ -233,7 +241,8 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
         sentence = ngettext(
             "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
             "until %(until)s.",
-            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
+            "Then wear your compression stocking (%(details)s) %(legs)s "
+            "for %(n)d days, "
             "until %(until)s.",
             days,
         )
@@ -301,7 +310,9 @@ def sessions_for_sheets() -> QuerySet[TreatmentSession]:
         .prefetch_related(
             Prefetch(
                 "injections",
-                queryset=Injection.objects.filter(voided_at__isnull=True).order_by("-leg", "id"),
+                queryset=Injection.objects.filter(voided_at__isnull=True).order_by(
+                    "-leg", "id"
+                ),
             )
         )
     )
@@ -333,9 +344,11 @@ def sheets_for(sessions: Iterable[TreatmentSession]) -> list[Sheet]:
 
 def sessions_on(day: date) -> QuerySet[TreatmentSession]:
     start, end = local_day_bounds(day)
-    return sessions_for_sheets().filter(
-        performed_at__gte=start, performed_at__lt=end
-    ).order_by("performed_at", "id")
+    return (
+        sessions_for_sheets()
+        .filter(performed_at__gte=start, performed_at__lt=end)
+        .order_by("performed_at", "id")
+    )
 
 
 def sheet_context(sheets: list[Sheet], *, browser: bool = False) -> dict:

@@ -21,12 +21,20 @@ class LetterheadForm(forms.ModelForm):
     class Meta:
         model = Letterhead
         fields = [
-            "clinic_name", "address", "phone", "emergency_phone", "email", "website", "footer"
+            "clinic_name",
+            "address",
+            "phone",
+            "emergency_phone",
+            "email",
+            "website",
+            "footer",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "footer": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
-            "emergency_phone": _("Printed under the warning signs on every aftercare sheet."),
+            "emergency_phone": _(
+                "Printed under the warning signs on every aftercare sheet."
+            ),
         }

@@ -10,12 +10,17 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from printing.aftercare import sessions_for_sheets, sessions_on, sheet_context, sheets_for
-from printing.forms import DayForm, LetterheadForm
 from core.models import Letterhead
-from core.services import letterhead_update
-from treatments.models import TreatmentSession
 from core.pdf import render_pdf
+from core.services import letterhead_update
+from printing.aftercare import (
+    sessions_for_sheets,
+    sessions_on,
+    sheet_context,
+    sheets_for,
+)
+from printing.forms import DayForm, LetterheadForm
+from treatments.models import TreatmentSession
 
 SHEET_TEMPLATE = "printing/pdf/aftercare.html"
 
@@ -64,7 +69,9 @@ def aftercare_day(request: HttpRequest) -> HttpResponse:
         if request.GET.get("format") == "pdf":
             if not sessions:
                 messages.info(request, _("No sessions on this day: nothing to print."))
-                return redirect(f"{reverse('printing:aftercare-day')}?date={day.isoformat()}")
+                return redirect(
+                    f"{reverse('printing:aftercare-day')}?date={day.isoformat()}"
+                )
             pdf = render_pdf(SHEET_TEMPLATE, sheet_context(sheets_for(sessions)))
             return _pdf_response(pdf, f"aftercare-{day.isoformat()}.pdf")
     context = {"form": form, "day": day, "sessions": sessions, "page": "print"}
@@ -78,4 +85,6 @@ def letterhead_edit(request: HttpRequest) -> HttpResponse:
         letterhead_update(data=form.cleaned_data, user=request.user)
         messages.success(request, _("Letterhead saved. New sheets use it."))
         return redirect("printing:letterhead-edit")
-    return render(request, "printing/letterhead_form.html", {"form": form, "page": "print"})
+    return render(
+        request, "printing/letterhead_form.html", {"form": form, "page": "print"}
+    )

@@ -7,9 +7,10 @@ the same record to show what changed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 from django.utils.translation import gettext as _
 

@@ -29,7 +29,7 @@ from core.clock import months_between
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
 from patients.screening import Contraindication, contraindications
-from treatments.choices import Agent, Compression, Form, VesselType
+from treatments.choices import Agent, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitStatus
 
@@ -70,6 +70,7 @@ def card_template(kind: str) -> str | None:
     except TemplateDoesNotExist:
         return None
     return CARD_TEMPLATES[kind]
+
 
 # Within one day a Doppler comes before the session that relied on it.
 _KIND_ORDER = {DOPPLER: 0, SESSION: 1, VISIT: 2}
@@ -232,13 +233,19 @@ def _alerts(
             )
         if patient.allergy_notes and not patient.sclerosant_allergy:
             alerts.append(
-                Alert("warning", _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
-                      "allergy")
+                Alert(
+                    "warning",
+                    _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
+                    "allergy",
+                )
             )
         if not alerts:
             alerts.append(
-                Alert("success", _("No allergy or contraindication recorded"),
-                      "contraindication")
+                Alert(
+                    "success",
+                    _("No allergy or contraindication recorded"),
+                    "contraindication",
+                )
             )
     if last_doppler is None:
         alerts.append(Alert("warning", _("No Doppler on file"), "doppler"))
@@ -292,7 +299,9 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     sessions_qs = TreatmentSession.objects.filter(patient=patient).select_related(
         "clinician"
     )
-    visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related("clinician")
+    visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
+        "clinician"
+    )
 
     items: list[TimelineItem] = []
     last_doppler = None
@@ -379,7 +388,9 @@ def _add_detail(shown: list[TimelineItem]) -> None:
         if item.kind == SESSION:
             session = item.obj
             item.extra = {"groups": injection_groups(session.injections.all(), labels)}
-            if item.card is None:  # the session card shows its own totals and compression
+            if (
+                item.card is None
+            ):  # the session card shows its own totals and compression
                 item.extra["totals"] = session.totals()
                 item.extra["compression"] = session.compression_summary()
         elif item.kind == VISIT:

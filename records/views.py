@@ -23,7 +23,9 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
     if request.GET.get("earlier") and request.headers.get("HX-Request"):
         timeline = build_timeline(patient, user=request.user, show=EARLIER)
         return render(
-            request, "records/timeline_earlier.html", {"patient": patient, "timeline": timeline}
+            request,
+            "records/timeline_earlier.html",
+            {"patient": patient, "timeline": timeline},
         )
     show = ALL if request.GET.get("all") or request.GET.get("earlier") else RECENT
     timeline = build_timeline(patient, user=request.user, show=show)

@@ -8,9 +8,10 @@ from django import forms
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.forms import ClinicianChoiceField, date_field
 from reporting import period as statistics
 from reporting.selectors import clinician_choices
-from core.forms import ClinicianChoiceField, date_field
+
 
 class StatisticsFilterForm(forms.Form):
     """Period and clinician; empty fields mean the default (last 12 months, all)."""

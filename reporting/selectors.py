@@ -30,10 +30,10 @@ from django.utils.translation import gettext as _
 
 from core.roles import clinicians
 from reporting.period import Bar, Period, Share, bar_width
-from visits.selectors import without_follow_up
 from treatments.choices import Form
 from treatments.models import TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitPlan, VisitStatus
+from visits.selectors import without_follow_up
 
 SATISFACTION_SCORES = (1, 2, 3, 4, 5)
 

@@ -12,8 +12,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from reporting import selectors as statistics
 from core.roles import clinician_label
+from reporting import selectors as statistics
 from reporting.forms import StatisticsFilterForm
 from reporting.period import Period
 

@@ -83,11 +83,15 @@ SECRET_KEY = envsecret("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
 DEBUG = envbool("DJANGO_DEBUG", "1")
 ALLOWED_HOSTS = [
     h.strip()
-    for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+    for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
+        ","
+    )
     if h.strip()
 ]
 CSRF_TRUSTED_ORIGINS = [
-    o.strip() for o in os.getenv("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()
+    o.strip()
+    for o in os.getenv("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",")
+    if o.strip()
 ]
 
 INSTALLED_APPS = [
@@ -147,11 +151,17 @@ TEMPLATES = [
 
 DATABASE_URL = os.getenv("DATABASE_URL", "")
 DATABASES = {
-    "default": database_from_url(DATABASE_URL) if DATABASE_URL else sqlite_database(None)
+    "default": database_from_url(DATABASE_URL)
+    if DATABASE_URL
+    else sqlite_database(None)
 }
 
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": (
+            "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
+        )
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]

@@ -7,6 +7,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+
 class Agent(models.TextChoices):
     POLIDOCANOL = "polidocanol", _("Polidocanol")
     STS = "sts", _("Sodium tetradecyl sulfate")
@@ -50,7 +51,12 @@ class Compression(models.TextChoices):
     BANDAGE_THEN_STOCKING = "bandage", _("Bandage, then stocking")
 
 
-STOCKING_FIELDS = ["stocking_class", "stocking_mmhg", "stocking_length", "stocking_days"]
+STOCKING_FIELDS = [
+    "stocking_class",
+    "stocking_mmhg",
+    "stocking_length",
+    "stocking_days",
+]
 
 
 # The pressure range of each stocking class, for the patient's sheet.

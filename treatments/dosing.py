@@ -27,8 +27,6 @@ MIN_GAS_PARTS = Decimal("1")
 TWO_PLACES = Decimal("0.01")
 
 
-
-
 def liquid_ml(volume_ml: Decimal, form: str, gas_parts: Decimal | None) -> Decimal:
     """Return the liquid sclerosant in an injection: foam is 1 part liquid + N gas."""
     if form == Form.FOAM and gas_parts:
@@ -82,8 +80,12 @@ def totals_of(injections: Iterable[Any]) -> SessionTotals:
         if injection.form == Form.FOAM:
             totals.foam_ml += injection.volume_ml
         agent = injection.agent
-        totals.mg_by_agent[agent] = totals.mg_by_agent.get(agent, Decimal("0")) + injection.dose_mg
-        totals.ml_by_agent[agent] = totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
+        totals.mg_by_agent[agent] = (
+            totals.mg_by_agent.get(agent, Decimal("0")) + injection.dose_mg
+        )
+        totals.ml_by_agent[agent] = (
+            totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
+        )
     return totals
 
 

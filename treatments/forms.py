@@ -12,11 +12,11 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import DateTimeLocalInput, VersionedModelForm
 from doppler.models import DopplerAssessment, Segment
 from patients.models import Patient
 from treatments.choices import Compression, Form
 from treatments.models import Injection, TreatmentSession
-from core.forms import DateTimeLocalInput, VersionedModelForm
 from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
 
 # Veins that are injected (deep veins and junctions are not).
@@ -55,29 +55,39 @@ class SessionForm(VersionedModelForm):
         doppler.queryset = DopplerAssessment.objects.filter(
             patient=patient, voided_at__isnull=True
         ).order_by("-assessed_on", "-id")
-        doppler.label_from_instance = lambda d: _("Doppler of %(date)s") % {
-            "date": d.assessed_on.isoformat()
-        }
+        doppler.label_from_instance = lambda d: (
+            _("Doppler of %(date)s") % {"date": d.assessed_on.isoformat()}
+        )
         doppler.empty_label = _("— none —")
         if not self.instance.pk:
             self.initial.setdefault("weight_kg", patient.weight_kg)
             self.initial.setdefault(
                 "performed_at", timezone.localtime().replace(second=0, microsecond=0)
             )
-            self.initial.setdefault("doppler", doppler.queryset.values_list("pk", flat=True).first())
+            self.initial.setdefault(
+                "doppler", doppler.queryset.values_list("pk", flat=True).first()
+            )
         self.fields["compression"].choices = Compression.choices
-        self.fields["weight_kg"].help_text = _("Used for the polidocanol limit (2 mg/kg/day).")
-        self.fields["stocking_mmhg"].help_text = _("Instead of, or as well as, a class.")
+        self.fields["weight_kg"].help_text = _(
+            "Used for the polidocanol limit (2 mg/kg/day)."
+        )
+        self.fields["stocking_mmhg"].help_text = _(
+            "Instead of, or as well as, a class."
+        )
         if can_override:
             self.fields["limit_override_reason"].help_text = _(
-                "Only if a dose or foam limit must be exceeded: the record will show it."
+                "Only if a dose or foam limit must be exceeded: "
+                "the record will show it."
             )
         else:
             del self.fields["limit_override_reason"]
 
     def clean_performed_at(self):
         performed_at = self.cleaned_data["performed_at"]
-        if performed_at and timezone.localtime(performed_at).date() > timezone.localdate():
+        if (
+            performed_at
+            and timezone.localtime(performed_at).date() > timezone.localdate()
+        ):
             raise forms.ValidationError(_("The session date cannot be in the future."))
         return performed_at
 
@@ -158,7 +168,9 @@ class BaseInjectionFormSet(BaseInlineFormSet):
         """Return the cleaned rows to keep (new and changed), for the service."""
         rows = []
         for form in self.kept_forms():
-            row = {name: form.cleaned_data.get(name) for name in InjectionForm.Meta.fields}
+            row = {
+                name: form.cleaned_data.get(name) for name in InjectionForm.Meta.fields
+            }
             if form.instance.pk:
                 row["id"] = form.instance.pk
             rows.append(row)

@@ -64,7 +64,10 @@ for _vessel in (*_TELANGIECTASIA, VesselType.RETICULAR):
     }
 for _vessel in (VesselType.SMALL_VARICOSE, VesselType.MEDIUM_VARICOSE):
     # Tributaries.
-    _FOAM[_vessel] = {Agent.POLIDOCANOL: (None, Decimal("1")), Agent.STS: (None, Decimal("1"))}
+    _FOAM[_vessel] = {
+        Agent.POLIDOCANOL: (None, Decimal("1")),
+        Agent.STS: (None, Decimal("1")),
+    }
 for _vessel in (VesselType.LARGE_VARICOSE, VesselType.TRUNK, VesselType.PERFORATOR):
     _FOAM[_vessel] = {
         Agent.POLIDOCANOL: (Decimal("1"), Decimal("3")),
@@ -74,7 +77,9 @@ for _vessel in (VesselType.LARGE_VARICOSE, VesselType.TRUNK, VesselType.PERFORAT
 USUAL_RANGE_PCT = {Form.LIQUID: _LIQUID, Form.FOAM: _FOAM}
 
 
-def usual_range(vessel_type: str, agent: str, form: str) -> tuple[Decimal | None, Decimal] | None:
+def usual_range(
+    vessel_type: str, agent: str, form: str
+) -> tuple[Decimal | None, Decimal] | None:
     """Return the usual (low, high) concentration in %, or None if no guidance."""
     return USUAL_RANGE_PCT.get(form, {}).get(vessel_type, {}).get(agent)
 
@@ -88,13 +93,13 @@ def range_text(bounds: tuple[Decimal | None, Decimal]) -> str:
     return f"{plain_number(low)}–{plain_number(high)} %"
 
 
-def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pct) -> list[Note]:
+def injection_notes(
+    *, vessel_type: str, agent: str, form: str, concentration_pct
+) -> list[Note]:
     """Return the guidance for one injection row."""
     notes = []
     if vessel_type == VesselType.RED_TELANGIECTASIA:
-        notes.append(
-            Note(INFO, _("Red, very fine vessels: laser may suit better."))
-        )
+        notes.append(Note(INFO, _("Red, very fine vessels: laser may suit better.")))
     if agent == Agent.GLYCERIN and form == Form.FOAM:
         notes.append(Note(WARNING, _("Glycerin is not usually given as foam.")))
     if form == Form.FOAM and vessel_type in _TELANGIECTASIA:
@@ -109,11 +114,16 @@ def injection_notes(*, vessel_type: str, agent: str, form: str, concentration_pc
                 Note(
                     WARNING,
                     _("Usually %(range)s here; %(value)s %% entered.")
-                    % {"range": range_text(bounds), "value": plain_number(concentration_pct)},
+                    % {
+                        "range": range_text(bounds),
+                        "value": plain_number(concentration_pct),
+                    },
                 )
             )
         else:
-            notes.append(Note(INFO, _("Usual %(range)s.") % {"range": range_text(bounds)}))
+            notes.append(
+                Note(INFO, _("Usual %(range)s.") % {"range": range_text(bounds)})
+            )
     return notes
 
 
@@ -126,7 +136,10 @@ def doppler_notes(doppler: DopplerAssessment | None, *, on: date) -> list[Note]:
             Note(
                 WARNING,
                 _("The Doppler assessment of %(date)s is older than %(months)d months.")
-                % {"date": doppler.assessed_on.isoformat(), "months": DOPPLER_VALID_DAYS // 30},
+                % {
+                    "date": doppler.assessed_on.isoformat(),
+                    "months": DOPPLER_VALID_DAYS // 30,
+                },
             )
         ]
     return []

@@ -45,6 +45,7 @@ from treatments.dosing import (
     totals_of,
 )
 
+
 class SessionQuerySet(models.QuerySet):
     def active(self) -> SessionQuerySet:
         return self.filter(voided_at__isnull=True)
@@ -82,7 +83,9 @@ class TreatmentSession(Voidable, Versioned):
         _("screening questions asked today"), default=False
     )
     screening_notes = models.TextField(_("screening notes"), blank=True)
-    consent_obtained = models.BooleanField(_("informed consent obtained"), default=False)
+    consent_obtained = models.BooleanField(
+        _("informed consent obtained"), default=False
+    )
     notes = models.TextField(_("notes"), blank=True)
     immediate_reactions = models.TextField(_("immediate reactions"), blank=True)
 
@@ -118,7 +121,9 @@ class TreatmentSession(Voidable, Versioned):
     )
 
     # A limit (dose or foam volume) may be exceeded only with a recorded reason.
-    limit_override_reason = models.TextField(_("reason for exceeding a limit"), blank=True)
+    limit_override_reason = models.TextField(
+        _("reason for exceeding a limit"), blank=True
+    )
     limit_override_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -196,7 +201,9 @@ class TreatmentSession(Voidable, Versioned):
         if kind == Compression.NONE:
             for name in [*STOCKING_FIELDS, "bandage_days"]:
                 if getattr(self, name):
-                    errors[name] = gettext("Leave empty when no compression is prescribed.")
+                    errors[name] = gettext(
+                        "Leave empty when no compression is prescribed."
+                    )
         elif kind in (Compression.STOCKING, Compression.BANDAGE_THEN_STOCKING):
             if not (self.stocking_class or self.stocking_mmhg):
                 errors["stocking_class"] = gettext(
@@ -222,7 +229,7 @@ class TreatmentSession(Voidable, Versioned):
         return totals_of(self.injections.all())
 
     def stocking_summary(self) -> str:
-        """Return the stocking in words, e.g. "class 2 thigh-high stocking for 14 days"."""
+        """Return the stocking in words: "class 2 thigh-high stocking for 14 days"."""
         strength = ""
         if self.stocking_class and self.stocking_mmhg:
             strength = gettext("class %(cls)s (%(mmhg)s mmHg)") % {
@@ -288,7 +295,10 @@ class Injection(models.Model):
         _("concentration (%)"),
         max_digits=4,
         decimal_places=2,
-        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(Decimal("72"))],
+        validators=[
+            MinValueValidator(Decimal("0.1")),
+            MaxValueValidator(Decimal("72")),
+        ],
     )
     form = models.CharField(_("form"), max_length=6, choices=Form.choices)
     gas = models.CharField(_("gas"), max_length=6, choices=Gas.choices, blank=True)
@@ -360,7 +370,8 @@ class Injection(models.Model):
             low, high = limits
             if not low <= self.concentration_pct <= high:
                 errors["concentration_pct"] = gettext(
-                    "%(agent)s is given at %(low)s–%(high)s %%; %(value)s %% is out of range."
+                    "%(agent)s is given at %(low)s–%(high)s %%; "
+                    "%(value)s %% is out of range."
                 ) % {
                     "agent": self.get_agent_display(),
                     "low": plain_number(low),
@@ -371,12 +382,16 @@ class Injection(models.Model):
             if not self.gas:
                 errors["gas"] = gettext("Foam needs a gas.")
             if self.gas_parts is None:
-                errors["gas_parts"] = gettext("Foam needs a liquid:gas ratio (1 + gas parts).")
+                errors["gas_parts"] = gettext(
+                    "Foam needs a liquid:gas ratio (1 + gas parts)."
+                )
         elif self.form == Form.LIQUID:
             if self.gas:
                 errors["gas"] = gettext("Liquid has no gas: clear it or choose foam.")
             if self.gas_parts is not None:
-                errors["gas_parts"] = gettext("Liquid has no gas ratio: clear it or choose foam.")
+                errors["gas_parts"] = gettext(
+                    "Liquid has no gas ratio: clear it or choose foam."
+                )
         if not (self.site or "").strip() and not self.segment:
             errors["site"] = gettext("Give the site or the segment treated.")
         if errors:

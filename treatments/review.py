@@ -105,7 +105,9 @@ def session_review(
     injections = list(injections)
     totals = totals_of(injections)
     limit = max_polidocanol_mg(weight_kg) if weight_kg else None
-    review = SessionReview(totals=totals, weight_kg=weight_kg, polidocanol_limit_mg=limit)
+    review = SessionReview(
+        totals=totals, weight_kg=weight_kg, polidocanol_limit_mg=limit
+    )
     if performed_at is not None and totals.polidocanol_mg:
         review.other_sessions_polidocanol_mg = _same_day_polidocanol_mg(
             patient, performed_at, session
@@ -118,16 +120,17 @@ def session_review(
             )
         elif review.polidocanol_mg_day > limit:
             message = _(
-                "Polidocanol %(used)s mg exceeds the limit of %(limit)s mg for %(weight)s kg"
+                "Polidocanol %(used)s mg exceeds the limit of %(limit)s mg "
+                "for %(weight)s kg"
             ) % {
                 "used": review.polidocanol_mg_day.quantize(TWO_PLACES),
                 "limit": limit,
                 "weight": weight_kg.quantize(Decimal("0.1")),
             }
             if review.other_sessions_polidocanol_mg:
-                message += " " + _("(including %(other)s mg in another session that day)") % {
-                    "other": review.other_sessions_polidocanol_mg.quantize(TWO_PLACES)
-                }
+                message += " " + _(
+                    "(including %(other)s mg in another session that day)"
+                ) % {"other": review.other_sessions_polidocanol_mg.quantize(TWO_PLACES)}
             review.limit_problems.append(message + ".")
     if totals.foam_ml > MAX_FOAM_ML_PER_SESSION:
         review.limit_problems.append(
@@ -147,13 +150,20 @@ def session_review(
             )
         else:
             review.warnings.append(
-                Note(guidance.WARNING, _("Relative contraindication: %(reason)s")
-                     % {"reason": item.message})
+                Note(
+                    guidance.WARNING,
+                    _("Relative contraindication: %(reason)s")
+                    % {"reason": item.message},
+                )
             )
 
     if doppler is None:
         doppler = latest_doppler(patient)
-    on = timezone.localtime(performed_at).date() if performed_at else timezone.localdate()
+    on = (
+        timezone.localtime(performed_at).date()
+        if performed_at
+        else timezone.localdate()
+    )
     review.warnings.extend(guidance.doppler_notes(doppler, on=on))
 
     for index, injection in enumerate(injections):

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from patients.models import Patient
-from treatments.review import SessionReview, session_review
 from treatments.models import Injection, TreatmentSession
+from treatments.review import SessionReview, session_review
 
 SESSION_FIELDS = [
     "performed_at",
@@ -84,7 +84,9 @@ class SessionRefused(ValidationError):
         super().__init__(flat)
 
 
-def _apply_limits(review: SessionReview, *, user, override_reason: str) -> tuple[object, str]:
+def _apply_limits(
+    review: SessionReview, *, user, override_reason: str
+) -> tuple[object, str]:
     """Return (override_by, reason) to record, or raise SessionRefused."""
     errors: dict[str, list[str]] = {}
     if review.blocks:
@@ -132,7 +134,9 @@ def _build_injections(
             injection = existing.get(ident)
             if injection is None:
                 row_errors[index] = {
-                    NON_FIELD_ERRORS: [_("This injection was removed from the session.")]
+                    NON_FIELD_ERRORS: [
+                        _("This injection was removed from the session.")
+                    ]
                 }
                 continue
             originals[index] = _injection_values(injection)
@@ -152,12 +156,19 @@ def _build_injections(
     return built, row_errors, originals
 
 
-def _apply_session_data(session: TreatmentSession, data: Mapping) -> dict[str, list[str]]:
+def _apply_session_data(
+    session: TreatmentSession, data: Mapping
+) -> dict[str, list[str]]:
     for name in SESSION_FIELDS:
         if name in data:
             value = data[name]
-            if value is None and name in ("stocking_class", "stocking_length", "screening_notes",
-                                          "notes", "immediate_reactions"):
+            if value is None and name in (
+                "stocking_class",
+                "stocking_length",
+                "screening_notes",
+                "notes",
+                "immediate_reactions",
+            ):
                 value = ""
             setattr(session, name, value)
     errors: dict[str, list[str]] = {}
@@ -166,7 +177,9 @@ def _apply_session_data(session: TreatmentSession, data: Mapping) -> dict[str, l
     except ValidationError as error:
         errors = error.message_dict
     doppler = session.doppler
-    if doppler is not None and (doppler.patient_id != session.patient_id or doppler.is_voided):
+    if doppler is not None and (
+        doppler.patient_id != session.patient_id or doppler.is_voided
+    ):
         errors["doppler"] = [_("Choose a Doppler assessment of this patient.")]
     return errors
 
@@ -214,7 +227,9 @@ def _validate_and_review(
         injections=injections,
         session=session,
     )
-    override_by, reason = _apply_limits(review, user=user, override_reason=override_reason)
+    override_by, reason = _apply_limits(
+        review, user=user, override_reason=override_reason
+    )
     session.limit_override_by = override_by
     session.limit_override_reason = reason
     return injections, originals
@@ -232,7 +247,11 @@ def session_create(
     """Save a new session with its injections, or raise SessionRefused."""
     if patient.is_archived:
         raise SessionRefused(
-            {NON_FIELD_ERRORS: [_("This patient is archived; restore the record first.")]}
+            {
+                NON_FIELD_ERRORS: [
+                    _("This patient is archived; restore the record first.")
+                ]
+            }
         )
     session = TreatmentSession(patient=patient, clinician=clinician, created_by=user)
     with transaction.atomic():

@@ -13,12 +13,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.forms import VoidForm, add_service_error
 from patients.models import Patient
 from treatments import services
-from core.forms import VoidForm, add_service_error
-from treatments.review import session_review
 from treatments.forms import InjectionForm, SessionForm, injection_formset
 from treatments.models import Injection, TreatmentSession
+from treatments.review import session_review
 
 PREFIX = "injections"
 OVERRIDE_PERM = services.OVERRIDE_PERM
@@ -27,8 +27,15 @@ OVERRIDE_PERM = services.OVERRIDE_PERM
 def _get_session(code) -> TreatmentSession:
     return get_object_or_404(
         TreatmentSession.objects.select_related(
-            "patient", "clinician", "doppler", "limit_override_by", "voided_by", "created_by"
-        ).prefetch_related(Prefetch("injections", queryset=Injection.objects.order_by("id"))),
+            "patient",
+            "clinician",
+            "doppler",
+            "limit_override_by",
+            "voided_by",
+            "created_by",
+        ).prefetch_related(
+            Prefetch("injections", queryset=Injection.objects.order_by("id"))
+        ),
         code=code,
     )
 
@@ -41,7 +48,9 @@ def _uuid_or_404(value) -> uuid.UUID:
 
 
 def _active_injections(session: TreatmentSession):
-    return Injection.objects.filter(session=session, voided_at__isnull=True).order_by("id")
+    return Injection.objects.filter(session=session, voided_at__isnull=True).order_by(
+        "id"
+    )
 
 
 def _put_errors(error: services.SessionRefused, form: SessionForm, formset) -> None:
@@ -78,8 +87,10 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
         row.row_index = int(row.prefix.rsplit("-", 1)[1])
         row.derived_values, row.notes = None, []
         if row.is_bound:
-            counts = row.is_valid() and not row.is_void and bool(
-                row.instance.pk or row.has_changed()
+            counts = (
+                row.is_valid()
+                and not row.is_void
+                and bool(row.instance.pk or row.has_changed())
             )
         else:
             counts = bool(row.instance.pk)
@@ -173,7 +184,10 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
     can_override = request.user.has_perm(OVERRIDE_PERM)
     FormSet = injection_formset(extra=0)
     form = SessionForm(
-        request.POST or None, instance=session, patient=patient, can_override=can_override
+        request.POST or None,
+        instance=session,
+        patient=patient,
+        can_override=can_override,
     )
     formset = FormSet(
         request.POST or None,
@@ -224,7 +238,9 @@ def session_void(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, _("Give a reason for voiding the session."))
         return redirect(session)
     try:
-        services.session_void(session=session, user=request.user, reason=form.cleaned_data["reason"])
+        services.session_void(
+            session=session, user=request.user, reason=form.cleaned_data["reason"]
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)
@@ -244,13 +260,17 @@ def injection_row(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Row index out of range."))
     row = InjectionForm(prefix=f"{PREFIX}-{index}")
     row.row_index = index
-    return render(request, "treatments/injection_row.html", {"row": row, "index": index})
+    return render(
+        request, "treatments/injection_row.html", {"row": row, "index": index}
+    )
 
 
 @require_POST
 @permission_required("treatments.add_treatmentsession", raise_exception=True)
 def session_preview(request: HttpRequest) -> HttpResponse:
-    patient = get_object_or_404(Patient, code=_uuid_or_404(request.POST.get("patient_code")))
+    patient = get_object_or_404(
+        Patient, code=_uuid_or_404(request.POST.get("patient_code"))
+    )
     session = None
     if request.POST.get("session_code"):
         session = get_object_or_404(
@@ -264,10 +284,14 @@ def session_preview(request: HttpRequest) -> HttpResponse:
     formset = FormSet(request.POST, instance=session, queryset=queryset, prefix=PREFIX)
     form.is_valid()
     if not formset.management_form.is_valid():
-        return HttpResponseBadRequest(_("The injection rows are incomplete; reload the page."))
+        return HttpResponseBadRequest(
+            _("The injection rows are incomplete; reload the page.")
+        )
     review = _review_for(form, formset, patient, session)
     invalid_rows = sum(
-        1 for row in formset.forms if row.has_changed() and not row.is_void and not row.is_valid()
+        1
+        for row in formset.forms
+        if row.has_changed() and not row.is_void and not row.is_valid()
     )
     context = {
         "review": review,
@@ -277,4 +301,3 @@ def session_preview(request: HttpRequest) -> HttpResponse:
         "live": True,
     }
     return render(request, "treatments/session_totals_card.html", context)
-

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-
-from django.core.exceptions import ValidationError
 
 from core import roles
 from core.clock import exists_locally, local_datetime
@@ -19,8 +17,8 @@ from core.forms import (
     VersionField,
     add_service_error,
 )
-from visits import models as visit_models
 from treatments.models import TreatmentSession
+from visits import models as visit_models
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,
@@ -42,7 +40,6 @@ class VisitSlotForm(forms.Form):
         initial=visit_models.DEFAULT_DURATION_MIN,
     )
     clinician = ClinicianChoiceField(queryset=None, label=_("Clinician"))
-
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +67,9 @@ class VisitSlotForm(forms.Form):
 
 class VisitBookForm(VisitSlotForm):
     session = forms.ModelChoiceField(
-        queryset=None, required=False, label=_("Session followed"),
+        queryset=None,
+        required=False,
+        label=_("Session followed"),
         empty_label=_("— none —"),
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=VisitPurpose.choices)
@@ -82,8 +81,8 @@ class VisitBookForm(VisitSlotForm):
         self.fields["session"].queryset = TreatmentSession.objects.active().filter(
             patient=patient
         )
-        self.fields["session"].label_from_instance = (
-            lambda s: f"{timezone.localtime(s.performed_at):%Y-%m-%d %H:%M}"
+        self.fields["session"].label_from_instance = lambda s: (
+            f"{timezone.localtime(s.performed_at):%Y-%m-%d %H:%M}"
         )
 
 
@@ -133,6 +132,7 @@ class VisitOutcomeForm(VersionedModelForm):
         required=False,
         help_text=_("1 = very unhappy, 5 = very happy"),
     )
+
     class Meta:
         model = FollowUpVisit
         fields = [

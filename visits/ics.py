@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -42,7 +41,7 @@ def _ics_fold(line: str) -> str:
 
 
 def _ics_utc(value: datetime) -> str:
-    return value.astimezone(dt_timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return value.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
 def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> str:
@@ -51,9 +50,11 @@ def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> 
     The summary names only the clinic: the file ends up in the patient's
     phone calendar, which may be shared, so no clinical details go in it.
     """
-    status = "CANCELLED" if visit.status in (
-        VisitStatus.CANCELLED, VisitStatus.NO_SHOW
-    ) else "CONFIRMED"
+    status = (
+        "CANCELLED"
+        if visit.status in (VisitStatus.CANCELLED, VisitStatus.NO_SHOW)
+        else "CONFIRMED"
+    )
     duration = timedelta(minutes=visit.duration_min)
     lines = [
         "BEGIN:VCALENDAR",
@@ -65,7 +66,7 @@ def visit_ics(visit: FollowUpVisit, *, clinic_name: str, location: str = "") -> 
         f"UID:{visit.code}@sclero-clinic",
         f"DTSTAMP:{_ics_utc(timezone.now())}",
         f"DTSTART:{_ics_utc(visit.starts_at)}",
-        f"DTEND:{_ics_utc(visit.starts_at.astimezone(dt_timezone.utc) + duration)}",
+        f"DTEND:{_ics_utc(visit.starts_at.astimezone(UTC) + duration)}",
         f"SEQUENCE:{visit.version}",
         "SUMMARY:"
         + _ics_escape(_("Appointment at %(clinic)s") % {"clinic": clinic_name}),

@@ -93,7 +93,10 @@ class FollowUpVisit(Versioned):
         verbose_name=_("session followed"),
     )
     purpose = models.CharField(
-        _("purpose"), max_length=10, choices=VisitPurpose.choices, default=VisitPurpose.CHECK
+        _("purpose"),
+        max_length=10,
+        choices=VisitPurpose.choices,
+        default=VisitPurpose.CHECK,
     )
     starts_at = models.DateTimeField(_("date and time"))
     duration_min = models.PositiveSmallIntegerField(
@@ -111,7 +114,10 @@ class FollowUpVisit(Versioned):
         verbose_name=_("clinician"),
     )
     status = models.CharField(
-        _("status"), max_length=10, choices=VisitStatus.choices, default=VisitStatus.SCHEDULED
+        _("status"),
+        max_length=10,
+        choices=VisitStatus.choices,
+        default=VisitStatus.SCHEDULED,
     )
     status_reason = models.CharField(
         _("reason"), max_length=10, choices=StatusReason.choices, blank=True
@@ -134,7 +140,9 @@ class FollowUpVisit(Versioned):
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(5)],
     )
-    plan = models.CharField(_("plan"), max_length=10, choices=VisitPlan.choices, blank=True)
+    plan = models.CharField(
+        _("plan"), max_length=10, choices=VisitPlan.choices, blank=True
+    )
     outcome_notes = models.TextField(_("outcome notes"), blank=True)
     completed_at = models.DateTimeField(null=True, blank=True, editable=False)
 
@@ -174,7 +182,8 @@ class FollowUpVisit(Versioned):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_purpose_display()} {self.starts_at:%Y-%m-%d %H:%M} – {self.patient}"
+        when = f"{self.starts_at:%Y-%m-%d %H:%M}"
+        return f"{self.get_purpose_display()} {when} – {self.patient}"
 
     def get_absolute_url(self) -> str:
         return reverse("visits:detail", kwargs={"code": self.code})
@@ -195,7 +204,9 @@ class FollowUpVisit(Versioned):
         if new_status not in ALLOWED_TRANSITIONS[self.status]:
             raise ValidationError(
                 {
-                    "status": gettext("This visit is %(status)s; it cannot be %(verb)s.")
+                    "status": gettext(
+                        "This visit is %(status)s; it cannot be %(verb)s."
+                    )
                     % {
                         "status": self.get_status_display().lower(),
                         "verb": _STATUS_VERBS[new_status],
@@ -217,7 +228,11 @@ class FollowUpVisit(Versioned):
         self.check_transition(VisitStatus.ARRIVED)
         if self.arrives_too_early():
             raise ValidationError(
-                {"status": gettext("The patient can only arrive on the day of the visit.")},
+                {
+                    "status": gettext(
+                        "The patient can only arrive on the day of the visit."
+                    )
+                },
                 code="too_early",
             )
 

@@ -11,7 +11,6 @@ from django.utils import timezone
 
 from core.clock import local_day_bounds
 from core.roles import clinician_label
-
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
 from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose

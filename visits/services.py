@@ -9,8 +9,7 @@ ValidationError keyed by model field.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -58,7 +57,7 @@ def _check_slot(
         raise ValueError("starts_at must be an aware datetime")
     # Python adds a timedelta to a Europe/Rome datetime in wall-clock time,
     # which is wrong across a DST change; in UTC it counts real minutes.
-    starts_at = starts_at.astimezone(dt_timezone.utc)
+    starts_at = starts_at.astimezone(UTC)
     if duration_min is None or not MIN_DURATION_MIN <= duration_min <= MAX_DURATION_MIN:
         errors.setdefault("duration_min", []).append(
             _("A visit lasts between %(min)s and %(max)s minutes.")
@@ -211,7 +210,11 @@ def visit_reschedule(
 
 
 def _set_status(
-    *, visit: FollowUpVisit, status: str, reason: str = "", note: str = "",
+    *,
+    visit: FollowUpVisit,
+    status: str,
+    reason: str = "",
+    note: str = "",
     allowed_reasons: tuple = (),
 ) -> FollowUpVisit:
     note = (note or "").strip()
@@ -239,7 +242,10 @@ def visit_cancel(
 ) -> FollowUpVisit:
     """Cancel a scheduled or arrived visit with a coded reason."""
     return _set_status(
-        visit=visit, status=VisitStatus.CANCELLED, reason=reason, note=note,
+        visit=visit,
+        status=VisitStatus.CANCELLED,
+        reason=reason,
+        note=note,
         allowed_reasons=CANCEL_REASONS,
     )
 
@@ -254,7 +260,10 @@ def visit_mark_no_show(
 ) -> FollowUpVisit:
     """Record that the patient did not come (only once the start time passed)."""
     return _set_status(
-        visit=visit, status=VisitStatus.NO_SHOW, reason=reason, note=note,
+        visit=visit,
+        status=VisitStatus.NO_SHOW,
+        reason=reason,
+        note=note,
         allowed_reasons=NO_SHOW_REASONS,
     )
 
@@ -300,5 +309,3 @@ def visit_complete(
         current.outcome_notes = outcome_notes.strip()
         _save(current, "Outcome recorded")
     return current
-
-

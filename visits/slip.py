@@ -15,6 +15,7 @@ from core.models import Letterhead
 from treatments.choices import Compression
 from visits.models import FollowUpVisit, VisitStatus
 
+
 def refusal_message(visit: FollowUpVisit) -> str:
     """Say why the visit has no slip (it is cancelled, no-show or over)."""
     if visit.status == VisitStatus.CANCELLED:
@@ -48,9 +49,9 @@ def things_to_bring(visit: FollowUpVisit) -> list[str]:
 
 
 def duration_text(visit: FollowUpVisit) -> str:
-    return ngettext(
-        "%(minutes)d minute", "%(minutes)d minutes", visit.duration_min
-    ) % {"minutes": visit.duration_min}
+    return ngettext("%(minutes)d minute", "%(minutes)d minutes", visit.duration_min) % {
+        "minutes": visit.duration_min
+    }
 
 
 def clinic_phone(letterhead: Letterhead) -> str:

@@ -16,20 +16,20 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from patients.models import Patient
 from core import clock, roles
+from core.models import Letterhead
+from core.pdf import render_pdf
+from patients.models import Patient
+from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
-from core.models import Letterhead
-from treatments.models import TreatmentSession
-from visits.models import FollowUpVisit
-from core.pdf import render_pdf
 from visits.forms import (
     VisitBookForm,
     VisitOutcomeForm,
     VisitRescheduleForm,
     VisitStatusForm,
 )
+from visits.models import FollowUpVisit
 
 WORKLIST_PAGE_SIZE = 50
 WEEK_DAYS = 6  # Monday to Saturday
@@ -65,8 +65,12 @@ def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
 
 def _status_forms() -> dict:
     return {
-        "cancel_form": VisitStatusForm(reasons=visit_models.CANCEL_REASONS, auto_id=False),
-        "no_show_form": VisitStatusForm(reasons=visit_models.NO_SHOW_REASONS, auto_id=False),
+        "cancel_form": VisitStatusForm(
+            reasons=visit_models.CANCEL_REASONS, auto_id=False
+        ),
+        "no_show_form": VisitStatusForm(
+            reasons=visit_models.NO_SHOW_REASONS, auto_id=False
+        ),
     }
 
 
@@ -295,7 +299,10 @@ def _hhmm(visit: FollowUpVisit) -> str:
 @permission_required("visits.change_followupvisit", raise_exception=True)
 def visit_cancel(request: HttpRequest, code) -> HttpResponse:
     return _status_action(
-        request, code, reasons=visit_models.CANCEL_REASONS, action=services.visit_cancel,
+        request,
+        code,
+        reasons=visit_models.CANCEL_REASONS,
+        action=services.visit_cancel,
         done=_("Visit of %(patient)s at %(time)s cancelled."),
     )
 
@@ -304,7 +311,10 @@ def visit_cancel(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.change_followupvisit", raise_exception=True)
 def visit_arrive(request: HttpRequest, code) -> HttpResponse:
     return _status_action(
-        request, code, reasons=(), action=services.visit_mark_arrived,
+        request,
+        code,
+        reasons=(),
+        action=services.visit_mark_arrived,
         done=_("%(patient)s (%(time)s) has arrived."),
     )
 
@@ -313,7 +323,10 @@ def visit_arrive(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.change_followupvisit", raise_exception=True)
 def visit_no_show(request: HttpRequest, code) -> HttpResponse:
     return _status_action(
-        request, code, reasons=visit_models.NO_SHOW_REASONS, action=services.visit_mark_no_show,
+        request,
+        code,
+        reasons=visit_models.NO_SHOW_REASONS,
+        action=services.visit_mark_no_show,
         done=_("%(patient)s (%(time)s) marked as no-show."),
     )
 

@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                 },
                 bases=(simple_history.models.HistoricalChanges, models.Model),
             ),
-    
+
             ],
             database_operations=[],
         ),

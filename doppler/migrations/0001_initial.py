@@ -144,7 +144,7 @@ class Migration(migrations.Migration):
                 model_name='dopplerfinding',
                 constraint=models.CheckConstraint(condition=models.Q(('diameter_mm__isnull', True), models.Q(('diameter_mm__gt', 0), ('diameter_mm__lte', Decimal('30'))), _connector='OR'), name='patients_dopplerfinding_diameter_range'),
             ),
-    
+
             ],
             database_operations=[],
         ),

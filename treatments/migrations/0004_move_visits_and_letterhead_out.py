@@ -78,7 +78,7 @@ class Migration(migrations.Migration):
             migrations.DeleteModel(
                 name='HistoricalLetterhead',
             ),
-    
+
             ],
             database_operations=[],
         ),

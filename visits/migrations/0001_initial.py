@@ -99,7 +99,7 @@ class Migration(migrations.Migration):
                     'constraints': [models.CheckConstraint(condition=models.Q(('clearance_pct__isnull', True), ('clearance_pct__lte', 100), _connector='OR'), name='treatments_followupvisit_clearance_range'), models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='treatments_followupvisit_satisfaction_range')],
                 },
             ),
-    
+
             ],
             database_operations=[],
         ),

@@ -44,10 +44,42 @@ DEMO_USERS = [
     ("frontdesk", "Anna", "Verdi", FRONT_DESK, False),
     ("manager", "Paolo", "Neri", MANAGER, True),
 ]
-FIRST = ["Maria", "Laura", "Francesca", "Elena", "Sara", "Chiara", "Anna", "Paola",
-         "Emma", "Olivia", "Sophie", "Grace", "Luca", "Giorgio", "John", "Marta"]
-LAST = ["Esposito", "Romano", "Colombo", "Ricci", "Marino", "Greco", "Bruno", "Gallo",
-        "Conti", "De Luca", "Smith", "Taylor", "Brown", "Costa", "Fontana", "Moretti"]
+FIRST = [
+    "Maria",
+    "Laura",
+    "Francesca",
+    "Elena",
+    "Sara",
+    "Chiara",
+    "Anna",
+    "Paola",
+    "Emma",
+    "Olivia",
+    "Sophie",
+    "Grace",
+    "Luca",
+    "Giorgio",
+    "John",
+    "Marta",
+]
+LAST = [
+    "Esposito",
+    "Romano",
+    "Colombo",
+    "Ricci",
+    "Marino",
+    "Greco",
+    "Bruno",
+    "Gallo",
+    "Conti",
+    "De Luca",
+    "Smith",
+    "Taylor",
+    "Brown",
+    "Costa",
+    "Fontana",
+    "Moretti",
+]
 LETTERHEAD = {
     "clinic_name": "Sclero Clinic – Vein Centre",
     "address": "Via Roma 12\n20121 Milano",
@@ -61,9 +93,14 @@ LETTERHEAD = {
 
 def _injection(leg: str, vessel: str, pct: str, volume: str, **extra: Any) -> dict:
     row = {
-        "leg": leg, "vessel_type": vessel, "agent": Agent.POLIDOCANOL,
-        "concentration_pct": Decimal(pct), "form": Form.LIQUID,
-        "volume_ml": Decimal(volume), "site": "", "segment": "",
+        "leg": leg,
+        "vessel_type": vessel,
+        "agent": Agent.POLIDOCANOL,
+        "concentration_pct": Decimal(pct),
+        "form": Form.LIQUID,
+        "volume_ml": Decimal(volume),
+        "site": "",
+        "segment": "",
     }
     row.update(extra)
     return row
@@ -71,8 +108,15 @@ def _injection(leg: str, vessel: str, pct: str, volume: str, **extra: Any) -> di
 
 def _foam(leg: str, segment: str, vessel: str, volume: str, gas: str = Gas.AIR) -> dict:
     return _injection(
-        leg, vessel, "1", volume, segment=segment, form=Form.FOAM, gas=gas,
-        gas_parts=Decimal("4"), ultrasound_guided=True,
+        leg,
+        vessel,
+        "1",
+        volume,
+        segment=segment,
+        form=Form.FOAM,
+        gas=gas,
+        gas_parts=Decimal("4"),
+        ultrasound_guided=True,
     )
 
 
@@ -105,9 +149,11 @@ class Command(BaseCommand):
             count = self._load_patients(users)
             self._load_agenda(users)
             self._load_outcomes(users)
-        self.stdout.write(f"Loaded {count} demo patients; users: "
-                          + ", ".join(u for u, *_ in DEMO_USERS)
-                          + f"; {self.skipped} demo visits left out (slot taken).")
+        self.stdout.write(
+            f"Loaded {count} demo patients; users: "
+            + ", ".join(u for u, *_ in DEMO_USERS)
+            + f"; {self.skipped} demo visits left out (slot taken)."
+        )
 
     skipped = 0
 
@@ -125,34 +171,42 @@ class Command(BaseCommand):
         clinician = users["clinician"]
         for i in range(40):
             sex = "M" if FIRST[i % len(FIRST)] in ("Luca", "Giorgio", "John") else "F"
-            patient = patient_create(user=users["frontdesk"], patient=Patient(
-                first_name=FIRST[i % len(FIRST)],
-                last_name=LAST[(i * 7 + i // len(LAST)) % len(LAST)],
-                date_of_birth=date(
-                    1950 + rng.randint(0, 50), rng.randint(1, 12), rng.randint(1, 28)
+            patient = patient_create(
+                user=users["frontdesk"],
+                patient=Patient(
+                    first_name=FIRST[i % len(FIRST)],
+                    last_name=LAST[(i * 7 + i // len(LAST)) % len(LAST)],
+                    date_of_birth=date(
+                        1950 + rng.randint(0, 50),
+                        rng.randint(1, 12),
+                        rng.randint(1, 28),
+                    ),
+                    sex=sex,
+                    phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} "
+                    f"{rng.randint(1000, 9999)}",
+                    email=f"patient{i}@example.org",
+                    language="it" if i % 3 else "en",
+                    weight_kg=Decimal(rng.randint(52, 95)),
+                    migraine_with_aura=(i % 9 == 4),
+                    thrombophilia=(i % 13 == 6),
+                    sclerosant_allergy=(i == 11),
                 ),
-                sex=sex,
-                phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} "
-                      f"{rng.randint(1000, 9999)}",
-                email=f"patient{i}@example.org",
-                language="it" if i % 3 else "en",
-                weight_kg=Decimal(rng.randint(52, 95)),
-                migraine_with_aura=(i % 9 == 4),
-                thrombophilia=(i % 13 == 6),
-                sclerosant_allergy=(i == 11),
-            ))
+            )
             if i % 4 == 3:
                 continue
             findings = [
                 {
-                    "leg": leg, "segment": segment,
+                    "leg": leg,
+                    "segment": segment,
                     "reflux_s": Decimal(reflux) + Decimal(rng.randint(0, 6)) / 10,
                     "diameter_mm": Decimal(rng.randint(25, 70)) / 10,
                 }
                 for leg in (Leg.RIGHT, Leg.LEFT)
                 for segment, reflux in (
-                    (Segment.SFJ, "0.3"), (Segment.GSV_A, "0.4"),
-                    (Segment.SSV, "0.2"), (Segment.CFV, "0.5"),
+                    (Segment.SFJ, "0.3"),
+                    (Segment.GSV_A, "0.4"),
+                    (Segment.SSV, "0.2"),
+                    (Segment.CFV, "0.5"),
                 )
             ]
             doppler = doppler_create(
@@ -170,13 +224,21 @@ class Command(BaseCommand):
             if i % 4 == 2:
                 continue
             rows = [
-                _injection(Leg.RIGHT, VesselType.RETICULAR, "0.5", "1.5",
-                           site="lateral thigh"),
-                _injection(Leg.LEFT, VesselType.BLUE_TELANGIECTASIA, "0.25", "1.0",
-                           site="posterior calf"),
+                _injection(
+                    Leg.RIGHT, VesselType.RETICULAR, "0.5", "1.5", site="lateral thigh"
+                ),
+                _injection(
+                    Leg.LEFT,
+                    VesselType.BLUE_TELANGIECTASIA,
+                    "0.25",
+                    "1.0",
+                    site="posterior calf",
+                ),
             ]
             if i % 5 == 0:
-                rows.append(_foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4"))
+                rows.append(
+                    _foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4")
+                )
             day = today - timedelta(days=rng.randint(0, 40))
             session = session_create(
                 patient=patient,
@@ -197,10 +259,16 @@ class Command(BaseCommand):
             )
             if i % 3 == 0:
                 self._book(
-                    patient=patient, session=session, purpose=VisitPurpose.CHECK,
-                    starts_at=_at(today + timedelta(days=rng.randint(0, 10)),
-                                  f"{9 + i % 8:02d}:30"),
-                    duration_min=20, clinician=clinician, user=users["frontdesk"],
+                    patient=patient,
+                    session=session,
+                    purpose=VisitPurpose.CHECK,
+                    starts_at=_at(
+                        today + timedelta(days=rng.randint(0, 10)),
+                        f"{9 + i % 8:02d}:30",
+                    ),
+                    duration_min=20,
+                    clinician=clinician,
+                    user=users["frontdesk"],
                 )
         return Patient.objects.count()
 
@@ -210,11 +278,28 @@ class Command(BaseCommand):
         today = timezone.localdate()
         patients = list(Patient.objects.order_by("id")[:24])
         # Dr Rossi's sample visits above sit at hh:30; these take hh:00.
-        plan = [("clinician", 0, t) for t in ("08:40", "09:00", "10:00", "11:00",
-                                               "12:00", "15:00")]
-        plan += [("clinician2", 0, t) for t in
-                 ("09:00", "09:20", "09:40", "10:20", "11:00", "14:00", "14:30", "17:00")]
-        plan += [("clinician2", d, t) for d in range(1, 6) for t in ("09:00", "11:30", "16:00")]
+        plan = [
+            ("clinician", 0, t)
+            for t in ("08:40", "09:00", "10:00", "11:00", "12:00", "15:00")
+        ]
+        plan += [
+            ("clinician2", 0, t)
+            for t in (
+                "09:00",
+                "09:20",
+                "09:40",
+                "10:20",
+                "11:00",
+                "14:00",
+                "14:30",
+                "17:00",
+            )
+        ]
+        plan += [
+            ("clinician2", d, t)
+            for d in range(1, 6)
+            for t in ("09:00", "11:30", "16:00")
+        ]
         for n, (username, days, hhmm) in enumerate(plan):
             patient = patients[n % len(patients)]
             starts_at = _at(today + timedelta(days=days), hhmm)
@@ -224,7 +309,9 @@ class Command(BaseCommand):
                 patient=patient,
                 session=patient.treatment_sessions.order_by("-performed_at").first(),
                 purpose=VisitPurpose.CHECK if n % 4 else VisitPurpose.TREATMENT,
-                starts_at=starts_at, duration_min=20, clinician=users[username],
+                starts_at=starts_at,
+                duration_min=20,
+                clinician=users[username],
                 user=users["frontdesk"],
             )
             if visit is None:
@@ -237,8 +324,12 @@ class Command(BaseCommand):
                 visit = visits.visit_mark_arrived(visit=visit)
                 if outcome == 0:
                     visits.visit_complete(
-                        visit=visit, plan="another", clearance_pct=70, satisfaction=4,
-                        adverse_events=["bruising"], user=users[username],
+                        visit=visit,
+                        plan="another",
+                        clearance_pct=70,
+                        satisfaction=4,
+                        adverse_events=["bruising"],
+                        user=users[username],
                     )
             elif n % 7 == 3:
                 visits.visit_cancel(visit=visit, reason="patient")
@@ -249,7 +340,13 @@ class Command(BaseCommand):
         rng = random.Random(7)
         today = timezone.localdate()
         slots_per_day: dict = {}
-        events = ["bruising", "pigmentation", "matting", "trapped_blood", "thrombophlebitis"]
+        events = [
+            "bruising",
+            "pigmentation",
+            "matting",
+            "trapped_blood",
+            "thrombophlebitis",
+        ]
         plans = ["another", "another", "complete", "laser"]
         sessions = TreatmentSession.objects.select_related("patient", "clinician")
         for session in sessions.order_by("performed_at"):
@@ -260,9 +357,13 @@ class Command(BaseCommand):
             slot = slots_per_day.get(day, 0)
             slots_per_day[day] = slot + 1
             visit = self._book(
-                patient=session.patient, session=session, purpose=VisitPurpose.CHECK,
+                patient=session.patient,
+                session=session,
+                purpose=VisitPurpose.CHECK,
                 starts_at=_at(day, "13:00") + timedelta(minutes=20 * slot),
-                duration_min=20, clinician=session.clinician, user=users["frontdesk"],
+                duration_min=20,
+                clinician=session.clinician,
+                user=users["frontdesk"],
             )
             if visit is None:
                 continue
@@ -276,11 +377,16 @@ class Command(BaseCommand):
             )
         over = TreatmentSession.objects.filter(injections__form=Form.FOAM).first()
         if over is not None:
-            rows = [
-                {"id": injection.pk} for injection in over.injections.all()
-            ]
-            rows.append(_foam(Leg.RIGHT, Segment.GSV_A, VesselType.MEDIUM_VARICOSE, "7",
-                              gas=Gas.CO2_O2))
+            rows = [{"id": injection.pk} for injection in over.injections.all()]
+            rows.append(
+                _foam(
+                    Leg.RIGHT,
+                    Segment.GSV_A,
+                    VesselType.MEDIUM_VARICOSE,
+                    "7",
+                    gas=Gas.CO2_O2,
+                )
+            )
             session_update(
                 session=over,
                 expected_version=over.version,
