@@ -8,6 +8,7 @@ and a day across a DST change is 23 or 25 hours long.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
 
 from django.utils import timezone
 
@@ -47,6 +48,10 @@ def exists_locally(value: datetime) -> bool:
     return round_trip.replace(tzinfo=None) == value.replace(tzinfo=None)
 
 
+@overload
+def parse_day(text: str | None, default: date) -> date: ...
+@overload
+def parse_day(text: str | None, default: None = None) -> date | None: ...
 def parse_day(text: str | None, default: date | None = None) -> date | None:
     """Return the date written in `text` (see DATE_INPUT_FORMATS), else `default`."""
     for fmt in DATE_INPUT_FORMATS:

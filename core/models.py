@@ -8,6 +8,8 @@ is refused with who changed the record in between.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
@@ -15,6 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class Voidable(models.Model):
@@ -104,6 +109,11 @@ class Letterhead(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(table_name="treatments_historicalletterhead")
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
 
     class Meta:
         db_table = "treatments_letterhead"

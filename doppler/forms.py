@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.db.models import QuerySet
@@ -162,7 +162,7 @@ class SegmentGridForm(forms.Form):
         rows = []
         for segment in Segment:
             for leg in LEGS:
-                row = {"leg": leg.value, "segment": segment.value}
+                row: dict[str, Any] = {"leg": leg.value, "segment": segment.value}
                 for name in FINDING_DATA_FIELDS:
                     row[name] = self.cleaned_data.get(finding_key(leg, segment, name))
                 rows.append(row)
@@ -237,7 +237,8 @@ class DopplerAssessmentForm(VersionedModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         current = self.instance.examiner if self.instance.examiner_id else None
-        self.fields["examiner"].queryset = examiner_choices(current)
+        examiner = cast(ExaminerChoiceField, self.fields["examiner"])
+        examiner.queryset = examiner_choices(current)
         if not self.instance.pk:
             self.initial.setdefault("assessed_on", timezone.localdate())
             if user is not None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -20,6 +21,9 @@ from simple_history.models import HistoricalRecords
 
 from core.models import Versioned, Voidable
 from patients.models import Leg, Patient, validate_not_future
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 # A Doppler older than this is flagged before a session (DESIGN.md guidance).
 DOPPLER_VALID_DAYS = 365
@@ -96,6 +100,11 @@ class DopplerAssessment(Voidable, Versioned):
 
     history = HistoricalRecords(table_name="patients_historicaldopplerassessment")
 
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
+
     class Meta:
         db_table = "patients_dopplerassessment"
         verbose_name = _("Doppler assessment")
@@ -145,7 +154,7 @@ class DopplerAssessment(Voidable, Versioned):
         refluxing = [
             f"{f.segment} ({_seconds(f.reflux_s)} s)"
             for f in findings
-            if f.pathological_reflux
+            if f.reflux_s is not None and f.pathological_reflux
         ]
         if refluxing:
             text = _("%(leg)s: reflux at %(segments)s") % {
@@ -247,6 +256,11 @@ class DopplerFinding(models.Model):
     note = models.CharField(_("note"), max_length=255, blank=True)
 
     history = HistoricalRecords(table_name="patients_historicaldopplerfinding")
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
 
     class Meta:
         db_table = "patients_dopplerfinding"

@@ -171,7 +171,7 @@ def doppler_void(
     if not reason:
         raise ValidationError({"reason": _("Give a reason for voiding.")})
     max_length = DopplerAssessment._meta.get_field("void_reason").max_length
-    if len(reason) > max_length:
+    if max_length is not None and len(reason) > max_length:
         raise ValidationError(
             {
                 "reason": _("Keep the reason under %(max)s characters.")

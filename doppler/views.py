@@ -137,7 +137,8 @@ def doppler_void(request: HttpRequest, code) -> HttpResponse:
     assessment = _get_assessment(code)
     form = VoidForm(request.POST)
     if not form.is_valid():
-        messages.error(request, form.errors["reason"][0])
+        # ErrorList[i] is the message text; the stubs lack its __getitem__.
+        messages.error(request, form.errors["reason"][0])  # type: ignore[arg-type]
         return redirect(assessment)
     try:
         services.doppler_void(

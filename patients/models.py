@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -16,6 +17,9 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Versioned
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 MIN_WEIGHT_KG = Decimal("25")
 MAX_WEIGHT_KG = Decimal("250")
@@ -119,6 +123,11 @@ class Patient(Versioned):
 
     history = HistoricalRecords()
     objects = PatientQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
 
     class Meta:
         ordering = ["last_name", "first_name", "id"]

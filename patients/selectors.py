@@ -22,8 +22,8 @@ _PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
 _FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
 
 
-def _phone_digits():
-    expression = F("phone")
+def _phone_digits() -> F | Replace:
+    expression: F | Replace = F("phone")
     for separator in " -./()+":
         expression = Replace(expression, Value(separator), Value(""))
     return expression

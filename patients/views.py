@@ -33,8 +33,8 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         show_archived = form.cleaned_data["archived"]
     if not show_archived:
         patients = patients.active()
-    patients = search_patients(patients, query)
-    page = Paginator(patients, PAGE_SIZE).get_page(request.GET.get("page"))
+    found = search_patients(patients, query)
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     filters = {"q": query, **({"archived": "on"} if show_archived else {})}
     context = {
         "form": form,

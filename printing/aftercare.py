@@ -42,7 +42,7 @@ STAINING_MONTHS = "3–12"
 EMERGENCY_NUMBER = "112"
 
 # Where a segment is, in plain words.
-_SEGMENT_PLACE = {
+_SEGMENT_PLACE: dict[str, str] = {
     Segment.SFJ: "groin",
     Segment.CFV: "groin",
     Segment.GSV_A: "thigh",
@@ -98,7 +98,7 @@ def injection_place(injection: Injection) -> str:
 
 
 # Vessel types that read the same to a patient share a key.
-_VESSEL_KEY = {
+_VESSEL_KEY: dict[str, str] = {
     VesselType.RED_TELANGIECTASIA: "spider",
     VesselType.BLUE_TELANGIECTASIA: "spider",
     VesselType.RETICULAR: "reticular",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django import forms
 from django.utils.translation import gettext as _
@@ -51,8 +52,9 @@ class StatisticsFilterForm(forms.Form):
             last = first  # only a start was given, and it is after today
         return first, last
 
-    def clean(self) -> dict:
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         self._check_year("from")
         self._check_year("to")
         if "from" not in self.errors and "to" not in self.errors:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
+from typing import TYPE_CHECKING
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.clock import local_day_bounds
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 # The default period: the current month and the eleven before it.
 DEFAULT_MONTHS = 12
@@ -34,7 +38,7 @@ class Period:
 
     first: date
     last: date
-    clinician: object = None
+    clinician: User | None = None
 
     def bounds(self) -> tuple[datetime, datetime]:
         """Return the aware [start, end) of the period in the clinic's time zone."""

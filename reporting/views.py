@@ -28,7 +28,10 @@ def _filter(request: HttpRequest) -> tuple[StatisticsFilterForm, Period]:
 
 def _query(period: Period) -> str:
     """Return the query string that asks for `period` again."""
-    params = {"from": period.first.isoformat(), "to": period.last.isoformat()}
+    params: dict[str, str | int] = {
+        "from": period.first.isoformat(),
+        "to": period.last.isoformat(),
+    }
     if period.clinician is not None:
         params["clinician"] = period.clinician.pk
     return urlencode(params)

@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from treatments.choices import Agent, Form
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Polidocanol: 2 mg per kg of body weight per day (DOMAIN.md §4.3).
 MAX_POLIDOCANOL_MG_PER_KG = Decimal("2")
@@ -59,7 +62,7 @@ class SessionTotals:
     def polidocanol_mg(self) -> Decimal:
         return self.mg_by_agent.get(Agent.POLIDOCANOL, Decimal("0"))
 
-    def per_agent(self) -> list[tuple[str, Decimal, Decimal]]:
+    def per_agent(self) -> list[tuple[StrOrPromise, Decimal, Decimal]]:
         """Return (agent label, mL injected, mg) for each agent used, in menu order."""
         return [
             (label, self.ml_by_agent[value], self.mg_by_agent[value])

@@ -6,6 +6,8 @@ Forms only shape input; limits, contraindications and locking are checked by
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, cast
+
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.utils import ErrorDict
@@ -18,6 +20,11 @@ from patients.models import Patient
 from treatments.choices import Compression, Form
 from treatments.models import Injection, TreatmentSession
 from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
+
+if TYPE_CHECKING:
+    from decimal import Decimal
+
+    from treatments.guidance import Note
 
 # Veins that are injected (deep veins and junctions are not).
 TREATABLE_SEGMENTS = [
@@ -50,13 +57,17 @@ class SessionForm(VersionedModelForm):
     def __init__(self, *args, patient: Patient, can_override: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.patient = patient
-        self.fields["performed_at"].input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        doppler = self.fields["doppler"]
+        performed_at = cast(forms.DateTimeField, self.fields["performed_at"])
+        performed_at.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
+        doppler = cast(
+            "forms.ModelChoiceField[DopplerAssessment]", self.fields["doppler"]
+        )
         doppler.queryset = DopplerAssessment.objects.filter(
             patient=patient, voided_at__isnull=True
         ).order_by("-assessed_on", "-id")
-        doppler.label_from_instance = lambda d: (
-            _("Doppler of %(date)s") % {"date": d.assessed_on.isoformat()}
+        # The label is set on this form's field; mypy refuses assigning to a method.
+        doppler.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+            _("Doppler of %(date)s") % {"date": obj.assessed_on.isoformat()}
         )
         doppler.empty_label = _("— none —")
         if not self.instance.pk:
@@ -67,7 +78,8 @@ class SessionForm(VersionedModelForm):
             self.initial.setdefault(
                 "doppler", doppler.queryset.values_list("pk", flat=True).first()
             )
-        self.fields["compression"].choices = Compression.choices
+        compression = cast(forms.ChoiceField, self.fields["compression"])
+        compression.choices = Compression.choices
         self.fields["weight_kg"].help_text = _(
             "Used for the polidocanol limit (2 mg/kg/day)."
         )
@@ -107,6 +119,12 @@ class InjectionForm(forms.ModelForm):
 
     void = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
+    if TYPE_CHECKING:
+        # Put on by the session views for the row templates.
+        row_index: int
+        derived_values: tuple[Decimal, Decimal] | None  # (liquid mL, mg)
+        notes: list[Note]
+
     class Meta:
         model = Injection
         # The leg-diagram position is not entered on this form.
@@ -114,10 +132,13 @@ class InjectionForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        segment = self.fields["segment"]
+        segment = cast(forms.ChoiceField, self.fields["segment"])
         segment.choices = [("", "—")] + [(s.value, s.value) for s in TREATABLE_SEGMENTS]
         segment.widget.attrs["title"] = _("Segment")
-        self.fields["gas"].choices = [("", "—")] + list(self.fields["gas"].choices)[1:]
+        gas = cast(forms.ChoiceField, self.fields["gas"])
+        # The getter returns the normalised list; the stubs give it the
+        # setter's wider input type.
+        gas.choices = [("", "—")] + list(gas.choices)[1:]  # type: ignore[arg-type]
         self.fields["form"].initial = Form.LIQUID
         self.fields["site"].widget.attrs["placeholder"] = _("e.g. lateral thigh")
         self.fields["gas_parts"].widget.attrs["step"] = "0.5"

@@ -74,7 +74,10 @@ for _vessel in (VesselType.LARGE_VARICOSE, VesselType.TRUNK, VesselType.PERFORAT
         Agent.STS: (Decimal("1"), Decimal("3")),
     }
 
-USUAL_RANGE_PCT = {Form.LIQUID: _LIQUID, Form.FOAM: _FOAM}
+USUAL_RANGE_PCT: dict[str, dict[str, dict[str, tuple[Decimal | None, Decimal]]]] = {
+    Form.LIQUID: _LIQUID,
+    Form.FOAM: _FOAM,
+}
 
 
 def usual_range(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -44,6 +45,9 @@ from treatments.dosing import (
     plain_number,
     totals_of,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 class SessionQuerySet(models.QuerySet):
@@ -145,6 +149,11 @@ class TreatmentSession(Voidable, Versioned):
 
     history = HistoricalRecords()
     objects = SessionQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
 
     class Meta:
         ordering = ["-performed_at", "-id"]
@@ -337,6 +346,11 @@ class Injection(models.Model):
     voided_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords()
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
 
     class Meta:
         ordering = ["session", "id"]

@@ -114,7 +114,7 @@ def session_review(
         )
 
     if totals.polidocanol_mg:
-        if limit is None:
+        if limit is None or weight_kg is None:
             review.limit_problems.append(
                 _("Enter the weight on the day to check the polidocanol limit.")
             )

@@ -8,7 +8,8 @@ stale edit (optimistic locking on `TreatmentSession.version`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
@@ -18,6 +19,10 @@ from django.utils.translation import gettext as _
 from patients.models import Patient
 from treatments.models import Injection, TreatmentSession
 from treatments.review import SessionReview, session_review
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+    from django.db.models import Field
 
 SESSION_FIELDS = [
     "performed_at",
@@ -53,6 +58,11 @@ INJECTION_FIELDS = [
 OVERRIDE_PERM = "treatments.override_limit"
 
 
+def _injection_field(name: str) -> Field[Any, Any]:
+    """Return the Injection field a row error names (full_clean() keys are fields)."""
+    return cast("Field[Any, Any]", Injection._meta.get_field(name))
+
+
 class SessionRefused(ValidationError):
     """A session that cannot be saved: session-level errors plus row errors.
 
@@ -74,7 +84,7 @@ class SessionRefused(ValidationError):
                 label = (
                     ""
                     if name == NON_FIELD_ERRORS
-                    else f" {Injection._meta.get_field(name).verbose_name}"
+                    else f" {_injection_field(name).verbose_name}"
                 )
                 for message in messages:
                     flat.setdefault("injections", []).append(
@@ -86,7 +96,7 @@ class SessionRefused(ValidationError):
 
 def _apply_limits(
     review: SessionReview, *, user, override_reason: str
-) -> tuple[object, str]:
+) -> tuple[User | None, str]:
     """Return (override_by, reason) to record, or raise SessionRefused."""
     errors: dict[str, list[str]] = {}
     if review.blocks:
@@ -127,7 +137,9 @@ def _build_injections(
     session: TreatmentSession, rows: list[Mapping], existing: Mapping[int, Injection]
 ) -> tuple[list[Injection], dict[int, dict[str, list[str]]], dict[int, tuple]]:
     """Return injection instances for the rows, errors per row, and original values."""
-    built, row_errors, originals = [], {}, {}
+    built: list[Injection] = []
+    row_errors: dict[int, dict[str, list[str]]] = {}
+    originals: dict[int, tuple] = {}
     for index, row in enumerate(rows):
         ident = _row_id(row)
         if ident is not None:
@@ -240,7 +252,7 @@ def session_create(
     patient: Patient,
     clinician,
     data: Mapping,
-    injections: list[Mapping],
+    injections: Sequence[Mapping],
     override_reason: str = "",
     user,
 ) -> TreatmentSession:
@@ -273,7 +285,7 @@ def session_update(
     session: TreatmentSession,
     expected_version: int,
     data: Mapping,
-    injections: list[Mapping],
+    injections: Sequence[Mapping],
     override_reason: str = "",
     user,
 ) -> TreatmentSession:

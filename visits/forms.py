@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -43,10 +45,12 @@ class VisitSlotForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["clinician"].queryset = roles.clinicians()
+        clinician = cast(ClinicianChoiceField, self.fields["clinician"])
+        clinician.queryset = roles.clinicians()
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         day, at = data.get("date"), data.get("time")
         if day and at:
             starts_at = local_datetime(day, at)
@@ -66,7 +70,7 @@ class VisitSlotForm(forms.Form):
 
 
 class VisitBookForm(VisitSlotForm):
-    session = forms.ModelChoiceField(
+    session: forms.ModelChoiceField[TreatmentSession] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         label=_("Session followed"),
@@ -78,11 +82,13 @@ class VisitBookForm(VisitSlotForm):
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["session"].queryset = TreatmentSession.objects.active().filter(
-            patient=patient
+        session = cast(
+            "forms.ModelChoiceField[TreatmentSession]", self.fields["session"]
         )
-        self.fields["session"].label_from_instance = lambda s: (
-            f"{timezone.localtime(s.performed_at):%Y-%m-%d %H:%M}"
+        session.queryset = TreatmentSession.objects.active().filter(patient=patient)
+        # The label is set on this form's field; mypy refuses assigning to a method.
+        session.label_from_instance = lambda obj: (  # type: ignore[method-assign]
+            f"{timezone.localtime(obj.performed_at):%Y-%m-%d %H:%M}"
         )
 
 
@@ -100,7 +106,7 @@ class VisitStatusForm(forms.Form):
 
     def __init__(self, *args, reasons, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["reason"].choices = [("", "—")] + [
+        cast(forms.ChoiceField, self.fields["reason"]).choices = [("", "—")] + [
             (r, StatusReason(r).label) for r in reasons
         ]
         self.fields["reason"].widget.attrs["class"] = "form-select form-select-sm"
@@ -123,7 +129,7 @@ class VisitOutcomeForm(VersionedModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
     )
-    plan = forms.ChoiceField(label=_("Plan"), choices=[("", "—")] + VisitPlan.choices)
+    plan = forms.ChoiceField(label=_("Plan"), choices=[("", "—"), *VisitPlan.choices])
     satisfaction = forms.TypedChoiceField(
         label=_("Patient satisfaction"),
         choices=[("", _("not asked"))] + [(str(n), str(n)) for n in range(1, 6)],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -25,6 +26,10 @@ from simple_history.models import HistoricalRecords
 from core.models import Versioned
 from patients.models import Patient
 from treatments.models import TreatmentSession
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+    from django_stubs_ext import StrOrPromise
 
 MIN_DURATION_MIN = 5
 MAX_DURATION_MIN = 240
@@ -157,6 +162,13 @@ class FollowUpVisit(Versioned):
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(table_name="treatments_historicalfollowupvisit")
+
+    if TYPE_CHECKING:
+        # Set before save(); django-simple-history copies them to the history row.
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
+        # Put on by the views and the agenda for the templates' status buttons.
+        actions: frozenset[str]
 
     class Meta:
         db_table = "treatments_followupvisit"
@@ -322,7 +334,7 @@ NO_SHOW_REASONS = (
     StatusReason.OTHER,
 )
 
-_STATUS_VERBS = {
+_STATUS_VERBS: dict[str, StrOrPromise] = {
     VisitStatus.ARRIVED: _("marked as arrived"),
     VisitStatus.COMPLETED: _("completed"),
     VisitStatus.CANCELLED: _("cancelled"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -14,6 +14,9 @@ from core.roles import clinician_label
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
 from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Follow-up timing, DOMAIN.md §7.2 ("a sensible default: 2 weeks coagulum /
 # complication check ... duplex 1-4 weeks after UGFS"; repeat sessions are
@@ -32,7 +35,7 @@ class Suggestion:
     day: date
     purpose: str
 
-    def get_purpose_display(self) -> str:
+    def get_purpose_display(self) -> StrOrPromise:
         return VisitPurpose(self.purpose).label
 
     def bookable_day(self, today: date | None = None) -> date:

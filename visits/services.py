@@ -82,15 +82,13 @@ def _check_slot(
     # mode set in settings already serialises writers.)
     get_user_model().objects.select_for_update().only("pk").get(pk=clinician.pk)
     ends_at = starts_at + timedelta(minutes=duration_min)
-    overlapping = (
-        FollowUpVisit.objects.filter(
-            clinician=clinician,
-            status__in=ACTIVE_STATUSES,
-            starts_at__lt=ends_at,
-        )
-        .exclude(pk=exclude_pk)
-        .order_by("starts_at")
-    )
+    overlapping = FollowUpVisit.objects.filter(
+        clinician=clinician,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=ends_at,
+    ).order_by("starts_at")
+    if exclude_pk is not None:
+        overlapping = overlapping.exclude(pk=exclude_pk)
     # ends_at is not a column, so the other half of the overlap test (other
     # visit ends after this one starts) is done here; visits last at most
     # MAX_DURATION_MIN, which bounds the rows read.
@@ -125,10 +123,6 @@ def _save(visit: FollowUpVisit, reason: str) -> FollowUpVisit:
     visit.full_clean()
     visit.save()
     return visit
-
-
-def _locked(visit: FollowUpVisit) -> FollowUpVisit:
-    return FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
 
 
 def _locked(visit: FollowUpVisit) -> FollowUpVisit:

@@ -8,7 +8,7 @@ from visits.models import AdverseEvent, VisitStatus
 
 register = template.Library()
 
-_STATUS_CLASS = {
+_STATUS_CLASS: dict[str, str] = {
     VisitStatus.SCHEDULED: "text-bg-primary",
     VisitStatus.ARRIVED: "text-bg-warning",
     VisitStatus.COMPLETED: "text-bg-success",
