@@ -5,16 +5,12 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import date_field
 from core.models import Letterhead
 
 
 class DayForm(forms.Form):
-    date = forms.DateField(
-        label=_("Day"),
-        input_formats=["%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y"],
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
-    )
+    date = date_field(_("Day"))
 
 
 class LetterheadForm(forms.ModelForm):
