@@ -49,6 +49,41 @@ def date_field(label: Any, *, required: bool = True) -> forms.DateField:
     )
 
 
+class DecimalInputField(forms.DecimalField):
+    """A decimal typed as text: "0,3" and "0.3" both mean three tenths.
+
+    A number input would drop the comma an Italian keyboard types ("0,3"
+    became 3 in Chromium); a text input with inputmode=decimal keeps what was
+    typed, the server parses it, and the value is shown back in the user's
+    language. A value out of range is a field error.
+    """
+
+    widget = forms.TextInput
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("localize", True)
+        super().__init__(**kwargs)
+
+    def to_python(self, value: Any) -> Any:
+        if isinstance(value, str):
+            text = value.strip().replace(" ", "")
+            if "," in text and "." in text:
+                raise ValidationError(
+                    _("Use one decimal separator: 0,3 or 0.3."), code="invalid"
+                )
+            value = text.replace(",", ".")
+        return super().to_python(value)
+
+    def widget_attrs(self, widget: forms.Widget) -> dict[str, Any]:
+        attrs = super().widget_attrs(widget)
+        # A number input's hints would come back; the server checks the range.
+        for name in ("min", "max", "step"):
+            attrs.pop(name, None)
+        attrs["inputmode"] = "decimal"
+        attrs["autocomplete"] = "off"
+        return attrs
+
+
 class ClinicianChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return clinician_label(obj)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.forms import DateInput, VersionedModelForm
+from core.forms import DateInput, DecimalInputField, VersionedModelForm
 from core.roles import clinicians
 from doppler.models import (
     MAX_DIAMETER_MM,
@@ -58,12 +58,10 @@ GRID_THROMBUS_CHOICES = [
 VCSS_MESSAGE = gettext_lazy("VCSS must be a whole number between 0 and 30.")
 
 
-class CellDecimalField(forms.DecimalField):
-    """A decimal grid cell: text input (keeps what was typed), comma or dot."""
+class CellDecimalField(DecimalInputField):
+    """A decimal grid cell, with messages that name the cell."""
 
-    widget = forms.TextInput
-
-    def __init__(self, *, range_message: str, invalid_message: str, **kwargs):
+    def __init__(self, *, range_message: str, invalid_message: str, **kwargs: Any):
         kwargs.setdefault("required", False)
         kwargs["error_messages"] = {
             "min_value": range_message,
@@ -72,17 +70,6 @@ class CellDecimalField(forms.DecimalField):
             "max_decimal_places": _("Use at most %(max)s decimals."),
         }
         super().__init__(**kwargs)
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            # Italian keyboards type "0,8"; both separators mean the same.
-            value = value.strip().replace(",", ".")
-        return super().to_python(value)
-
-    def widget_attrs(self, widget) -> dict[str, str]:
-        attrs = super().widget_attrs(widget)
-        attrs["inputmode"] = "decimal"
-        return attrs
 
 
 def _cell_fields(leg: Leg, segment: Segment) -> dict[str, forms.Field]:

@@ -136,6 +136,18 @@ class DopplerAssessment(Voidable, Versioned):
         found = [f for f in self.findings.all() if f.leg == leg]
         return sorted(found, key=lambda f: order.get(f.segment, len(order)))
 
+    def acute_thrombosis(self, *, deep: bool) -> list[DopplerFinding]:
+        """Return the findings with an acute thrombus in deep veins (acute DVT,
+        an absolute contraindication) or in superficial veins (acute
+        superficial vein thrombosis, a relative one)."""
+        return [
+            finding
+            for leg in Leg.values
+            for finding in self.findings_for_leg(leg)
+            if finding.thrombus == Thrombus.ACUTE
+            and (finding.segment in DEEP_SEGMENTS) == deep
+        ]
+
     @property
     def pathological_findings(self) -> list[DopplerFinding]:
         return [
@@ -201,6 +213,10 @@ class Segment(models.TextChoices):
 # Femoral and popliteal deep axial veins use the 1 s cut-off; every other
 # segment (superficial, perforator, deep femoral, crural) uses 0.5 s.
 DEEP_AXIAL_SEGMENTS = frozenset({Segment.CFV, Segment.FV, Segment.POPV})
+# The deep veins: an acute thrombus here is a deep-vein thrombosis.
+DEEP_SEGMENTS = frozenset(
+    {Segment.CFV, Segment.DFV, Segment.FV, Segment.POPV, Segment.TIBV}
+)
 REFLUX_CUTOFF_DEEP_AXIAL_S = Decimal("1.0")
 REFLUX_CUTOFF_OTHER_S = Decimal("0.5")
 MAX_REFLUX_S = Decimal("10")

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateInput, VersionedModelForm
+from core.forms import DateInput, DecimalInputField, VersionedModelForm
 from patients.models import Patient
 
 DEMOGRAPHIC_FIELDS = [
@@ -40,6 +40,7 @@ class PatientForm(VersionedModelForm):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS + MEDICAL_FIELDS
+        field_classes = {"weight_kg": DecimalInputField}
         widgets = {
             "date_of_birth": DateInput(),
             "address": forms.Textarea(attrs={"rows": 2}),

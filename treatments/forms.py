@@ -14,7 +14,7 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeLocalInput, VersionedModelForm
+from core.forms import DateTimeLocalInput, DecimalInputField, VersionedModelForm
 from doppler.models import DopplerAssessment, Segment
 from patients.models import Patient
 from treatments.choices import Compression, Form
@@ -45,6 +45,7 @@ class SessionForm(VersionedModelForm):
     class Meta:
         model = TreatmentSession
         fields = [*SESSION_FIELDS, "limit_override_reason"]
+        field_classes = {"weight_kg": DecimalInputField}
         widgets = {
             "performed_at": DateTimeLocalInput(),
             "screening_notes": forms.Textarea(attrs={"rows": 2}),
@@ -129,6 +130,11 @@ class InjectionForm(forms.ModelForm):
         model = Injection
         # The leg-diagram position is not entered on this form.
         fields = [f for f in INJECTION_FIELDS if not f.startswith("diagram_")]
+        field_classes = {
+            "concentration_pct": DecimalInputField,
+            "gas_parts": DecimalInputField,
+            "volume_ml": DecimalInputField,
+        }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -141,9 +147,6 @@ class InjectionForm(forms.ModelForm):
         gas.choices = [("", "—")] + list(gas.choices)[1:]  # type: ignore[arg-type]
         self.fields["form"].initial = Form.LIQUID
         self.fields["site"].widget.attrs["placeholder"] = _("e.g. lateral thigh")
-        self.fields["gas_parts"].widget.attrs["step"] = "0.5"
-        self.fields["concentration_pct"].widget.attrs["step"] = "0.05"
-        self.fields["volume_ml"].widget.attrs["step"] = "0.1"
         for field in self.fields.values():
             _style(field)
 
