@@ -19,8 +19,12 @@ if TYPE_CHECKING:
 
 # Polidocanol: 2 mg per kg of body weight per day (DOMAIN.md §4.3).
 MAX_POLIDOCANOL_MG_PER_KG = Decimal("2")
-# Physician-compounded foam: generally accepted maximum per session.
+# Physician-compounded foam: the generally accepted maximum of 10 mL, counted
+# per patient and clinic day across sessions (DOMAIN.md §4.3).
 MAX_FOAM_ML_PER_SESSION = Decimal("10")
+# Sodium tetradecyl sulfate: at most 10 mL per treatment (Sotradecol label),
+# counted as liquid (a foam by its liquid part) per patient and clinic day.
+MAX_STS_LIQUID_ML_PER_DAY = Decimal("10")
 # A sclerosant solution of 1 % holds 10 mg per mL.
 MG_PER_ML_PER_PCT = Decimal("10")
 MAX_INJECTION_VOLUME_ML = Decimal("20")
@@ -57,10 +61,16 @@ class SessionTotals:
     # mg of sclerosant and mL injected, per agent value (e.g. "polidocanol").
     mg_by_agent: dict[str, Decimal] = field(default_factory=dict)
     ml_by_agent: dict[str, Decimal] = field(default_factory=dict)
+    # Liquid sclerosant per agent: a foam counts by its liquid part.
+    liquid_ml_by_agent: dict[str, Decimal] = field(default_factory=dict)
 
     @property
     def polidocanol_mg(self) -> Decimal:
         return self.mg_by_agent.get(Agent.POLIDOCANOL, Decimal("0"))
+
+    @property
+    def sts_liquid_ml(self) -> Decimal:
+        return self.liquid_ml_by_agent.get(Agent.STS, Decimal("0"))
 
     def per_agent(self) -> list[tuple[StrOrPromise, Decimal, Decimal]]:
         """Return (agent label, mL injected, mg) for each agent used, in menu order."""
@@ -88,6 +98,9 @@ def totals_of(injections: Iterable[Any]) -> SessionTotals:
         )
         totals.ml_by_agent[agent] = (
             totals.ml_by_agent.get(agent, Decimal("0")) + injection.volume_ml
+        )
+        totals.liquid_ml_by_agent[agent] = (
+            totals.liquid_ml_by_agent.get(agent, Decimal("0")) + injection.liquid_ml
         )
     return totals
 

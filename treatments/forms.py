@@ -52,6 +52,8 @@ class SessionForm(VersionedModelForm):
             "notes": forms.Textarea(attrs={"rows": 2}),
             "immediate_reactions": forms.Textarea(attrs={"rows": 2}),
             "limit_override_reason": forms.Textarea(attrs={"rows": 2}),
+            "screening_missing_reason": forms.Textarea(attrs={"rows": 2}),
+            "consent_missing_reason": forms.Textarea(attrs={"rows": 2}),
             "compression": forms.RadioSelect,
         }
 
@@ -88,6 +90,10 @@ class SessionForm(VersionedModelForm):
             "Instead of, or as well as, a class."
         )
         if can_override:
+            # The figures it confirms are shown beside it (totals card).
+            self.fields["confirm_override"] = forms.BooleanField(
+                required=False, label=_("I confirm exceeding the limit")
+            )
             self.fields["limit_override_reason"].help_text = _(
                 "Only if a dose or foam limit must be exceeded: "
                 "the record will show it."

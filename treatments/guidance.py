@@ -7,14 +7,16 @@ are the dose and foam limits and absolute contraindications, which
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.utils.translation import gettext as _
 
 from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment
-from treatments.choices import Agent, Form, VesselType
+from treatments.choices import Agent, Compression, Form, VesselType
 from treatments.dosing import plain_number
 
 WARNING = "warning"
@@ -146,3 +148,108 @@ def doppler_notes(doppler: DopplerAssessment | None, *, on: date) -> list[Note]:
             )
         ]
     return []
+
+
+# --- compression (the clinic's text: a stocking after small vessels; a
+# bandage for 2-3 days, then a stocking, after larger varices and foam) ------
+
+SMALL_VESSELS = frozenset(
+    {
+        VesselType.RED_TELANGIECTASIA,
+        VesselType.BLUE_TELANGIECTASIA,
+        VesselType.RETICULAR,
+    }
+)
+MAX_BANDAGE_DAYS = 3
+PROPOSED_BANDAGE_DAYS = 2
+PROPOSED_STOCKING_CLASS = "2"
+PROPOSED_STOCKING_DAYS_SMALL = 7
+PROPOSED_STOCKING_DAYS_LARGER = 14
+
+
+@dataclass(frozen=True)
+class CompressionProposal:
+    """The compression the clinic's practice proposes for what was injected."""
+
+    compression: str
+    bandage_days: int | None
+    stocking_class: str
+    stocking_days: int
+
+    @property
+    def text(self) -> str:
+        if self.compression == Compression.BANDAGE_THEN_STOCKING:
+            return _(
+                "Bandage for %(bandage)d days, then a class %(cls)s stocking "
+                "for %(days)d days (larger veins or foam)."
+            ) % {
+                "bandage": self.bandage_days,
+                "cls": self.stocking_class,
+                "days": self.stocking_days,
+            }
+        return _("A class %(cls)s stocking for %(days)d days (small vessels).") % {
+            "cls": self.stocking_class,
+            "days": self.stocking_days,
+        }
+
+
+def needs_bandage(injections: Iterable[Any]) -> bool:
+    """Whether any active injection was foam or a vein larger than a reticular."""
+    return any(
+        injection.voided_at is None
+        and (injection.form == Form.FOAM or injection.vessel_type not in SMALL_VESSELS)
+        for injection in injections
+    )
+
+
+def compression_proposal(injections: Iterable[Any]) -> CompressionProposal | None:
+    """Return the compression to propose for these injections (None if none)."""
+    active = [injection for injection in injections if injection.voided_at is None]
+    if not active:
+        return None
+    if needs_bandage(active):
+        return CompressionProposal(
+            Compression.BANDAGE_THEN_STOCKING,
+            PROPOSED_BANDAGE_DAYS,
+            PROPOSED_STOCKING_CLASS,
+            PROPOSED_STOCKING_DAYS_LARGER,
+        )
+    return CompressionProposal(
+        Compression.STOCKING,
+        None,
+        PROPOSED_STOCKING_CLASS,
+        PROPOSED_STOCKING_DAYS_SMALL,
+    )
+
+
+def compression_notes(
+    *, compression: str | None, bandage_days: int | None, injections: Iterable[Any]
+) -> list[Note]:
+    """Warn on no compression after foam or a larger vein, and on a long bandage."""
+    notes = []
+    if compression == Compression.NONE and needs_bandage(injections):
+        notes.append(
+            Note(
+                WARNING,
+                _(
+                    "No compression after foam or a larger vein: the clinic's "
+                    "practice is a bandage for 2–3 days, then a stocking."
+                ),
+            )
+        )
+    if (
+        compression == Compression.BANDAGE_THEN_STOCKING
+        and bandage_days
+        and bandage_days > MAX_BANDAGE_DAYS
+    ):
+        notes.append(
+            Note(
+                WARNING,
+                _(
+                    "A bandage for %(days)d days: the clinic's practice is 2–3 days, "
+                    "then a stocking."
+                )
+                % {"days": bandage_days},
+            )
+        )
+    return notes

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Versioned, Voidable
+from core.validators import validate_clinical_date, validate_reason
 from doppler.models import DopplerAssessment, Segment
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Leg, Patient
 from treatments import dosing
@@ -62,7 +63,9 @@ class TreatmentSession(Voidable, Versioned):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="treatment_sessions"
     )
-    performed_at = models.DateTimeField(_("date and time"))
+    performed_at = models.DateTimeField(
+        _("date and time"), validators=[validate_clinical_date]
+    )
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -89,6 +92,13 @@ class TreatmentSession(Voidable, Versioned):
     screening_notes = models.TextField(_("screening notes"), blank=True)
     consent_obtained = models.BooleanField(
         _("informed consent obtained"), default=False
+    )
+    # Going on without the screening or the consent needs a written reason.
+    screening_missing_reason = models.TextField(
+        _("why the screening questions were not asked today"), blank=True
+    )
+    consent_missing_reason = models.TextField(
+        _("why informed consent was not obtained"), blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
     immediate_reactions = models.TextField(_("immediate reactions"), blank=True)
@@ -204,8 +214,35 @@ class TreatmentSession(Voidable, Versioned):
 
     def clean(self) -> None:
         """The compression details must fit the kind of compression (the
-        database constraint below says the same; this names the field)."""
+        database constraint says the same; this names the field), and going on
+        without the screening or the consent needs a reason."""
         errors: dict[str, str] = {}
+        for done, reason_field, message in (
+            (
+                self.screening_confirmed,
+                "screening_missing_reason",
+                gettext(
+                    "Ask the screening questions today and tick the box, or record "
+                    "why they were not asked."
+                ),
+            ),
+            (
+                self.consent_obtained,
+                "consent_missing_reason",
+                gettext(
+                    "Tick it once informed consent is obtained, or record why it "
+                    "was not."
+                ),
+            ),
+        ):
+            reason = getattr(self, reason_field).strip()
+            if not done and not reason:
+                errors[reason_field] = message
+            elif not done:
+                try:
+                    validate_reason(reason)
+                except ValidationError as error:
+                    errors[reason_field] = error.messages[0]
         kind = self.compression
         if kind == Compression.NONE:
             for name in [*STOCKING_FIELDS, "bandage_days"]:

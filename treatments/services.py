@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.validators import validate_reason
 from patients.models import Patient
 from treatments.models import Injection, TreatmentSession
 from treatments.review import SessionReview, session_review
@@ -31,6 +32,8 @@ SESSION_FIELDS = [
     "screening_confirmed",
     "screening_notes",
     "consent_obtained",
+    "consent_missing_reason",
+    "screening_missing_reason",
     "notes",
     "immediate_reactions",
     "compression",
@@ -95,28 +98,54 @@ class SessionRefused(ValidationError):
 
 
 def _apply_limits(
-    review: SessionReview, *, user, override_reason: str
+    review: SessionReview,
+    *,
+    user,
+    override_reason: str,
+    override_confirmed: bool,
+    injections_changed: bool,
 ) -> tuple[User | None, str]:
-    """Return (override_by, reason) to record, or raise SessionRefused."""
-    errors: dict[str, list[str]] = {}
-    if review.blocks:
+    """Return (override_by, reason) to record, or raise SessionRefused.
+
+    Absolute contraindications block only when injections are added or
+    changed: a past session can always be documented (a reaction, notes,
+    compression, a correction). A limit is exceeded only by a clinician
+    allowed to, with a real reason and an explicit confirmation of the figures.
+    """
+    errors: dict[str, list[str]] = {
+        name: list(messages) for name, messages in review.field_errors.items()
+    }
+    if review.blocks and injections_changed:
         errors[NON_FIELD_ERRORS] = list(review.blocks)
     override_by, reason = None, ""
     if review.limit_problems:
         may_override = user.has_perm(OVERRIDE_PERM)
         reason = (override_reason or "").strip()
-        if may_override and reason:
+        reason_error = None
+        if reason:
+            try:
+                validate_reason(reason)
+            except ValidationError as error:
+                reason_error = error.messages
+        if may_override and reason and not reason_error and override_confirmed:
             override_by = user
         else:
             errors.setdefault(NON_FIELD_ERRORS, []).extend(review.limit_problems)
-            if may_override:
-                errors["limit_override_reason"] = [
-                    _("Give the reason for exceeding the limit, or lower the dose.")
-                ]
-            else:
+            if not may_override:
                 errors[NON_FIELD_ERRORS].append(
                     _("Only a clinician allowed to override limits can save this.")
                 )
+            elif not reason:
+                errors["limit_override_reason"] = [
+                    _("Give the reason for exceeding the limit, or lower the dose.")
+                ]
+            elif reason_error:
+                errors["limit_override_reason"] = reason_error
+            else:
+                errors["confirm_override"] = [
+                    _("Confirm that you exceed the limit: %(figures)s")
+                    % {"figures": " ".join(review.limit_problems)}
+                ]
     if errors:
         raise SessionRefused(errors)
     return override_by, reason
@@ -180,6 +209,8 @@ def _apply_session_data(
                 "screening_notes",
                 "notes",
                 "immediate_reactions",
+                "consent_missing_reason",
+                "screening_missing_reason",
             ):
                 value = ""
             setattr(session, name, value)
@@ -223,6 +254,7 @@ def _validate_and_review(
     rows: list[Mapping],
     existing: Mapping[int, Injection],
     override_reason: str,
+    override_confirmed: bool,
     user,
 ) -> tuple[list[Injection], dict[int, tuple]]:
     errors = _apply_session_data(session, data)
@@ -238,9 +270,19 @@ def _validate_and_review(
         doppler=session.doppler,
         injections=injections,
         session=session,
+        compression=session.compression,
+        bandage_days=session.bandage_days,
+    )
+    changed = any(
+        injection.pk is None or originals.get(index) != _injection_values(injection)
+        for index, injection in enumerate(injections)
     )
     override_by, reason = _apply_limits(
-        review, user=user, override_reason=override_reason
+        review,
+        user=user,
+        override_reason=override_reason,
+        override_confirmed=override_confirmed,
+        injections_changed=changed,
     )
     session.limit_override_by = override_by
     session.limit_override_reason = reason
@@ -254,6 +296,7 @@ def session_create(
     data: Mapping,
     injections: Sequence[Mapping],
     override_reason: str = "",
+    override_confirmed: bool = False,
     user,
 ) -> TreatmentSession:
     """Save a new session with its injections, or raise SessionRefused."""
@@ -273,6 +316,7 @@ def session_create(
             rows=list(injections),
             existing={},
             override_reason=override_reason,
+            override_confirmed=override_confirmed,
             user=user,
         )
         session.version = 1
@@ -287,6 +331,7 @@ def session_update(
     data: Mapping,
     injections: Sequence[Mapping],
     override_reason: str = "",
+    override_confirmed: bool = False,
     user,
 ) -> TreatmentSession:
     """Save changes to a session, refusing a stale version; return the saved row.
@@ -313,6 +358,7 @@ def session_update(
             rows=rows,
             existing=existing,
             override_reason=override_reason,
+            override_confirmed=override_confirmed,
             user=user,
         )
         current.bump_version()
@@ -333,6 +379,10 @@ def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSe
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": [_("Give a reason for voiding the session.")]})
+    try:
+        validate_reason(reason)
+    except ValidationError as error:
+        raise ValidationError({"reason": error.messages}) from None
     with transaction.atomic():
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         current.mark_voided(user=user, reason=reason[:255])

@@ -103,6 +103,8 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
             "performed_at": instance.performed_at if instance.pk else None,
             "weight_kg": instance.weight_kg if instance.pk else patient.weight_kg,
             "doppler": instance.doppler if instance.pk else None,
+            "compression": instance.compression if instance.pk else None,
+            "bandage_days": instance.bandage_days,
         }
     review = session_review(
         patient=patient,
@@ -111,6 +113,8 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
         doppler=data.get("doppler"),
         injections=[row.instance for row in counted],
         session=session,
+        compression=data.get("compression"),
+        bandage_days=data.get("bandage_days"),
     )
     for position, row in enumerate(counted):
         row.derived_values = (row.instance.liquid_ml, row.instance.dose_mg)
@@ -126,6 +130,7 @@ def _form_context(request, form, formset, patient, session=None) -> dict:
         "session": session,
         "review": _review_for(form, formset, patient, session),
         "can_override": request.user.has_perm(OVERRIDE_PERM),
+        "confirm_checked": form.is_bound and bool(form.data.get("confirm_override")),
         "page": "patients",
     }
 
@@ -133,6 +138,7 @@ def _form_context(request, form, formset, patient, session=None) -> dict:
 def _save(request, form, formset, *, patient, session=None):
     """Call the service; return the saved session or None after putting errors back."""
     override = form.cleaned_data.get("limit_override_reason", "")
+    confirmed = bool(form.cleaned_data.get("confirm_override"))
     try:
         if session is None:
             return services.session_create(
@@ -141,6 +147,7 @@ def _save(request, form, formset, *, patient, session=None):
                 data=form.cleaned_data,
                 injections=formset.rows(),
                 override_reason=override,
+                override_confirmed=confirmed,
                 user=request.user,
             )
         return services.session_update(
@@ -149,6 +156,7 @@ def _save(request, form, formset, *, patient, session=None):
             data=form.cleaned_data,
             injections=formset.rows(),
             override_reason=override,
+            override_confirmed=confirmed,
             user=request.user,
         )
     except services.SessionRefused as error:
@@ -298,6 +306,7 @@ def session_preview(request: HttpRequest) -> HttpResponse:
         "formset": formset,
         "invalid_rows": invalid_rows,
         "can_override": request.user.has_perm(OVERRIDE_PERM),
+        "confirm_checked": bool(request.POST.get("confirm_override")),
         "live": True,
     }
     return render(request, "treatments/session_totals_card.html", context)

@@ -69,10 +69,51 @@
     refresh();
   });
 
+  // The compression the clinic's practice proposes for the injections
+  // entered (totals card): applied by itself on a new session until the
+  // clinician chooses the compression, and on request ("Use it").
+  var compressionChosen = form.dataset.editing === "1";
+
+  function setValue(name, value) {
+    var el = form.querySelector('[name="' + name + '"]');
+    if (!el || el.value === value) return false;
+    el.value = value;
+    return true;
+  }
+
+  function applyProposal(box) {
+    var changed = false;
+    var radio = form.querySelector('input[name="compression"][value="' + box.dataset.compression + '"]');
+    if (radio && !radio.checked) { radio.checked = true; changed = true; }
+    syncCompression();
+    changed = setValue("bandage_days", box.dataset.bandageDays || "") || changed;
+    var cls = form.querySelector('[name="stocking_class"]');
+    if (cls && !cls.value) changed = setValue("stocking_class", box.dataset.stockingClass) || changed;
+    var days = form.querySelector('[name="stocking_days"]');
+    if (days && !days.value) changed = setValue("stocking_days", box.dataset.stockingDays) || changed;
+    if (changed) refresh();
+  }
+
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target.id !== "session-totals" || compressionChosen) return;
+    var box = form.querySelector(".compression-proposal");
+    if (box) applyProposal(box);
+  });
+
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-apply-compression]");
+    if (!button) return;
+    compressionChosen = true;
+    applyProposal(button.closest(".compression-proposal"));
+  });
+
   form.addEventListener("change", function (event) {
     var row = event.target.closest("tr.injection-row");
     if (row) syncRow(row);
     if (event.target.name === "compression") syncCompression();
+    if (event.isTrusted && (event.target.name === "compression" || event.target.closest("[data-compression]"))) {
+      compressionChosen = true;
+    }
   });
 
   if (window.htmx) {

@@ -11,8 +11,10 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from treatments import services
-from treatments.models import Agent, Compression, Form, Gas, Injection, TreatmentSession
+from treatments.choices import Agent, Compression, Form, Gas
+from treatments.models import Injection, TreatmentSession
 from tests.conftest import make_doppler, make_patient, make_user
+from tests.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -106,6 +108,7 @@ def test_weight_on_the_day_is_used_rather_than_the_patient_weight(clinician):
     assert session.weight_kg == Decimal("61.5")
 
 
+@pytest.mark.date_dependent  # "the same day" as now, in clinic time
 def test_polidocanol_given_earlier_the_same_day_counts(patient, clinician):
     create(patient, clinician, [pol3("3.00")], data=data(performed_at=timezone.now() - timedelta(hours=2)))
     with pytest.raises(services.SessionRefused) as error:
@@ -131,7 +134,7 @@ def test_foam_exactly_10_ml_is_accepted(patient, clinician):
 def test_foam_10_01_ml_is_refused(patient, clinician):
     with pytest.raises(services.SessionRefused) as error:
         create(patient, _no_override_clinician(), [foam("5.00"), foam("5.01")])
-    assert "Foam 10.01 mL exceeds the limit of 10.00 mL per session." in messages_of(error)
+    assert "Foam 10.01 mL exceeds the limit of 10.00 mL a day." in messages_of(error)
     assert not TreatmentSession.objects.exists()
 
 
@@ -141,6 +144,7 @@ def test_override_with_permission_and_reason_saves_and_records_who(patient, clin
     session = create(
         patient, clinician, [foam("6.00"), foam("5.00")],
         override_reason="  Extensive GSV tributaries, discussed with patient  ",
+        override_confirmed=True,
     )
     session.refresh_from_db()
     assert session.limit_override_by == clinician
@@ -333,8 +337,9 @@ def test_voided_session_does_not_count_towards_the_day(patient, clinician):
 
 # --- guidance ----------------------------------------------------------------
 
+@pytest.mark.date_dependent
 def test_review_gives_guidance_without_blocking(patient, clinician):
-    old = make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=400))
+    old = make_doppler(patient, clinician, assessed_on=in_days(-400))
     rows = [
         Injection(**row(vessel_type="tel_red", concentration_pct=Decimal("1"))),
         Injection(**row(vessel_type="reticular", concentration_pct=Decimal("0.75"))),
@@ -359,8 +364,9 @@ def test_review_warns_when_no_doppler_is_on_file(patient):
     assert any("No Doppler assessment on file" in n.message for n in review.warnings)
 
 
+@pytest.mark.date_dependent  # 365 days across a 29 February or not
 def test_a_doppler_exactly_365_days_old_is_still_recent(patient, clinician):
-    make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=365))
+    make_doppler(patient, clinician, assessed_on=in_days(-365))
     review = services.session_review(
         patient=patient, performed_at=timezone.now(), weight_kg=Decimal("60"),
         doppler=None, injections=[],

@@ -12,8 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.models import Form, Gas, Injection, TreatmentSession
+from treatments.choices import Form, Gas
+from treatments.models import Injection, TreatmentSession
 from tests.conftest import make_injection, make_patient, make_session
+from tests.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -75,7 +77,7 @@ def _requests(patient, session):
         ("get", reverse("treatments:injection-row") + "?index=2", None),
         ("post", reverse("treatments:session-preview"),
          {**form_data([ROW_FIELDS]), "patient_code": str(patient.code)}),
-        ("post", reverse("treatments:session-void", args=[session.code]), {"reason": "test"}),
+        ("post", reverse("treatments:session-void", args=[session.code]), {"reason": "Entered twice"}),
     ]
 
 
@@ -169,8 +171,10 @@ def test_bad_row_input_gives_a_field_message_and_saves_nothing(
 
 BAD_SESSION = [
     ({"performed_at": "2026-13-45T10:00"}, "performed_at", "Enter a valid date/time."),
-    ({"performed_at": (timezone.localdate() + timedelta(days=2)).strftime("%Y-%m-%dT10:00")},
-     "performed_at", "cannot be in the future"),
+    # A callable: in two days on the test's frozen clock, not on the clock at import.
+    pytest.param({"performed_at": lambda: f"{in_days(2)}T10:00"}, "performed_at",
+                 "cannot be in the future", id="performed_at-in-two-days",
+                 marks=pytest.mark.date_dependent),
     ({"weight_kg": "12"}, "weight_kg", "greater than or equal to 25"),
     ({"stocking_days": ""}, "stocking_days", "how many days"),
     ({"stocking_class": ""}, "stocking_class", "class or its pressure"),
@@ -184,6 +188,7 @@ BAD_SESSION = [
 def test_bad_session_input_gives_a_field_message_and_saves_nothing(
     clinician_client, patient, bad, field, message
 ):
+    bad = {name: value() if callable(value) else value for name, value in bad.items()}
     url = reverse("treatments:session-create", args=[patient.code])
     response = clinician_client.post(url, form_data([ROW_FIELDS], **bad))
     assert response.status_code == 200
@@ -209,7 +214,10 @@ def test_limit_refusal_names_the_numbers_and_keeps_the_input(clinician_client, p
     assert response.context["form"].errors["limit_override_reason"]
     assert "keep me" in html and 'value="4.00"' in html
     assert not TreatmentSession.objects.exists()
-    response = clinician_client.post(url, form_data(rows, limit_override_reason="Large varices"))
+    response = clinician_client.post(
+        url,
+        form_data(rows, limit_override_reason="Large varices", confirm_override="on"),
+    )
     assert response.status_code == 302
     session = TreatmentSession.objects.get()
     assert session.limit_override_reason == "Large varices"

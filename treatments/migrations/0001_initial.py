@@ -10,289 +10,1461 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
+        ("patients", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Letterhead',
+            name="Letterhead",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('clinic_name', models.CharField(default='Sclero Clinic', max_length=120, verbose_name='clinic name')),
-                ('address', models.TextField(blank=True, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('emergency_phone', models.CharField(blank=True, max_length=40, verbose_name='phone for urgent problems')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('website', models.CharField(blank=True, max_length=120, verbose_name='website')),
-                ('footer', models.TextField(blank=True, verbose_name='footer text')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "clinic_name",
+                    models.CharField(
+                        default="Sclero Clinic",
+                        max_length=120,
+                        verbose_name="clinic name",
+                    ),
+                ),
+                ("address", models.TextField(blank=True, verbose_name="address")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="phone"),
+                ),
+                (
+                    "emergency_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=40,
+                        verbose_name="phone for urgent problems",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email"),
+                ),
+                (
+                    "website",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="website"
+                    ),
+                ),
+                ("footer", models.TextField(blank=True, verbose_name="footer text")),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'verbose_name': 'letterhead',
+                "verbose_name": "letterhead",
             },
         ),
         migrations.CreateModel(
-            name='HistoricalLetterhead',
+            name="HistoricalLetterhead",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('clinic_name', models.CharField(default='Sclero Clinic', max_length=120, verbose_name='clinic name')),
-                ('address', models.TextField(blank=True, verbose_name='address')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='phone')),
-                ('emergency_phone', models.CharField(blank=True, max_length=40, verbose_name='phone for urgent problems')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email')),
-                ('website', models.CharField(blank=True, max_length=120, verbose_name='website')),
-                ('footer', models.TextField(blank=True, verbose_name='footer text')),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "clinic_name",
+                    models.CharField(
+                        default="Sclero Clinic",
+                        max_length=120,
+                        verbose_name="clinic name",
+                    ),
+                ),
+                ("address", models.TextField(blank=True, verbose_name="address")),
+                (
+                    "phone",
+                    models.CharField(blank=True, max_length=40, verbose_name="phone"),
+                ),
+                (
+                    "emergency_phone",
+                    models.CharField(
+                        blank=True,
+                        max_length=40,
+                        verbose_name="phone for urgent problems",
+                    ),
+                ),
+                (
+                    "email",
+                    models.EmailField(blank=True, max_length=254, verbose_name="email"),
+                ),
+                (
+                    "website",
+                    models.CharField(
+                        blank=True, max_length=120, verbose_name="website"
+                    ),
+                ),
+                ("footer", models.TextField(blank=True, verbose_name="footer text")),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical letterhead',
-                'verbose_name_plural': 'historical letterheads',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='HistoricalTreatmentSession',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('voided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('void_reason', models.CharField(blank=True, editable=False, max_length=255)),
-                ('code', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('performed_at', models.DateTimeField(verbose_name='date and time')),
-                ('weight_kg', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('25')), django.core.validators.MaxValueValidator(Decimal('250'))], verbose_name='weight on the day (kg)')),
-                ('screening_confirmed', models.BooleanField(default=False, verbose_name='screening questions asked today')),
-                ('screening_notes', models.TextField(blank=True, verbose_name='screening notes')),
-                ('consent_obtained', models.BooleanField(default=False, verbose_name='informed consent obtained')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('immediate_reactions', models.TextField(blank=True, verbose_name='immediate reactions')),
-                ('compression', models.CharField(choices=[('none', 'No compression'), ('stocking', 'Compression stocking'), ('bandage', 'Bandage, then stocking')], default='none', max_length=8, verbose_name='compression prescribed')),
-                ('stocking_class', models.CharField(blank=True, choices=[('1', 'Class 1 (18–21 mmHg)'), ('2', 'Class 2 (23–32 mmHg)'), ('3', 'Class 3 (34–46 mmHg)')], max_length=1, verbose_name='stocking class')),
-                ('stocking_mmhg', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(60)], verbose_name='stocking pressure (mmHg)')),
-                ('stocking_length', models.CharField(blank=True, choices=[('knee', 'knee-high'), ('thigh', 'thigh-high'), ('tights', 'tights')], max_length=6, verbose_name='stocking length')),
-                ('stocking_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(180)], verbose_name='stocking for (days)')),
-                ('bandage_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(14)], verbose_name='bandage for (days)')),
-                ('limit_override_reason', models.TextField(blank=True, verbose_name='reason for exceeding a limit')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('clinician', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('doppler', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.dopplerassessment', verbose_name='Doppler assessment relied on')),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('limit_override_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient')),
-                ('voided_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'verbose_name': 'historical treatment session',
-                'verbose_name_plural': 'historical treatment sessions',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
-            },
-            bases=(simple_history.models.HistoricalChanges, models.Model),
-        ),
-        migrations.CreateModel(
-            name='TreatmentSession',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('voided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('void_reason', models.CharField(blank=True, editable=False, max_length=255)),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('performed_at', models.DateTimeField(verbose_name='date and time')),
-                ('weight_kg', models.DecimalField(decimal_places=1, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('25')), django.core.validators.MaxValueValidator(Decimal('250'))], verbose_name='weight on the day (kg)')),
-                ('screening_confirmed', models.BooleanField(default=False, verbose_name='screening questions asked today')),
-                ('screening_notes', models.TextField(blank=True, verbose_name='screening notes')),
-                ('consent_obtained', models.BooleanField(default=False, verbose_name='informed consent obtained')),
-                ('notes', models.TextField(blank=True, verbose_name='notes')),
-                ('immediate_reactions', models.TextField(blank=True, verbose_name='immediate reactions')),
-                ('compression', models.CharField(choices=[('none', 'No compression'), ('stocking', 'Compression stocking'), ('bandage', 'Bandage, then stocking')], default='none', max_length=8, verbose_name='compression prescribed')),
-                ('stocking_class', models.CharField(blank=True, choices=[('1', 'Class 1 (18–21 mmHg)'), ('2', 'Class 2 (23–32 mmHg)'), ('3', 'Class 3 (34–46 mmHg)')], max_length=1, verbose_name='stocking class')),
-                ('stocking_mmhg', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(10), django.core.validators.MaxValueValidator(60)], verbose_name='stocking pressure (mmHg)')),
-                ('stocking_length', models.CharField(blank=True, choices=[('knee', 'knee-high'), ('thigh', 'thigh-high'), ('tights', 'tights')], max_length=6, verbose_name='stocking length')),
-                ('stocking_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(180)], verbose_name='stocking for (days)')),
-                ('bandage_days', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(14)], verbose_name='bandage for (days)')),
-                ('limit_override_reason', models.TextField(blank=True, verbose_name='reason for exceeding a limit')),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='treatment_sessions', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('doppler', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='treatment_sessions', to='patients.dopplerassessment', verbose_name='Doppler assessment relied on')),
-                ('limit_override_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='treatment_sessions', to='patients.patient')),
-                ('voided_by', models.ForeignKey(blank=True, editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-            ],
-            options={
-                'ordering': ['-performed_at', '-id'],
-                'permissions': [('override_limit', 'Can exceed a dose or foam limit with a reason'), ('void_treatmentsession', 'Can void a treatment session'), ('print_aftercare', 'Can print aftercare sheets')],
-            },
-        ),
-        migrations.CreateModel(
-            name='Injection',
-            fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('leg', models.CharField(choices=[('R', 'Right'), ('L', 'Left')], max_length=1, verbose_name='leg')),
-                ('segment', models.CharField(blank=True, choices=[('SFJ', 'Saphenofemoral junction'), ('GSVa', 'Great saphenous vein, above knee'), ('GSVb', 'Great saphenous vein, below knee'), ('AASV', 'Anterior accessory saphenous vein'), ('PASV', 'Posterior accessory saphenous vein'), ('SPJ', 'Saphenopopliteal junction'), ('SSV', 'Small saphenous vein'), ('NSV', 'Non-saphenous veins'), ('TPV', 'Thigh perforator'), ('CPV', 'Calf perforator'), ('CFV', 'Common femoral vein'), ('DFV', 'Deep femoral vein'), ('FV', 'Femoral vein'), ('POPV', 'Popliteal vein'), ('TIBV', 'Crural (tibial/peroneal) veins')], max_length=4, verbose_name='segment')),
-                ('site', models.CharField(blank=True, max_length=100, verbose_name='site')),
-                ('vessel_type', models.CharField(choices=[('tel_red', 'Red telangiectasia'), ('tel_blue', 'Blue telangiectasia'), ('reticular', 'Reticular vein'), ('var_small', 'Small varicose vein'), ('var_medium', 'Medium varicose vein'), ('var_large', 'Large varicose vein'), ('trunk', 'Saphenous trunk'), ('perforator', 'Perforator')], max_length=10, verbose_name='vessel type')),
-                ('agent', models.CharField(choices=[('polidocanol', 'Polidocanol'), ('sts', 'Sodium tetradecyl sulfate'), ('glycerin', 'Glycerin')], max_length=12, verbose_name='agent')),
-                ('concentration_pct', models.DecimalField(decimal_places=2, max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('72'))], verbose_name='concentration (%)')),
-                ('form', models.CharField(choices=[('liquid', 'Liquid'), ('foam', 'Foam')], max_length=6, verbose_name='form')),
-                ('gas', models.CharField(blank=True, choices=[('air', 'Room air'), ('co2', 'CO₂'), ('co2_o2', 'CO₂/O₂ mixture'), ('o2', 'O₂')], max_length=6, verbose_name='gas')),
-                ('gas_parts', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(Decimal('1')), django.core.validators.MaxValueValidator(Decimal('8'))], verbose_name='gas parts per 1 part liquid')),
-                ('volume_ml', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('20'))], verbose_name='volume injected (mL)')),
-                ('ultrasound_guided', models.BooleanField(default=False, verbose_name='ultrasound-guided')),
-                ('diagram_x_pct', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('diagram_y_pct', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('voided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='injections', to='treatments.treatmentsession')),
-            ],
-            options={
-                'ordering': ['session', 'id'],
-            },
-        ),
-        migrations.CreateModel(
-            name='HistoricalInjection',
-            fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('leg', models.CharField(choices=[('R', 'Right'), ('L', 'Left')], max_length=1, verbose_name='leg')),
-                ('segment', models.CharField(blank=True, choices=[('SFJ', 'Saphenofemoral junction'), ('GSVa', 'Great saphenous vein, above knee'), ('GSVb', 'Great saphenous vein, below knee'), ('AASV', 'Anterior accessory saphenous vein'), ('PASV', 'Posterior accessory saphenous vein'), ('SPJ', 'Saphenopopliteal junction'), ('SSV', 'Small saphenous vein'), ('NSV', 'Non-saphenous veins'), ('TPV', 'Thigh perforator'), ('CPV', 'Calf perforator'), ('CFV', 'Common femoral vein'), ('DFV', 'Deep femoral vein'), ('FV', 'Femoral vein'), ('POPV', 'Popliteal vein'), ('TIBV', 'Crural (tibial/peroneal) veins')], max_length=4, verbose_name='segment')),
-                ('site', models.CharField(blank=True, max_length=100, verbose_name='site')),
-                ('vessel_type', models.CharField(choices=[('tel_red', 'Red telangiectasia'), ('tel_blue', 'Blue telangiectasia'), ('reticular', 'Reticular vein'), ('var_small', 'Small varicose vein'), ('var_medium', 'Medium varicose vein'), ('var_large', 'Large varicose vein'), ('trunk', 'Saphenous trunk'), ('perforator', 'Perforator')], max_length=10, verbose_name='vessel type')),
-                ('agent', models.CharField(choices=[('polidocanol', 'Polidocanol'), ('sts', 'Sodium tetradecyl sulfate'), ('glycerin', 'Glycerin')], max_length=12, verbose_name='agent')),
-                ('concentration_pct', models.DecimalField(decimal_places=2, max_digits=4, validators=[django.core.validators.MinValueValidator(Decimal('0.1')), django.core.validators.MaxValueValidator(Decimal('72'))], verbose_name='concentration (%)')),
-                ('form', models.CharField(choices=[('liquid', 'Liquid'), ('foam', 'Foam')], max_length=6, verbose_name='form')),
-                ('gas', models.CharField(blank=True, choices=[('air', 'Room air'), ('co2', 'CO₂'), ('co2_o2', 'CO₂/O₂ mixture'), ('o2', 'O₂')], max_length=6, verbose_name='gas')),
-                ('gas_parts', models.DecimalField(blank=True, decimal_places=1, max_digits=3, null=True, validators=[django.core.validators.MinValueValidator(Decimal('1')), django.core.validators.MaxValueValidator(Decimal('8'))], verbose_name='gas parts per 1 part liquid')),
-                ('volume_ml', models.DecimalField(decimal_places=2, max_digits=5, validators=[django.core.validators.MinValueValidator(Decimal('0.01')), django.core.validators.MaxValueValidator(Decimal('20'))], verbose_name='volume injected (mL)')),
-                ('ultrasound_guided', models.BooleanField(default=False, verbose_name='ultrasound-guided')),
-                ('diagram_x_pct', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('diagram_y_pct', models.DecimalField(blank=True, decimal_places=1, max_digits=4, null=True, validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(100)])),
-                ('voided_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('session', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='treatments.treatmentsession')),
-            ],
-            options={
-                'verbose_name': 'historical injection',
-                'verbose_name_plural': 'historical injections',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical letterhead",
+                "verbose_name_plural": "historical letterheads",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='HistoricalFollowUpVisit',
+            name="HistoricalTreatmentSession",
             fields=[
-                ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                ('code', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                ('purpose', models.CharField(choices=[('check', 'Post-treatment check'), ('treatment', 'Next treatment session'), ('doppler', 'Doppler re-assessment')], default='check', max_length=10, verbose_name='purpose')),
-                ('starts_at', models.DateTimeField(verbose_name='date and time')),
-                ('duration_min', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='duration (minutes)')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('arrived', 'Arrived'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='scheduled', max_length=10, verbose_name='status')),
-                ('status_reason', models.CharField(blank=True, choices=[('patient', 'Patient asked to cancel'), ('clinic', 'Clinic cancelled'), ('illness', 'Patient ill'), ('resched', 'Moved to another date'), ('forgot', 'Patient forgot'), ('no_contact', 'Could not be reached'), ('other', 'Other')], max_length=10, verbose_name='reason')),
-                ('status_note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('arrived_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('clearance_pct', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='clearance (%)')),
-                ('adverse_events', models.JSONField(blank=True, default=list, verbose_name='adverse events')),
-                ('adverse_event_notes', models.TextField(blank=True, verbose_name='adverse event details')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='patient satisfaction (1–5)')),
-                ('plan', models.CharField(blank=True, choices=[('another', 'Another session'), ('complete', 'Course complete'), ('laser', 'Refer for laser'), ('endovenous', 'Refer for endovenous treatment')], max_length=10, verbose_name='plan')),
-                ('outcome_notes', models.TextField(blank=True, verbose_name='outcome notes')),
-                ('completed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(blank=True, editable=False)),
-                ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                ('history_date', models.DateTimeField(db_index=True)),
-                ('history_change_reason', models.CharField(max_length=100, null=True)),
-                ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                ('clinician', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient')),
-                ('session', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='treatments.treatmentsession', verbose_name='session followed')),
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "voided_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "void_reason",
+                    models.CharField(blank=True, editable=False, max_length=255),
+                ),
+                (
+                    "code",
+                    models.UUIDField(db_index=True, default=uuid.uuid4, editable=False),
+                ),
+                ("performed_at", models.DateTimeField(verbose_name="date and time")),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("25")),
+                            django.core.validators.MaxValueValidator(Decimal("250")),
+                        ],
+                        verbose_name="weight on the day (kg)",
+                    ),
+                ),
+                (
+                    "screening_confirmed",
+                    models.BooleanField(
+                        default=False, verbose_name="screening questions asked today"
+                    ),
+                ),
+                (
+                    "screening_notes",
+                    models.TextField(blank=True, verbose_name="screening notes"),
+                ),
+                (
+                    "consent_obtained",
+                    models.BooleanField(
+                        default=False, verbose_name="informed consent obtained"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "immediate_reactions",
+                    models.TextField(blank=True, verbose_name="immediate reactions"),
+                ),
+                (
+                    "compression",
+                    models.CharField(
+                        choices=[
+                            ("none", "No compression"),
+                            ("stocking", "Compression stocking"),
+                            ("bandage", "Bandage, then stocking"),
+                        ],
+                        default="none",
+                        max_length=8,
+                        verbose_name="compression prescribed",
+                    ),
+                ),
+                (
+                    "stocking_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1", "Class 1 (18–21 mmHg)"),
+                            ("2", "Class 2 (23–32 mmHg)"),
+                            ("3", "Class 3 (34–46 mmHg)"),
+                        ],
+                        max_length=1,
+                        verbose_name="stocking class",
+                    ),
+                ),
+                (
+                    "stocking_mmhg",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="stocking pressure (mmHg)",
+                    ),
+                ),
+                (
+                    "stocking_length",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("knee", "knee-high"),
+                            ("thigh", "thigh-high"),
+                            ("tights", "tights"),
+                        ],
+                        max_length=6,
+                        verbose_name="stocking length",
+                    ),
+                ),
+                (
+                    "stocking_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="stocking for (days)",
+                    ),
+                ),
+                (
+                    "bandage_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(14),
+                        ],
+                        verbose_name="bandage for (days)",
+                    ),
+                ),
+                (
+                    "limit_override_reason",
+                    models.TextField(
+                        blank=True, verbose_name="reason for exceeding a limit"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="clinician",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "doppler",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="patients.dopplerassessment",
+                        verbose_name="Doppler assessment relied on",
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "limit_override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "voided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'historical follow up visit',
-                'verbose_name_plural': 'historical follow up visits',
-                'ordering': ('-history_date', '-history_id'),
-                'get_latest_by': ('history_date', 'history_id'),
+                "verbose_name": "historical treatment session",
+                "verbose_name_plural": "historical treatment sessions",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
             },
             bases=(simple_history.models.HistoricalChanges, models.Model),
         ),
         migrations.CreateModel(
-            name='FollowUpVisit',
+            name="TreatmentSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('purpose', models.CharField(choices=[('check', 'Post-treatment check'), ('treatment', 'Next treatment session'), ('doppler', 'Doppler re-assessment')], default='check', max_length=10, verbose_name='purpose')),
-                ('starts_at', models.DateTimeField(verbose_name='date and time')),
-                ('duration_min', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='duration (minutes)')),
-                ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('arrived', 'Arrived'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='scheduled', max_length=10, verbose_name='status')),
-                ('status_reason', models.CharField(blank=True, choices=[('patient', 'Patient asked to cancel'), ('clinic', 'Clinic cancelled'), ('illness', 'Patient ill'), ('resched', 'Moved to another date'), ('forgot', 'Patient forgot'), ('no_contact', 'Could not be reached'), ('other', 'Other')], max_length=10, verbose_name='reason')),
-                ('status_note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                ('arrived_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('clearance_pct', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='clearance (%)')),
-                ('adverse_events', models.JSONField(blank=True, default=list, verbose_name='adverse events')),
-                ('adverse_event_notes', models.TextField(blank=True, verbose_name='adverse event details')),
-                ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='patient satisfaction (1–5)')),
-                ('plan', models.CharField(blank=True, choices=[('another', 'Another session'), ('complete', 'Course complete'), ('laser', 'Refer for laser'), ('endovenous', 'Refer for endovenous treatment')], max_length=10, verbose_name='plan')),
-                ('outcome_notes', models.TextField(blank=True, verbose_name='outcome notes')),
-                ('completed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('version', models.PositiveIntegerField(default=1, editable=False)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='patients.patient')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='treatments.treatmentsession', verbose_name='session followed')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "voided_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "void_reason",
+                    models.CharField(blank=True, editable=False, max_length=255),
+                ),
+                (
+                    "code",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+                ),
+                ("performed_at", models.DateTimeField(verbose_name="date and time")),
+                (
+                    "weight_kg",
+                    models.DecimalField(
+                        decimal_places=1,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("25")),
+                            django.core.validators.MaxValueValidator(Decimal("250")),
+                        ],
+                        verbose_name="weight on the day (kg)",
+                    ),
+                ),
+                (
+                    "screening_confirmed",
+                    models.BooleanField(
+                        default=False, verbose_name="screening questions asked today"
+                    ),
+                ),
+                (
+                    "screening_notes",
+                    models.TextField(blank=True, verbose_name="screening notes"),
+                ),
+                (
+                    "consent_obtained",
+                    models.BooleanField(
+                        default=False, verbose_name="informed consent obtained"
+                    ),
+                ),
+                ("notes", models.TextField(blank=True, verbose_name="notes")),
+                (
+                    "immediate_reactions",
+                    models.TextField(blank=True, verbose_name="immediate reactions"),
+                ),
+                (
+                    "compression",
+                    models.CharField(
+                        choices=[
+                            ("none", "No compression"),
+                            ("stocking", "Compression stocking"),
+                            ("bandage", "Bandage, then stocking"),
+                        ],
+                        default="none",
+                        max_length=8,
+                        verbose_name="compression prescribed",
+                    ),
+                ),
+                (
+                    "stocking_class",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1", "Class 1 (18–21 mmHg)"),
+                            ("2", "Class 2 (23–32 mmHg)"),
+                            ("3", "Class 3 (34–46 mmHg)"),
+                        ],
+                        max_length=1,
+                        verbose_name="stocking class",
+                    ),
+                ),
+                (
+                    "stocking_mmhg",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(10),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="stocking pressure (mmHg)",
+                    ),
+                ),
+                (
+                    "stocking_length",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("knee", "knee-high"),
+                            ("thigh", "thigh-high"),
+                            ("tights", "tights"),
+                        ],
+                        max_length=6,
+                        verbose_name="stocking length",
+                    ),
+                ),
+                (
+                    "stocking_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(180),
+                        ],
+                        verbose_name="stocking for (days)",
+                    ),
+                ),
+                (
+                    "bandage_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(14),
+                        ],
+                        verbose_name="bandage for (days)",
+                    ),
+                ),
+                (
+                    "limit_override_reason",
+                    models.TextField(
+                        blank=True, verbose_name="reason for exceeding a limit"
+                    ),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="treatment_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="clinician",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "doppler",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="treatment_sessions",
+                        to="patients.dopplerassessment",
+                        verbose_name="Doppler assessment relied on",
+                    ),
+                ),
+                (
+                    "limit_override_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="treatment_sessions",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "voided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'id'],
-                'permissions': [('record_outcome', 'Can record the outcome of a follow-up visit')],
+                "ordering": ["-performed_at", "-id"],
+                "permissions": [
+                    ("override_limit", "Can exceed a dose or foam limit with a reason"),
+                    ("void_treatmentsession", "Can void a treatment session"),
+                    ("print_aftercare", "Can print aftercare sheets"),
+                ],
+            },
+        ),
+        migrations.CreateModel(
+            name="Injection",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "leg",
+                    models.CharField(
+                        choices=[("R", "Right"), ("L", "Left")],
+                        max_length=1,
+                        verbose_name="leg",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("SFJ", "Saphenofemoral junction"),
+                            ("GSVa", "Great saphenous vein, above knee"),
+                            ("GSVb", "Great saphenous vein, below knee"),
+                            ("AASV", "Anterior accessory saphenous vein"),
+                            ("PASV", "Posterior accessory saphenous vein"),
+                            ("SPJ", "Saphenopopliteal junction"),
+                            ("SSV", "Small saphenous vein"),
+                            ("NSV", "Non-saphenous veins"),
+                            ("TPV", "Thigh perforator"),
+                            ("CPV", "Calf perforator"),
+                            ("CFV", "Common femoral vein"),
+                            ("DFV", "Deep femoral vein"),
+                            ("FV", "Femoral vein"),
+                            ("POPV", "Popliteal vein"),
+                            ("TIBV", "Crural (tibial/peroneal) veins"),
+                        ],
+                        max_length=4,
+                        verbose_name="segment",
+                    ),
+                ),
+                (
+                    "site",
+                    models.CharField(blank=True, max_length=100, verbose_name="site"),
+                ),
+                (
+                    "vessel_type",
+                    models.CharField(
+                        choices=[
+                            ("tel_red", "Red telangiectasia"),
+                            ("tel_blue", "Blue telangiectasia"),
+                            ("reticular", "Reticular vein"),
+                            ("var_small", "Small varicose vein"),
+                            ("var_medium", "Medium varicose vein"),
+                            ("var_large", "Large varicose vein"),
+                            ("trunk", "Saphenous trunk"),
+                            ("perforator", "Perforator"),
+                        ],
+                        max_length=10,
+                        verbose_name="vessel type",
+                    ),
+                ),
+                (
+                    "agent",
+                    models.CharField(
+                        choices=[
+                            ("polidocanol", "Polidocanol"),
+                            ("sts", "Sodium tetradecyl sulfate"),
+                            ("glycerin", "Glycerin"),
+                        ],
+                        max_length=12,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "concentration_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.1")),
+                            django.core.validators.MaxValueValidator(Decimal("72")),
+                        ],
+                        verbose_name="concentration (%)",
+                    ),
+                ),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("liquid", "Liquid"), ("foam", "Foam")],
+                        max_length=6,
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "gas",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("air", "Room air"),
+                            ("co2", "CO₂"),
+                            ("co2_o2", "CO₂/O₂ mixture"),
+                            ("o2", "O₂"),
+                        ],
+                        max_length=6,
+                        verbose_name="gas",
+                    ),
+                ),
+                (
+                    "gas_parts",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("1")),
+                            django.core.validators.MaxValueValidator(Decimal("8")),
+                        ],
+                        verbose_name="gas parts per 1 part liquid",
+                    ),
+                ),
+                (
+                    "volume_ml",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("20")),
+                        ],
+                        verbose_name="volume injected (mL)",
+                    ),
+                ),
+                (
+                    "ultrasound_guided",
+                    models.BooleanField(
+                        default=False, verbose_name="ultrasound-guided"
+                    ),
+                ),
+                (
+                    "diagram_x_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "diagram_y_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "voided_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="injections",
+                        to="treatments.treatmentsession",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["session", "id"],
+            },
+        ),
+        migrations.CreateModel(
+            name="HistoricalInjection",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "leg",
+                    models.CharField(
+                        choices=[("R", "Right"), ("L", "Left")],
+                        max_length=1,
+                        verbose_name="leg",
+                    ),
+                ),
+                (
+                    "segment",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("SFJ", "Saphenofemoral junction"),
+                            ("GSVa", "Great saphenous vein, above knee"),
+                            ("GSVb", "Great saphenous vein, below knee"),
+                            ("AASV", "Anterior accessory saphenous vein"),
+                            ("PASV", "Posterior accessory saphenous vein"),
+                            ("SPJ", "Saphenopopliteal junction"),
+                            ("SSV", "Small saphenous vein"),
+                            ("NSV", "Non-saphenous veins"),
+                            ("TPV", "Thigh perforator"),
+                            ("CPV", "Calf perforator"),
+                            ("CFV", "Common femoral vein"),
+                            ("DFV", "Deep femoral vein"),
+                            ("FV", "Femoral vein"),
+                            ("POPV", "Popliteal vein"),
+                            ("TIBV", "Crural (tibial/peroneal) veins"),
+                        ],
+                        max_length=4,
+                        verbose_name="segment",
+                    ),
+                ),
+                (
+                    "site",
+                    models.CharField(blank=True, max_length=100, verbose_name="site"),
+                ),
+                (
+                    "vessel_type",
+                    models.CharField(
+                        choices=[
+                            ("tel_red", "Red telangiectasia"),
+                            ("tel_blue", "Blue telangiectasia"),
+                            ("reticular", "Reticular vein"),
+                            ("var_small", "Small varicose vein"),
+                            ("var_medium", "Medium varicose vein"),
+                            ("var_large", "Large varicose vein"),
+                            ("trunk", "Saphenous trunk"),
+                            ("perforator", "Perforator"),
+                        ],
+                        max_length=10,
+                        verbose_name="vessel type",
+                    ),
+                ),
+                (
+                    "agent",
+                    models.CharField(
+                        choices=[
+                            ("polidocanol", "Polidocanol"),
+                            ("sts", "Sodium tetradecyl sulfate"),
+                            ("glycerin", "Glycerin"),
+                        ],
+                        max_length=12,
+                        verbose_name="agent",
+                    ),
+                ),
+                (
+                    "concentration_pct",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=4,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.1")),
+                            django.core.validators.MaxValueValidator(Decimal("72")),
+                        ],
+                        verbose_name="concentration (%)",
+                    ),
+                ),
+                (
+                    "form",
+                    models.CharField(
+                        choices=[("liquid", "Liquid"), ("foam", "Foam")],
+                        max_length=6,
+                        verbose_name="form",
+                    ),
+                ),
+                (
+                    "gas",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("air", "Room air"),
+                            ("co2", "CO₂"),
+                            ("co2_o2", "CO₂/O₂ mixture"),
+                            ("o2", "O₂"),
+                        ],
+                        max_length=6,
+                        verbose_name="gas",
+                    ),
+                ),
+                (
+                    "gas_parts",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=3,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("1")),
+                            django.core.validators.MaxValueValidator(Decimal("8")),
+                        ],
+                        verbose_name="gas parts per 1 part liquid",
+                    ),
+                ),
+                (
+                    "volume_ml",
+                    models.DecimalField(
+                        decimal_places=2,
+                        max_digits=5,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0.01")),
+                            django.core.validators.MaxValueValidator(Decimal("20")),
+                        ],
+                        verbose_name="volume injected (mL)",
+                    ),
+                ),
+                (
+                    "ultrasound_guided",
+                    models.BooleanField(
+                        default=False, verbose_name="ultrasound-guided"
+                    ),
+                ),
+                (
+                    "diagram_x_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "diagram_y_pct",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=4,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(100),
+                        ],
+                    ),
+                ),
+                (
+                    "voided_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="treatments.treatmentsession",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical injection",
+                "verbose_name_plural": "historical injections",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="HistoricalFollowUpVisit",
+            fields=[
+                (
+                    "id",
+                    models.BigIntegerField(
+                        auto_created=True, blank=True, db_index=True, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.UUIDField(db_index=True, default=uuid.uuid4, editable=False),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("check", "Post-treatment check"),
+                            ("treatment", "Next treatment session"),
+                            ("doppler", "Doppler re-assessment"),
+                        ],
+                        default="check",
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="date and time")),
+                (
+                    "duration_min",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="duration (minutes)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("arrived", "Arrived"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("patient", "Patient asked to cancel"),
+                            ("clinic", "Clinic cancelled"),
+                            ("illness", "Patient ill"),
+                            ("resched", "Moved to another date"),
+                            ("forgot", "Patient forgot"),
+                            ("no_contact", "Could not be reached"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "status_note",
+                    models.CharField(blank=True, max_length=255, verbose_name="note"),
+                ),
+                (
+                    "arrived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "clearance_pct",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="clearance (%)",
+                    ),
+                ),
+                (
+                    "adverse_events",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="adverse events"
+                    ),
+                ),
+                (
+                    "adverse_event_notes",
+                    models.TextField(blank=True, verbose_name="adverse event details"),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="patient satisfaction (1–5)",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("another", "Another session"),
+                            ("complete", "Course complete"),
+                            ("laser", "Refer for laser"),
+                            ("endovenous", "Refer for endovenous treatment"),
+                        ],
+                        max_length=10,
+                        verbose_name="plan",
+                    ),
+                ),
+                (
+                    "outcome_notes",
+                    models.TextField(blank=True, verbose_name="outcome notes"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(blank=True, editable=False)),
+                ("updated_at", models.DateTimeField(blank=True, editable=False)),
+                ("history_id", models.AutoField(primary_key=True, serialize=False)),
+                ("history_date", models.DateTimeField(db_index=True)),
+                ("history_change_reason", models.CharField(max_length=100, null=True)),
+                (
+                    "history_type",
+                    models.CharField(
+                        choices=[("+", "Created"), ("~", "Changed"), ("-", "Deleted")],
+                        max_length=1,
+                    ),
+                ),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="clinician",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "history_user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="treatments.treatmentsession",
+                        verbose_name="session followed",
+                    ),
+                ),
+            ],
+            options={
+                "verbose_name": "historical follow up visit",
+                "verbose_name_plural": "historical follow up visits",
+                "ordering": ("-history_date", "-history_id"),
+                "get_latest_by": ("history_date", "history_id"),
+            },
+            bases=(simple_history.models.HistoricalChanges, models.Model),
+        ),
+        migrations.CreateModel(
+            name="FollowUpVisit",
+            fields=[
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True,
+                        primary_key=True,
+                        serialize=False,
+                        verbose_name="ID",
+                    ),
+                ),
+                (
+                    "code",
+                    models.UUIDField(default=uuid.uuid4, editable=False, unique=True),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[
+                            ("check", "Post-treatment check"),
+                            ("treatment", "Next treatment session"),
+                            ("doppler", "Doppler re-assessment"),
+                        ],
+                        default="check",
+                        max_length=10,
+                        verbose_name="purpose",
+                    ),
+                ),
+                ("starts_at", models.DateTimeField(verbose_name="date and time")),
+                (
+                    "duration_min",
+                    models.PositiveSmallIntegerField(
+                        default=20,
+                        validators=[
+                            django.core.validators.MinValueValidator(5),
+                            django.core.validators.MaxValueValidator(240),
+                        ],
+                        verbose_name="duration (minutes)",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("scheduled", "Scheduled"),
+                            ("arrived", "Arrived"),
+                            ("completed", "Completed"),
+                            ("cancelled", "Cancelled"),
+                            ("no_show", "No-show"),
+                        ],
+                        default="scheduled",
+                        max_length=10,
+                        verbose_name="status",
+                    ),
+                ),
+                (
+                    "status_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("patient", "Patient asked to cancel"),
+                            ("clinic", "Clinic cancelled"),
+                            ("illness", "Patient ill"),
+                            ("resched", "Moved to another date"),
+                            ("forgot", "Patient forgot"),
+                            ("no_contact", "Could not be reached"),
+                            ("other", "Other"),
+                        ],
+                        max_length=10,
+                        verbose_name="reason",
+                    ),
+                ),
+                (
+                    "status_note",
+                    models.CharField(blank=True, max_length=255, verbose_name="note"),
+                ),
+                (
+                    "arrived_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                (
+                    "clearance_pct",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[django.core.validators.MaxValueValidator(100)],
+                        verbose_name="clearance (%)",
+                    ),
+                ),
+                (
+                    "adverse_events",
+                    models.JSONField(
+                        blank=True, default=list, verbose_name="adverse events"
+                    ),
+                ),
+                (
+                    "adverse_event_notes",
+                    models.TextField(blank=True, verbose_name="adverse event details"),
+                ),
+                (
+                    "satisfaction",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(5),
+                        ],
+                        verbose_name="patient satisfaction (1–5)",
+                    ),
+                ),
+                (
+                    "plan",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("another", "Another session"),
+                            ("complete", "Course complete"),
+                            ("laser", "Refer for laser"),
+                            ("endovenous", "Refer for endovenous treatment"),
+                        ],
+                        max_length=10,
+                        verbose_name="plan",
+                    ),
+                ),
+                (
+                    "outcome_notes",
+                    models.TextField(blank=True, verbose_name="outcome notes"),
+                ),
+                (
+                    "completed_at",
+                    models.DateTimeField(blank=True, editable=False, null=True),
+                ),
+                ("version", models.PositiveIntegerField(default=1, editable=False)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "clinician",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="clinician",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        editable=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "patient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="patients.patient",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="follow_up_visits",
+                        to="treatments.treatmentsession",
+                        verbose_name="session followed",
+                    ),
+                ),
+            ],
+            options={
+                "ordering": ["starts_at", "id"],
+                "permissions": [
+                    ("record_outcome", "Can record the outcome of a follow-up visit")
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='treatmentsession',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('bandage_days__isnull', True), ('compression', 'none'), ('stocking_class', ''), ('stocking_days__isnull', True), ('stocking_mmhg__isnull', True)), models.Q(('bandage_days__isnull', True), ('compression', 'stocking'), models.Q(('stocking_class', ''), ('stocking_mmhg__isnull', True), _negated=True), ('stocking_days__isnull', False)), models.Q(('bandage_days__isnull', False), ('compression', 'bandage'), models.Q(('stocking_class', ''), ('stocking_mmhg__isnull', True), _negated=True), ('stocking_days__isnull', False)), _connector='OR'), name='treatments_treatmentsession_compression_fields', violation_error_message='Compression details do not match the kind of compression.'),
+            model_name="treatmentsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("bandage_days__isnull", True),
+                        ("compression", "none"),
+                        ("stocking_class", ""),
+                        ("stocking_days__isnull", True),
+                        ("stocking_mmhg__isnull", True),
+                    ),
+                    models.Q(
+                        ("bandage_days__isnull", True),
+                        ("compression", "stocking"),
+                        models.Q(
+                            ("stocking_class", ""),
+                            ("stocking_mmhg__isnull", True),
+                            _negated=True,
+                        ),
+                        ("stocking_days__isnull", False),
+                    ),
+                    models.Q(
+                        ("bandage_days__isnull", False),
+                        ("compression", "bandage"),
+                        models.Q(
+                            ("stocking_class", ""),
+                            ("stocking_mmhg__isnull", True),
+                            _negated=True,
+                        ),
+                        ("stocking_days__isnull", False),
+                    ),
+                    _connector="OR",
+                ),
+                name="treatments_treatmentsession_compression_fields",
+                violation_error_message="Compression details do not match the kind of compression.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='injection',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('form', 'foam'), ('gas__in', ['air', 'co2', 'co2_o2', 'o2']), ('gas_parts__gte', 1)), models.Q(('form', 'liquid'), ('gas', ''), ('gas_parts__isnull', True)), _connector='OR'), name='treatments_injection_foam_fields', violation_error_message='Foam needs a gas and a ratio; liquid must have neither.'),
+            model_name="injection",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("form", "foam"),
+                        ("gas__in", ["air", "co2", "co2_o2", "o2"]),
+                        ("gas_parts__gte", 1),
+                    ),
+                    models.Q(
+                        ("form", "liquid"), ("gas", ""), ("gas_parts__isnull", True)
+                    ),
+                    _connector="OR",
+                ),
+                name="treatments_injection_foam_fields",
+                violation_error_message="Foam needs a gas and a ratio; liquid must have neither.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='injection',
-            constraint=models.CheckConstraint(condition=models.Q(('volume_ml__gt', 0)), name='treatments_injection_volume_positive'),
+            model_name="injection",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("volume_ml__gt", 0)),
+                name="treatments_injection_volume_positive",
+            ),
         ),
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(fields=['clinician', 'starts_at'], name='treatments__clinici_13a924_idx'),
+            model_name="followupvisit",
+            index=models.Index(
+                fields=["clinician", "starts_at"], name="treatments__clinici_13a924_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('clearance_pct__isnull', True), ('clearance_pct__lte', 100), _connector='OR'), name='treatments_followupvisit_clearance_range'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("clearance_pct__isnull", True),
+                    ("clearance_pct__lte", 100),
+                    _connector="OR",
+                ),
+                name="treatments_followupvisit_clearance_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='followupvisit',
-            constraint=models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='treatments_followupvisit_satisfaction_range'),
+            model_name="followupvisit",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("satisfaction__isnull", True),
+                    models.Q(("satisfaction__gte", 1), ("satisfaction__lte", 5)),
+                    _connector="OR",
+                ),
+                name="treatments_followupvisit_satisfaction_range",
+            ),
         ),
     ]

@@ -4,14 +4,21 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0001_initial'),
+        ("treatments", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='treatmentsession',
-            options={'ordering': ['-performed_at', '-id'], 'permissions': [('override_limit', 'Can exceed a dose or foam limit with a reason'), ('void_treatmentsession', 'Can void a treatment session'), ('print_aftercare', 'Can print aftercare sheets'), ('view_statistics', 'Can view outcome statistics')]},
+            name="treatmentsession",
+            options={
+                "ordering": ["-performed_at", "-id"],
+                "permissions": [
+                    ("override_limit", "Can exceed a dose or foam limit with a reason"),
+                    ("void_treatmentsession", "Can void a treatment session"),
+                    ("print_aftercare", "Can print aftercare sheets"),
+                    ("view_statistics", "Can view outcome statistics"),
+                ],
+            },
         ),
     ]

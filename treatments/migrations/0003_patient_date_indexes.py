@@ -5,20 +5,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('patients', '0001_initial'),
-        ('treatments', '0002_statistics_permission'),
+        ("patients", "0001_initial"),
+        ("treatments", "0002_statistics_permission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='followupvisit',
-            index=models.Index(fields=['patient', 'starts_at'], name='treatments__patient_15198f_idx'),
+            model_name="followupvisit",
+            index=models.Index(
+                fields=["patient", "starts_at"], name="treatments__patient_15198f_idx"
+            ),
         ),
         migrations.AddIndex(
-            model_name='treatmentsession',
-            index=models.Index(fields=['patient', 'performed_at'], name='treatments__patient_04565b_idx'),
+            model_name="treatmentsession",
+            index=models.Index(
+                fields=["patient", "performed_at"],
+                name="treatments__patient_04565b_idx",
+            ),
         ),
     ]

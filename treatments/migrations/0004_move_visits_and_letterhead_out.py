@@ -5,80 +5,93 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('treatments', '0003_patient_date_indexes'),
-        ('core', '0001_initial'),
-        ('doppler', '0001_initial'),
-        ('visits', '0001_initial'),
+        ("treatments", "0003_patient_date_indexes"),
+        ("core", "0001_initial"),
+        ("doppler", "0001_initial"),
+        ("visits", "0001_initial"),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-            migrations.RemoveField(
-                model_name='followupvisit',
-                name='clinician',
-            ),
-            migrations.RemoveField(
-                model_name='followupvisit',
-                name='created_by',
-            ),
-            migrations.RemoveField(
-                model_name='followupvisit',
-                name='patient',
-            ),
-            migrations.RemoveField(
-                model_name='followupvisit',
-                name='session',
-            ),
-            migrations.RemoveField(
-                model_name='historicalfollowupvisit',
-                name='clinician',
-            ),
-            migrations.RemoveField(
-                model_name='historicalfollowupvisit',
-                name='created_by',
-            ),
-            migrations.RemoveField(
-                model_name='historicalfollowupvisit',
-                name='history_user',
-            ),
-            migrations.RemoveField(
-                model_name='historicalfollowupvisit',
-                name='patient',
-            ),
-            migrations.RemoveField(
-                model_name='historicalfollowupvisit',
-                name='session',
-            ),
-            migrations.RemoveField(
-                model_name='historicalletterhead',
-                name='history_user',
-            ),
-            migrations.DeleteModel(
-                name='Letterhead',
-            ),
-            migrations.AlterField(
-                model_name='historicaltreatmentsession',
-                name='doppler',
-                field=models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='doppler.dopplerassessment', verbose_name='Doppler assessment relied on'),
-            ),
-            migrations.AlterField(
-                model_name='treatmentsession',
-                name='doppler',
-                field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='treatment_sessions', to='doppler.dopplerassessment', verbose_name='Doppler assessment relied on'),
-            ),
-            migrations.DeleteModel(
-                name='FollowUpVisit',
-            ),
-            migrations.DeleteModel(
-                name='HistoricalFollowUpVisit',
-            ),
-            migrations.DeleteModel(
-                name='HistoricalLetterhead',
-            ),
-
+                migrations.RemoveField(
+                    model_name="followupvisit",
+                    name="clinician",
+                ),
+                migrations.RemoveField(
+                    model_name="followupvisit",
+                    name="created_by",
+                ),
+                migrations.RemoveField(
+                    model_name="followupvisit",
+                    name="patient",
+                ),
+                migrations.RemoveField(
+                    model_name="followupvisit",
+                    name="session",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalfollowupvisit",
+                    name="clinician",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalfollowupvisit",
+                    name="created_by",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalfollowupvisit",
+                    name="history_user",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalfollowupvisit",
+                    name="patient",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalfollowupvisit",
+                    name="session",
+                ),
+                migrations.RemoveField(
+                    model_name="historicalletterhead",
+                    name="history_user",
+                ),
+                migrations.DeleteModel(
+                    name="Letterhead",
+                ),
+                migrations.AlterField(
+                    model_name="historicaltreatmentsession",
+                    name="doppler",
+                    field=models.ForeignKey(
+                        blank=True,
+                        db_constraint=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.DO_NOTHING,
+                        related_name="+",
+                        to="doppler.dopplerassessment",
+                        verbose_name="Doppler assessment relied on",
+                    ),
+                ),
+                migrations.AlterField(
+                    model_name="treatmentsession",
+                    name="doppler",
+                    field=models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="treatment_sessions",
+                        to="doppler.dopplerassessment",
+                        verbose_name="Doppler assessment relied on",
+                    ),
+                ),
+                migrations.DeleteModel(
+                    name="FollowUpVisit",
+                ),
+                migrations.DeleteModel(
+                    name="HistoricalFollowUpVisit",
+                ),
+                migrations.DeleteModel(
+                    name="HistoricalLetterhead",
+                ),
             ],
             database_operations=[],
         ),

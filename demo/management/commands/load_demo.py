@@ -396,5 +396,6 @@ class Command(BaseCommand):
                     "Large refluxing GSV; 11 mL CO2/O2 foam judged safe, "
                     "patient observed 30 min."
                 ),
+                override_confirmed=True,
                 user=over.clinician,
             )
