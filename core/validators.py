@@ -45,7 +45,17 @@ def latest_booking_date() -> date:
 
 def validate_clinical_date(value: date | datetime) -> None:
     """Refuse a date of care outside EARLIEST_CLINICAL_DATE .. the booking horizon."""
-    day = timezone.localtime(value).date() if isinstance(value, datetime) else value
+    if isinstance(value, datetime):
+        try:
+            day = (
+                timezone.localtime(value).date()
+                if timezone.is_aware(value)
+                else value.date()
+            )
+        except OverflowError:  # year 1 or 9999 moved across midnight UTC
+            day = value.date()
+    else:
+        day = value
     if day < EARLIEST_CLINICAL_DATE:
         raise ValidationError(
             _("This date is before %(earliest)s: check the year.")

@@ -19,6 +19,7 @@ from core.forms import (
     VersionField,
     add_service_error,
 )
+from core.validators import validate_clinical_date
 from treatments.models import TreatmentSession
 from visits import models as visit_models
 from visits.models import (
@@ -52,6 +53,12 @@ class VisitSlotForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         day, at = data.get("date"), data.get("time")
+        if day:
+            try:
+                validate_clinical_date(day)
+            except ValidationError as error:
+                self.add_error("date", error)
+                day = None
         if day and at:
             starts_at = local_datetime(day, at)
             if not exists_locally(starts_at):

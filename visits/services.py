@@ -14,10 +14,12 @@ from datetime import UTC, datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import clinician_label, is_clinician
+from core.validators import validate_clinical_date
 from patients.models import Patient
 from treatments.models import TreatmentSession
 from visits.models import (
@@ -40,21 +42,51 @@ def _fmt_slot(visit: FollowUpVisit) -> str:
     return f"{start:%H:%M}–{end:%H:%M}"
 
 
+def _overlapping(
+    visits: QuerySet[FollowUpVisit], starts_at: datetime, ends_at: datetime
+) -> FollowUpVisit | None:
+    """Return the first active visit among `visits` overlapping the slot.
+
+    ends_at is not a column, so the other half of the overlap test (the
+    other visit ends after this one starts) is done here; visits last at
+    most MAX_DURATION_MIN, which bounds the rows read.
+    """
+    earliest = starts_at - timedelta(minutes=MAX_DURATION_MIN)
+    candidates = visits.filter(
+        status__in=ACTIVE_STATUSES, starts_at__lt=ends_at, starts_at__gt=earliest
+    ).order_by("starts_at")
+    return next((v for v in candidates if v.ends_at > starts_at), None)
+
+
+def _on_day(other: FollowUpVisit, starts_at: datetime) -> str:
+    other_day = timezone.localdate(other.starts_at)
+    if other_day == timezone.localdate(starts_at):
+        return ""
+    return " " + _("on %(day)s") % {"day": other_day.isoformat()}
+
+
 def _check_slot(
     *,
     clinician,
+    patient: Patient,
     starts_at: datetime,
     duration_min: int,
     exclude_pk: int | None = None,
     back_entry: bool = False,
 ) -> None:
-    """Refuse a slot in the past, an odd duration, or a double-booking.
+    """Refuse a slot in the past or out of range, an odd duration, or a
+    double booking of the clinician or of the patient.
 
     Must run inside transaction.atomic().
     """
     errors: dict[str, list[str]] = {}
     if timezone.is_naive(starts_at):
         raise ValueError("starts_at must be an aware datetime")
+    try:
+        validate_clinical_date(starts_at)
+    except ValidationError as error:
+        # Checked first: a year-1 or year-9999 time cannot even be moved to UTC.
+        raise ValidationError({"starts_at": error.messages}) from None
     # Python adds a timedelta to a Europe/Rome datetime in wall-clock time,
     # which is wrong across a DST change; in UTC it counts real minutes.
     starts_at = starts_at.astimezone(UTC)
@@ -74,47 +106,52 @@ def _check_slot(
     if errors:
         raise ValidationError(errors)
 
-    # Two desks booking the same clinician at the same moment would both
-    # read "no overlap" and both insert. Locking the clinician's user row
-    # first makes every booking for that clinician wait for the previous one
-    # to commit, so the overlap check below always sees the latest agenda.
+    # Two desks booking the same clinician (or the same patient) at the same
+    # moment would both read "no overlap" and both insert. Locking the
+    # clinician's row, then the patient's, makes every such booking wait for
+    # the previous one to commit, so the checks below see the latest agenda.
     # (On SQLite select_for_update is a no-op, but the IMMEDIATE transaction
     # mode set in settings already serialises writers.)
     get_user_model().objects.select_for_update().only("pk").get(pk=clinician.pk)
+    Patient.objects.select_for_update().only("pk").get(pk=patient.pk)
     ends_at = starts_at + timedelta(minutes=duration_min)
-    overlapping = FollowUpVisit.objects.filter(
-        clinician=clinician,
-        status__in=ACTIVE_STATUSES,
-        starts_at__lt=ends_at,
-    ).order_by("starts_at")
+    others = FollowUpVisit.objects.all()
     if exclude_pk is not None:
-        overlapping = overlapping.exclude(pk=exclude_pk)
-    # ends_at is not a column, so the other half of the overlap test (other
-    # visit ends after this one starts) is done here; visits last at most
-    # MAX_DURATION_MIN, which bounds the rows read.
-    earliest = starts_at - timedelta(minutes=MAX_DURATION_MIN)
-    for other in overlapping.filter(starts_at__gt=earliest):
-        if other.ends_at > starts_at:
-            other_day = timezone.localdate(other.starts_at)
-            on_day = (
-                ""
-                if other_day == timezone.localdate(starts_at)
-                else " " + _("on %(day)s") % {"day": other_day.isoformat()}
-            )
-            raise ValidationError(
-                {
-                    "starts_at": _(
-                        "%(clinician)s already has a visit %(slot)s%(on_day)s. "
-                        "Choose another time or another clinician."
-                    )
-                    % {
-                        "clinician": clinician_label(clinician),
-                        "slot": _fmt_slot(other),
-                        "on_day": on_day,
-                    }
-                },
-                code="double_booking",
-            )
+        others = others.exclude(pk=exclude_pk)
+    other = _overlapping(others.filter(clinician=clinician), starts_at, ends_at)
+    if other is not None:
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "%(clinician)s already has a visit %(slot)s%(on_day)s. "
+                    "Choose another time or another clinician."
+                )
+                % {
+                    "clinician": clinician_label(clinician),
+                    "slot": _fmt_slot(other),
+                    "on_day": _on_day(other, starts_at),
+                }
+            },
+            code="double_booking",
+        )
+    other = _overlapping(
+        others.filter(patient=patient).select_related("clinician"), starts_at, ends_at
+    )
+    if other is not None:
+        raise ValidationError(
+            {
+                "starts_at": _(
+                    "This patient already has a visit %(slot)s%(on_day)s with "
+                    "%(clinician)s. Choose another time."
+                )
+                % {
+                    "clinician": clinician_label(other.clinician),
+                    "slot": _fmt_slot(other),
+                    "on_day": _on_day(other, starts_at),
+                }
+            },
+            code="patient_double_booking",
+        )
 
 
 def _save(visit: FollowUpVisit, reason: str) -> FollowUpVisit:
@@ -156,6 +193,7 @@ def visit_book(
     with transaction.atomic():
         _check_slot(
             clinician=clinician,
+            patient=patient,
             starts_at=starts_at,
             duration_min=duration_min,
             back_entry=back_entry,
@@ -192,6 +230,7 @@ def visit_reschedule(
         current.check_can_reschedule()
         _check_slot(
             clinician=clinician,
+            patient=current.patient,
             starts_at=starts_at,
             duration_min=duration_min,
             exclude_pk=visit.pk,

@@ -11,95 +11,492 @@ from core.migration_tools import move_content_types
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('patients', '0001_initial'),
-        ('treatments', '0003_patient_date_indexes'),
+        ("patients", "0001_initial"),
+        ("treatments", "0003_patient_date_indexes"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.SeparateDatabaseAndState(
             state_operations=[
-            migrations.CreateModel(
-                name='HistoricalFollowUpVisit',
-                fields=[
-                    ('id', models.BigIntegerField(auto_created=True, blank=True, db_index=True, verbose_name='ID')),
-                    ('version', models.PositiveIntegerField(default=1, editable=False)),
-                    ('code', models.UUIDField(db_index=True, default=uuid.uuid4, editable=False)),
-                    ('purpose', models.CharField(choices=[('check', 'Post-treatment check'), ('treatment', 'Next treatment session'), ('doppler', 'Doppler re-assessment')], default='check', max_length=10, verbose_name='purpose')),
-                    ('starts_at', models.DateTimeField(verbose_name='date and time')),
-                    ('duration_min', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='duration (minutes)')),
-                    ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('arrived', 'Arrived'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='scheduled', max_length=10, verbose_name='status')),
-                    ('status_reason', models.CharField(blank=True, choices=[('patient', 'Patient asked to cancel'), ('clinic', 'Clinic cancelled'), ('illness', 'Patient ill'), ('resched', 'Moved to another date'), ('forgot', 'Patient forgot'), ('no_contact', 'Could not be reached'), ('other', 'Other')], max_length=10, verbose_name='reason')),
-                    ('status_note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                    ('arrived_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                    ('clearance_pct', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='clearance (%)')),
-                    ('adverse_events', models.JSONField(blank=True, default=list, verbose_name='adverse events')),
-                    ('adverse_event_notes', models.TextField(blank=True, verbose_name='adverse event details')),
-                    ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='patient satisfaction (1–5)')),
-                    ('plan', models.CharField(blank=True, choices=[('another', 'Another session'), ('complete', 'Course complete'), ('laser', 'Refer for laser'), ('endovenous', 'Refer for endovenous treatment')], max_length=10, verbose_name='plan')),
-                    ('outcome_notes', models.TextField(blank=True, verbose_name='outcome notes')),
-                    ('completed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                    ('created_at', models.DateTimeField(blank=True, editable=False)),
-                    ('updated_at', models.DateTimeField(blank=True, editable=False)),
-                    ('history_id', models.AutoField(primary_key=True, serialize=False)),
-                    ('history_date', models.DateTimeField(db_index=True)),
-                    ('history_change_reason', models.CharField(max_length=100, null=True)),
-                    ('history_type', models.CharField(choices=[('+', 'Created'), ('~', 'Changed'), ('-', 'Deleted')], max_length=1)),
-                    ('clinician', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                    ('created_by', models.ForeignKey(blank=True, db_constraint=False, editable=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to=settings.AUTH_USER_MODEL)),
-                    ('history_user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                    ('patient', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='patients.patient')),
-                    ('session', models.ForeignKey(blank=True, db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='treatments.treatmentsession', verbose_name='session followed')),
-                ],
-                options={
-                    'verbose_name': 'historical follow up visit',
-                    'verbose_name_plural': 'historical follow up visits',
-                    'db_table': 'treatments_historicalfollowupvisit',
-                    'ordering': ('-history_date', '-history_id'),
-                    'get_latest_by': ('history_date', 'history_id'),
-                },
-                bases=(simple_history.models.HistoricalChanges, models.Model),
-            ),
-            migrations.CreateModel(
-                name='FollowUpVisit',
-                fields=[
-                    ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                    ('version', models.PositiveIntegerField(default=1, editable=False)),
-                    ('code', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                    ('purpose', models.CharField(choices=[('check', 'Post-treatment check'), ('treatment', 'Next treatment session'), ('doppler', 'Doppler re-assessment')], default='check', max_length=10, verbose_name='purpose')),
-                    ('starts_at', models.DateTimeField(verbose_name='date and time')),
-                    ('duration_min', models.PositiveSmallIntegerField(default=20, validators=[django.core.validators.MinValueValidator(5), django.core.validators.MaxValueValidator(240)], verbose_name='duration (minutes)')),
-                    ('status', models.CharField(choices=[('scheduled', 'Scheduled'), ('arrived', 'Arrived'), ('completed', 'Completed'), ('cancelled', 'Cancelled'), ('no_show', 'No-show')], default='scheduled', max_length=10, verbose_name='status')),
-                    ('status_reason', models.CharField(blank=True, choices=[('patient', 'Patient asked to cancel'), ('clinic', 'Clinic cancelled'), ('illness', 'Patient ill'), ('resched', 'Moved to another date'), ('forgot', 'Patient forgot'), ('no_contact', 'Could not be reached'), ('other', 'Other')], max_length=10, verbose_name='reason')),
-                    ('status_note', models.CharField(blank=True, max_length=255, verbose_name='note')),
-                    ('arrived_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                    ('clearance_pct', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MaxValueValidator(100)], verbose_name='clearance (%)')),
-                    ('adverse_events', models.JSONField(blank=True, default=list, verbose_name='adverse events')),
-                    ('adverse_event_notes', models.TextField(blank=True, verbose_name='adverse event details')),
-                    ('satisfaction', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(5)], verbose_name='patient satisfaction (1–5)')),
-                    ('plan', models.CharField(blank=True, choices=[('another', 'Another session'), ('complete', 'Course complete'), ('laser', 'Refer for laser'), ('endovenous', 'Refer for endovenous treatment')], max_length=10, verbose_name='plan')),
-                    ('outcome_notes', models.TextField(blank=True, verbose_name='outcome notes')),
-                    ('completed_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                    ('created_at', models.DateTimeField(auto_now_add=True)),
-                    ('updated_at', models.DateTimeField(auto_now=True)),
-                    ('clinician', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to=settings.AUTH_USER_MODEL, verbose_name='clinician')),
-                    ('created_by', models.ForeignKey(editable=False, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                    ('patient', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='patients.patient')),
-                    ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='follow_up_visits', to='treatments.treatmentsession', verbose_name='session followed')),
-                ],
-                options={
-                    'db_table': 'treatments_followupvisit',
-                    'ordering': ['starts_at', 'id'],
-                    'permissions': [('record_outcome', 'Can record the outcome of a follow-up visit')],
-                    'indexes': [models.Index(fields=['clinician', 'starts_at'], name='treatments__clinici_13a924_idx'), models.Index(fields=['patient', 'starts_at'], name='treatments__patient_15198f_idx')],
-                    'constraints': [models.CheckConstraint(condition=models.Q(('clearance_pct__isnull', True), ('clearance_pct__lte', 100), _connector='OR'), name='treatments_followupvisit_clearance_range'), models.CheckConstraint(condition=models.Q(('satisfaction__isnull', True), models.Q(('satisfaction__gte', 1), ('satisfaction__lte', 5)), _connector='OR'), name='treatments_followupvisit_satisfaction_range')],
-                },
-            ),
-
+                migrations.CreateModel(
+                    name="HistoricalFollowUpVisit",
+                    fields=[
+                        (
+                            "id",
+                            models.BigIntegerField(
+                                auto_created=True,
+                                blank=True,
+                                db_index=True,
+                                verbose_name="ID",
+                            ),
+                        ),
+                        (
+                            "version",
+                            models.PositiveIntegerField(default=1, editable=False),
+                        ),
+                        (
+                            "code",
+                            models.UUIDField(
+                                db_index=True, default=uuid.uuid4, editable=False
+                            ),
+                        ),
+                        (
+                            "purpose",
+                            models.CharField(
+                                choices=[
+                                    ("check", "Post-treatment check"),
+                                    ("treatment", "Next treatment session"),
+                                    ("doppler", "Doppler re-assessment"),
+                                ],
+                                default="check",
+                                max_length=10,
+                                verbose_name="purpose",
+                            ),
+                        ),
+                        (
+                            "starts_at",
+                            models.DateTimeField(verbose_name="date and time"),
+                        ),
+                        (
+                            "duration_min",
+                            models.PositiveSmallIntegerField(
+                                default=20,
+                                validators=[
+                                    django.core.validators.MinValueValidator(5),
+                                    django.core.validators.MaxValueValidator(240),
+                                ],
+                                verbose_name="duration (minutes)",
+                            ),
+                        ),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("scheduled", "Scheduled"),
+                                    ("arrived", "Arrived"),
+                                    ("completed", "Completed"),
+                                    ("cancelled", "Cancelled"),
+                                    ("no_show", "No-show"),
+                                ],
+                                default="scheduled",
+                                max_length=10,
+                                verbose_name="status",
+                            ),
+                        ),
+                        (
+                            "status_reason",
+                            models.CharField(
+                                blank=True,
+                                choices=[
+                                    ("patient", "Patient asked to cancel"),
+                                    ("clinic", "Clinic cancelled"),
+                                    ("illness", "Patient ill"),
+                                    ("resched", "Moved to another date"),
+                                    ("forgot", "Patient forgot"),
+                                    ("no_contact", "Could not be reached"),
+                                    ("other", "Other"),
+                                ],
+                                max_length=10,
+                                verbose_name="reason",
+                            ),
+                        ),
+                        (
+                            "status_note",
+                            models.CharField(
+                                blank=True, max_length=255, verbose_name="note"
+                            ),
+                        ),
+                        (
+                            "arrived_at",
+                            models.DateTimeField(blank=True, editable=False, null=True),
+                        ),
+                        (
+                            "clearance_pct",
+                            models.PositiveSmallIntegerField(
+                                blank=True,
+                                null=True,
+                                validators=[
+                                    django.core.validators.MaxValueValidator(100)
+                                ],
+                                verbose_name="clearance (%)",
+                            ),
+                        ),
+                        (
+                            "adverse_events",
+                            models.JSONField(
+                                blank=True, default=list, verbose_name="adverse events"
+                            ),
+                        ),
+                        (
+                            "adverse_event_notes",
+                            models.TextField(
+                                blank=True, verbose_name="adverse event details"
+                            ),
+                        ),
+                        (
+                            "satisfaction",
+                            models.PositiveSmallIntegerField(
+                                blank=True,
+                                null=True,
+                                validators=[
+                                    django.core.validators.MinValueValidator(1),
+                                    django.core.validators.MaxValueValidator(5),
+                                ],
+                                verbose_name="patient satisfaction (1–5)",
+                            ),
+                        ),
+                        (
+                            "plan",
+                            models.CharField(
+                                blank=True,
+                                choices=[
+                                    ("another", "Another session"),
+                                    ("complete", "Course complete"),
+                                    ("laser", "Refer for laser"),
+                                    ("endovenous", "Refer for endovenous treatment"),
+                                ],
+                                max_length=10,
+                                verbose_name="plan",
+                            ),
+                        ),
+                        (
+                            "outcome_notes",
+                            models.TextField(blank=True, verbose_name="outcome notes"),
+                        ),
+                        (
+                            "completed_at",
+                            models.DateTimeField(blank=True, editable=False, null=True),
+                        ),
+                        (
+                            "created_at",
+                            models.DateTimeField(blank=True, editable=False),
+                        ),
+                        (
+                            "updated_at",
+                            models.DateTimeField(blank=True, editable=False),
+                        ),
+                        (
+                            "history_id",
+                            models.AutoField(primary_key=True, serialize=False),
+                        ),
+                        ("history_date", models.DateTimeField(db_index=True)),
+                        (
+                            "history_change_reason",
+                            models.CharField(max_length=100, null=True),
+                        ),
+                        (
+                            "history_type",
+                            models.CharField(
+                                choices=[
+                                    ("+", "Created"),
+                                    ("~", "Changed"),
+                                    ("-", "Deleted"),
+                                ],
+                                max_length=1,
+                            ),
+                        ),
+                        (
+                            "clinician",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="clinician",
+                            ),
+                        ),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                editable=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "history_user",
+                            models.ForeignKey(
+                                null=True,
+                                on_delete=django.db.models.deletion.SET_NULL,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "patient",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="patients.patient",
+                            ),
+                        ),
+                        (
+                            "session",
+                            models.ForeignKey(
+                                blank=True,
+                                db_constraint=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.DO_NOTHING,
+                                related_name="+",
+                                to="treatments.treatmentsession",
+                                verbose_name="session followed",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "verbose_name": "historical follow up visit",
+                        "verbose_name_plural": "historical follow up visits",
+                        "db_table": "treatments_historicalfollowupvisit",
+                        "ordering": ("-history_date", "-history_id"),
+                        "get_latest_by": ("history_date", "history_id"),
+                    },
+                    bases=(simple_history.models.HistoricalChanges, models.Model),
+                ),
+                migrations.CreateModel(
+                    name="FollowUpVisit",
+                    fields=[
+                        (
+                            "id",
+                            models.BigAutoField(
+                                auto_created=True,
+                                primary_key=True,
+                                serialize=False,
+                                verbose_name="ID",
+                            ),
+                        ),
+                        (
+                            "version",
+                            models.PositiveIntegerField(default=1, editable=False),
+                        ),
+                        (
+                            "code",
+                            models.UUIDField(
+                                default=uuid.uuid4, editable=False, unique=True
+                            ),
+                        ),
+                        (
+                            "purpose",
+                            models.CharField(
+                                choices=[
+                                    ("check", "Post-treatment check"),
+                                    ("treatment", "Next treatment session"),
+                                    ("doppler", "Doppler re-assessment"),
+                                ],
+                                default="check",
+                                max_length=10,
+                                verbose_name="purpose",
+                            ),
+                        ),
+                        (
+                            "starts_at",
+                            models.DateTimeField(verbose_name="date and time"),
+                        ),
+                        (
+                            "duration_min",
+                            models.PositiveSmallIntegerField(
+                                default=20,
+                                validators=[
+                                    django.core.validators.MinValueValidator(5),
+                                    django.core.validators.MaxValueValidator(240),
+                                ],
+                                verbose_name="duration (minutes)",
+                            ),
+                        ),
+                        (
+                            "status",
+                            models.CharField(
+                                choices=[
+                                    ("scheduled", "Scheduled"),
+                                    ("arrived", "Arrived"),
+                                    ("completed", "Completed"),
+                                    ("cancelled", "Cancelled"),
+                                    ("no_show", "No-show"),
+                                ],
+                                default="scheduled",
+                                max_length=10,
+                                verbose_name="status",
+                            ),
+                        ),
+                        (
+                            "status_reason",
+                            models.CharField(
+                                blank=True,
+                                choices=[
+                                    ("patient", "Patient asked to cancel"),
+                                    ("clinic", "Clinic cancelled"),
+                                    ("illness", "Patient ill"),
+                                    ("resched", "Moved to another date"),
+                                    ("forgot", "Patient forgot"),
+                                    ("no_contact", "Could not be reached"),
+                                    ("other", "Other"),
+                                ],
+                                max_length=10,
+                                verbose_name="reason",
+                            ),
+                        ),
+                        (
+                            "status_note",
+                            models.CharField(
+                                blank=True, max_length=255, verbose_name="note"
+                            ),
+                        ),
+                        (
+                            "arrived_at",
+                            models.DateTimeField(blank=True, editable=False, null=True),
+                        ),
+                        (
+                            "clearance_pct",
+                            models.PositiveSmallIntegerField(
+                                blank=True,
+                                null=True,
+                                validators=[
+                                    django.core.validators.MaxValueValidator(100)
+                                ],
+                                verbose_name="clearance (%)",
+                            ),
+                        ),
+                        (
+                            "adverse_events",
+                            models.JSONField(
+                                blank=True, default=list, verbose_name="adverse events"
+                            ),
+                        ),
+                        (
+                            "adverse_event_notes",
+                            models.TextField(
+                                blank=True, verbose_name="adverse event details"
+                            ),
+                        ),
+                        (
+                            "satisfaction",
+                            models.PositiveSmallIntegerField(
+                                blank=True,
+                                null=True,
+                                validators=[
+                                    django.core.validators.MinValueValidator(1),
+                                    django.core.validators.MaxValueValidator(5),
+                                ],
+                                verbose_name="patient satisfaction (1–5)",
+                            ),
+                        ),
+                        (
+                            "plan",
+                            models.CharField(
+                                blank=True,
+                                choices=[
+                                    ("another", "Another session"),
+                                    ("complete", "Course complete"),
+                                    ("laser", "Refer for laser"),
+                                    ("endovenous", "Refer for endovenous treatment"),
+                                ],
+                                max_length=10,
+                                verbose_name="plan",
+                            ),
+                        ),
+                        (
+                            "outcome_notes",
+                            models.TextField(blank=True, verbose_name="outcome notes"),
+                        ),
+                        (
+                            "completed_at",
+                            models.DateTimeField(blank=True, editable=False, null=True),
+                        ),
+                        ("created_at", models.DateTimeField(auto_now_add=True)),
+                        ("updated_at", models.DateTimeField(auto_now=True)),
+                        (
+                            "clinician",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="follow_up_visits",
+                                to=settings.AUTH_USER_MODEL,
+                                verbose_name="clinician",
+                            ),
+                        ),
+                        (
+                            "created_by",
+                            models.ForeignKey(
+                                editable=False,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="+",
+                                to=settings.AUTH_USER_MODEL,
+                            ),
+                        ),
+                        (
+                            "patient",
+                            models.ForeignKey(
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="follow_up_visits",
+                                to="patients.patient",
+                            ),
+                        ),
+                        (
+                            "session",
+                            models.ForeignKey(
+                                blank=True,
+                                null=True,
+                                on_delete=django.db.models.deletion.PROTECT,
+                                related_name="follow_up_visits",
+                                to="treatments.treatmentsession",
+                                verbose_name="session followed",
+                            ),
+                        ),
+                    ],
+                    options={
+                        "db_table": "treatments_followupvisit",
+                        "ordering": ["starts_at", "id"],
+                        "permissions": [
+                            (
+                                "record_outcome",
+                                "Can record the outcome of a follow-up visit",
+                            )
+                        ],
+                        "indexes": [
+                            models.Index(
+                                fields=["clinician", "starts_at"],
+                                name="treatments__clinici_13a924_idx",
+                            ),
+                            models.Index(
+                                fields=["patient", "starts_at"],
+                                name="treatments__patient_15198f_idx",
+                            ),
+                        ],
+                        "constraints": [
+                            models.CheckConstraint(
+                                condition=models.Q(
+                                    ("clearance_pct__isnull", True),
+                                    ("clearance_pct__lte", 100),
+                                    _connector="OR",
+                                ),
+                                name="treatments_followupvisit_clearance_range",
+                            ),
+                            models.CheckConstraint(
+                                condition=models.Q(
+                                    ("satisfaction__isnull", True),
+                                    models.Q(
+                                        ("satisfaction__gte", 1),
+                                        ("satisfaction__lte", 5),
+                                    ),
+                                    _connector="OR",
+                                ),
+                                name="treatments_followupvisit_satisfaction_range",
+                            ),
+                        ],
+                    },
+                ),
             ],
             database_operations=[],
         ),

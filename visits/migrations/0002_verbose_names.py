@@ -4,18 +4,28 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('visits', '0001_initial'),
+        ("visits", "0001_initial"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='followupvisit',
-            options={'ordering': ['starts_at', 'id'], 'permissions': [('record_outcome', 'Can record the outcome of a follow-up visit')], 'verbose_name': 'follow-up visit'},
+            name="followupvisit",
+            options={
+                "ordering": ["starts_at", "id"],
+                "permissions": [
+                    ("record_outcome", "Can record the outcome of a follow-up visit")
+                ],
+                "verbose_name": "follow-up visit",
+            },
         ),
         migrations.AlterModelOptions(
-            name='historicalfollowupvisit',
-            options={'get_latest_by': ('history_date', 'history_id'), 'ordering': ('-history_date', '-history_id'), 'verbose_name': 'historical follow-up visit', 'verbose_name_plural': 'historical follow-up visits'},
+            name="historicalfollowupvisit",
+            options={
+                "get_latest_by": ("history_date", "history_id"),
+                "ordering": ("-history_date", "-history_id"),
+                "verbose_name": "historical follow-up visit",
+                "verbose_name_plural": "historical follow-up visits",
+            },
         ),
     ]
