@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-import pytest
 from django.urls import reverse
 
 from tests.conftest import make_patient
-from tests.e2e.conftest import NO_PLAYWRIGHT
-from treatments.models import Compression, Form, TreatmentSession
+from tests.e2e.conftest import playwright_sync_api
+from treatments.choices import Compression, Form
+from treatments.models import TreatmentSession
 
 # Skipped, with the reason, where the package is missing (see conftest.py).
-expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
+expect = playwright_sync_api().expect
 
 ROWS = "#injection-rows tr.injection-row"
 
@@ -23,6 +23,8 @@ def _open_new_session(page, log_in, clinician):
     log_in(clinician)
     page.goto(reverse("treatments:session-create", args=[patient.code]))
     expect(page.locator(ROWS)).to_have_count(1)
+    page.get_by_label("screening questions asked today").check()
+    page.get_by_label("informed consent obtained").check()
     return patient
 
 
@@ -119,9 +121,11 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
     stocking_days = page.locator('input[name="stocking_days"]')
     bandage_days = page.locator('input[name="bandage_days"]')
 
-    # A new session starts with no compression: nothing to fill.
-    expect(page.locator('input[name="compression"][value="none"]')).to_be_checked()
-    expect(stocking_class).to_be_hidden()
+    # The injections entered propose their compression: a stocking after
+    # a reticular vein (the clinic's practice), filled in until changed.
+    expect(page.locator('input[name="compression"][value="stocking"]')).to_be_checked()
+    expect(page.locator("#totals-card")).to_contain_text("Compression proposed")
+    expect(stocking_class).to_have_value("2")
     expect(bandage_days).to_be_hidden()
 
     page.locator('input[name="compression"][value="stocking"]').check()
@@ -150,6 +154,20 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
     assert session.stocking_class == ""
     assert (session.stocking_days, session.bandage_days) == (None, None)
     expect(page.locator("main")).to_contain_text("No compression")
+
+
+def test_typing_a_comma_decimal_gives_three_tenths(page, log_in, clinician):
+    patient = _open_new_session(page, log_in, clinician)
+    _fill_row(page.locator(ROWS).first, leg="R", site="lateral thigh",
+              vessel="reticular", concentration="0,3", volume="1,5")
+    # 0.3 % x 10 x 1.5 mL = 4.5 mg (0,3 must never become 3 %).
+    expect(page.locator("#totals-card")).to_contain_text("4.50 / 120.00 mg")
+    page.get_by_role("button", name="Save session").click()
+    page.wait_for_url("**/sessions/*/")
+    injection = TreatmentSession.objects.get(patient=patient).injections.get()
+    assert injection.concentration_pct == Decimal("0.3")
+    assert injection.volume_ml == Decimal("1.5")
+    expect(page.locator("main table").first).to_contain_text("0.3")
 
 
 def test_stocking_fields_are_saved_when_compression_is_chosen(page, log_in, clinician):
