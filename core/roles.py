@@ -59,6 +59,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.view_patient",
         "patients.archive_patient",
         "patients.view_audit_trail",
+        "patients.merge_patient",
         "doppler.view_dopplerassessment",
         "treatments.view_treatmentsession",
         "visits.view_followupvisit",

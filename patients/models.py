@@ -146,6 +146,7 @@ class Patient(Versioned):
             ("change_medical_history", "Can change a patient's medical history"),
             ("archive_patient", "Can archive a patient"),
             ("view_audit_trail", "Can read the audit trail"),
+            ("merge_patient", "Can merge two charts of the same person"),
         ]
 
     def __str__(self) -> str:
