@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from simple_history.models import HistoricalRecords
 
 if TYPE_CHECKING:
@@ -95,17 +95,29 @@ class Versioned(models.Model):
 class Letterhead(models.Model):
     """The clinic's letterhead on printed sheets; one row, edited by the manager."""
 
+    # Longest address or footer the form takes: a few lines at the foot of a page.
+    TEXT_MAX_LENGTH = 500
+
     clinic_name = models.CharField(
         gettext_lazy("clinic name"), max_length=120, default="Sclero Clinic"
     )
-    address = models.TextField(gettext_lazy("address"), blank=True)
+    address = models.TextField(
+        gettext_lazy("address"), max_length=TEXT_MAX_LENGTH, blank=True
+    )
     phone = models.CharField(gettext_lazy("phone"), max_length=40, blank=True)
     emergency_phone = models.CharField(
         gettext_lazy("phone for urgent problems"), max_length=40, blank=True
     )
     email = models.EmailField(gettext_lazy("email"), blank=True)
     website = models.CharField(gettext_lazy("website"), max_length=120, blank=True)
-    footer = models.TextField(gettext_lazy("footer text"), blank=True)
+    # The footer in each language of the printed sheets; a sheet prints the one
+    # of its language, else the other (see `footer_in`).
+    footer = models.TextField(
+        gettext_lazy("footer text (English)"), max_length=TEXT_MAX_LENGTH, blank=True
+    )
+    footer_it = models.TextField(
+        gettext_lazy("footer text (Italian)"), max_length=TEXT_MAX_LENGTH, blank=True
+    )
     updated_at = models.DateTimeField(auto_now=True)
 
     history = HistoricalRecords(table_name="treatments_historicalletterhead")
@@ -126,3 +138,14 @@ class Letterhead(models.Model):
     def current(cls) -> Letterhead:
         letterhead = cls.objects.order_by("id").first()
         return letterhead or cls(clinic_name="Sclero Clinic")
+
+    def footer_in(self, language: str) -> str:
+        """Return the footer in `language` ("en", "it"), else the one there is."""
+        footers = {"en": self.footer, "it": self.footer_it}
+        preferred = footers.get(language.split("-")[0], "")
+        return preferred or next((text for text in footers.values() if text), "")
+
+    @property
+    def localized_footer(self) -> str:
+        """The footer in the active language (a sheet is rendered in its own)."""
+        return self.footer_in(get_language() or "en")

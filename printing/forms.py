@@ -24,13 +24,23 @@ class LetterheadForm(forms.ModelForm):
             "email",
             "website",
             "footer",
+            "footer_it",
         ]
         widgets = {
             "address": forms.Textarea(attrs={"rows": 3}),
             "footer": forms.Textarea(attrs={"rows": 2}),
+            "footer_it": forms.Textarea(attrs={"rows": 2}),
         }
         help_texts = {
             "emergency_phone": _(
                 "Printed under the warning signs on every aftercare sheet."
+            ),
+            "footer": _(
+                "Printed at the foot of sheets and slips in English; "
+                "Italian ones print it when the Italian footer is empty."
+            ),
+            "footer_it": _(
+                "Printed at the foot of sheets and slips in Italian; "
+                "English ones print it when the English footer is empty."
             ),
         }
