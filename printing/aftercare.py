@@ -15,13 +15,13 @@ from datetime import date, timedelta
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext
 
 from core.clock import local_day_bounds
 from core.models import Letterhead
-from core.templatetags.clinic_tags import long_date
+from core.templatetags.clinic_tags import date_phrase, long_date
 from doppler.models import Segment
-from patients.models import Leg, Patient
+from patients.models import Leg, Patient, Sex
 from treatments.choices import Compression, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitStatus
@@ -40,6 +40,22 @@ LARGE_VEIN_MONTHS = "3–6"
 STAINING_MONTHS = "3–12"
 # The European emergency number (the clinic is in Italy).
 EMERGENCY_NUMBER = "112"
+
+# What was treated, as the sheet's wording needs it. Capillaries (spider veins)
+# do not vanish at once and may even look more visible at first. After small
+# vessels a stocking is enough; after larger veins or foam the clinic puts on a
+# bandage for the first 2-3 days, then a stocking (the clinic's patient text).
+# Large veins (and foam) may stay dark for months.
+CAPILLARIES = frozenset({VesselType.RED_TELANGIECTASIA, VesselType.BLUE_TELANGIECTASIA})
+SMALL_VESSELS = CAPILLARIES | {VesselType.RETICULAR}
+LARGE_VEINS = frozenset(
+    {
+        VesselType.MEDIUM_VARICOSE,
+        VesselType.LARGE_VARICOSE,
+        VesselType.TRUNK,
+        VesselType.PERFORATOR,
+    }
+)
 
 # Where a segment is, in plain words.
 _SEGMENT_PLACE: dict[str, str] = {
@@ -193,6 +209,47 @@ def _long_date(day: date) -> str:
     return long_date(day, "j F Y")
 
 
+def _until(day: date) -> str:
+    """ "until 8 December 2026", "fino all'8 dicembre 2026"."""
+    return date_phrase(day, "until")
+
+
+def compression_reason(session: TreatmentSession, injections: list[Injection]) -> str:
+    """Return the clinic's rule behind the compression, as fits what was treated.
+
+    A stocking after small vessels (capillaries, small veins under the skin); a
+    bandage first, then a stocking, after larger veins or foam. When the
+    prescription differs from the rule (the clinician's choice), only what
+    compression is for.
+    """
+    if session.compression == Compression.NONE or not injections:
+        return ""
+    larger = any(inj.vessel_type not in SMALL_VESSELS for inj in injections)
+    foam = any(inj.form == Form.FOAM for inj in injections)
+    if session.compression == Compression.BANDAGE_THEN_STOCKING and (larger or foam):
+        if larger and foam:
+            return _(
+                "After larger veins and foam a bandage comes first: in the first "
+                "days it presses the treated veins closed more firmly than a "
+                "stocking can."
+            )
+        if larger:
+            return _(
+                "After larger veins a bandage comes first: in the first days it "
+                "presses the treated veins closed more firmly than a stocking can."
+            )
+        return _(
+            "After foam a bandage comes first: in the first days it presses the "
+            "treated veins closed more firmly than a stocking can."
+        )
+    if session.compression == Compression.STOCKING and not (larger or foam):
+        return _(
+            "After small veins like these a compression stocking is enough: it "
+            "keeps the treated veins pressed closed while they heal."
+        )
+    return _("Compression keeps the treated veins pressed closed while they heal.")
+
+
 def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[str]:
     """Return the compression instructions of the session, as sentences."""
     if session.compression == Compression.NONE:
@@ -206,12 +263,13 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
     ):
         stocking_starts = day + timedelta(days=session.bandage_days)
         sentences.append(
+            # Translators: %(until)s is a whole phrase, "until 8 December 2026".
             ngettext(
-                "Keep the bandage on day and night for %(n)d day, until %(until)s.",
-                "Keep the bandage on day and night for %(n)d days, until %(until)s.",
+                "Keep the bandage on day and night for %(n)d day, %(until)s.",
+                "Keep the bandage on day and night for %(n)d days, %(until)s.",
                 session.bandage_days,
             )
-            % {"n": session.bandage_days, "until": _long_date(stocking_starts)}
+            % {"n": session.bandage_days, "until": _until(stocking_starts)}
         )
     details = []
     if session.stocking_length:
@@ -221,7 +279,7 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
     if session.stocking_pressure():
         details.append(session.stocking_pressure())
     days = session.stocking_days or 0
-    until = _long_date(stocking_starts + timedelta(days=days))
+    until = _until(stocking_starts + timedelta(days=days))
     values = {
         "details": ", ".join(details),
         "legs": _legs_text(legs),
@@ -230,20 +288,21 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
         "until": until,
     }
     if stocking_starts == day:
+        # Translators: %(until)s is a whole phrase, "until 8 December 2026".
         sentence = ngettext(
             "Wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
-            "from the day of treatment, %(start)s, until %(until)s.",
+            "from the day of treatment, %(start)s, %(until)s.",
             "Wear your compression stocking (%(details)s) %(legs)s for %(n)d days, "
-            "from the day of treatment, %(start)s, until %(until)s.",
+            "from the day of treatment, %(start)s, %(until)s.",
             days,
         )
     else:
+        # Translators: %(until)s is a whole phrase, "until 8 December 2026".
         sentence = ngettext(
-            "Then wear your compression stocking (%(details)s) %(legs)s for %(n)d day, "
-            "until %(until)s.",
             "Then wear your compression stocking (%(details)s) %(legs)s "
-            "for %(n)d days, "
-            "until %(until)s.",
+            "for %(n)d day, %(until)s.",
+            "Then wear your compression stocking (%(details)s) %(legs)s "
+            "for %(n)d days, %(until)s.",
             days,
         )
     sentences.append(sentence % values)
@@ -254,6 +313,55 @@ def compression_instructions(session: TreatmentSession, legs: set[str]) -> list[
         )
     )
     return sentences
+
+
+def _to_patient(sex: str, *, female: str, male: str, other: str) -> str:
+    """Pick the wording that agrees with the patient's recorded sex; "other" is
+    worded so that it needs no agreement."""
+    wording: dict[str, str] = {Sex.FEMALE: female, Sex.MALE: male}
+    return wording.get(sex, other)
+
+
+def keep_active_text(sex: str) -> str:
+    """The "keep active" advice, its adjectives agreeing with the patient."""
+    return _to_patient(
+        sex,
+        female=pgettext(
+            "addressed to a woman",
+            "Walk every day and keep active; avoid standing or sitting still for long.",
+        ),
+        male=pgettext(
+            "addressed to a man",
+            "Walk every day and keep active; avoid standing or sitting still for long.",
+        ),
+        other=_(
+            "Walk every day and keep active; avoid standing or sitting still for long."
+        ),
+    )
+
+
+def call_the_clinic_text(sex: str) -> str:
+    """When to call the clinic, its adjectives agreeing with the patient."""
+    return _to_patient(
+        sex,
+        female=pgettext(
+            "addressed to a woman",
+            "if the skin at an injection turns white or a painful sore or ulcer "
+            "appears, if a treated area becomes hot, red and very painful, or if "
+            "you are worried.",
+        ),
+        male=pgettext(
+            "addressed to a man",
+            "if the skin at an injection turns white or a painful sore or ulcer "
+            "appears, if a treated area becomes hot, red and very painful, or if "
+            "you are worried.",
+        ),
+        other=_(
+            "if the skin at an injection turns white or a painful sore or ulcer "
+            "appears, if a treated area becomes hot, red and very painful, or if "
+            "you are worried."
+        ),
+    )
 
 
 @dataclass
@@ -269,7 +377,20 @@ class Sheet:
     has_large_veins: bool
     used_foam: bool
     next_visit: FollowUpVisit | None
+    # Capillaries (spider veins) among the treated vessels, and nothing else.
+    has_capillaries: bool = False
+    capillaries_only: bool = False
+    # The clinic's rule behind the compression (empty without compression).
+    compression_reason: str = ""
+    # Advice worded to agree with the patient's sex.
+    keep_active: str = ""
+    call_the_clinic: str = ""
     extra: dict = field(default_factory=dict)
+
+    @property
+    def large_veins_or_foam(self) -> bool:
+        """Whether the sheet tells that treated veins may stay dark for months."""
+        return self.has_large_veins or self.used_foam
 
 
 def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> Sheet:
@@ -279,6 +400,7 @@ def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> 
     """
     patient = session.patient
     injections = [inj for inj in session.injections.all() if inj.voided_at is None]
+    capillaries = [inj.vessel_type in CAPILLARIES for inj in injections]
     with translation.override(patient.language):
         return Sheet(
             session=session,
@@ -287,18 +409,14 @@ def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> 
             session_day=timezone.localtime(session.performed_at).date(),
             treated=treated_in_plain_words(injections),
             compression=compression_instructions(session, treated_legs(injections)),
-            has_large_veins=any(
-                inj.vessel_type
-                in (
-                    VesselType.MEDIUM_VARICOSE,
-                    VesselType.LARGE_VARICOSE,
-                    VesselType.TRUNK,
-                    VesselType.PERFORATOR,
-                )
-                for inj in injections
-            ),
+            has_large_veins=any(inj.vessel_type in LARGE_VEINS for inj in injections),
             used_foam=any(inj.form == Form.FOAM for inj in injections),
             next_visit=next_visit,
+            has_capillaries=any(capillaries),
+            capillaries_only=bool(capillaries) and all(capillaries),
+            compression_reason=compression_reason(session, injections),
+            keep_active=keep_active_text(patient.sex),
+            call_the_clinic=call_the_clinic_text(patient.sex),
         )
 
 
