@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.clock import DATE_INPUT_FORMATS
 from core.roles import clinician_label
+from core.validators import validate_clinical_date, validate_reason
 
 
 class DateInput(forms.DateInput):
@@ -39,10 +40,12 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 def date_field(label: Any, *, required: bool = True) -> forms.DateField:
-    """Return a date field with the clinic's input formats and a clear message."""
+    """Return a date field of clinical care: the clinic's input formats, a
+    plausible range (core.validators) and a clear message."""
     return forms.DateField(
         label=label,
         required=required,
+        validators=[validate_clinical_date],
         input_formats=DATE_INPUT_FORMATS,
         widget=DateInput(),
         error_messages={"invalid": _("Enter a date as YYYY-MM-DD.")},
@@ -94,6 +97,7 @@ class VoidForm(forms.Form):
         label=_("Reason for voiding"),
         max_length=255,
         strip=True,
+        validators=[validate_reason],
         error_messages={"required": _("Give a reason for voiding.")},
     )
 

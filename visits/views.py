@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core import clock, roles
 from core.models import Letterhead
 from core.pdf import render_pdf
+from core.validators import validate_clinical_date
 from patients.models import Patient
 from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
@@ -43,7 +44,15 @@ def _get_visit(code) -> FollowUpVisit:
 
 
 def _parse_day(text: str | None) -> date:
-    return clock.parse_day(text, default=timezone.localdate())
+    """Return the day asked for in ?date=, or today for nonsense or a day out
+    of the plausible range (year 1 or 9999 cannot even be put on a grid)."""
+    today = timezone.localdate()
+    day = clock.parse_day(text, default=today)
+    try:
+        validate_clinical_date(day)
+    except ValidationError:
+        return today
+    return day
 
 
 def _selected_clinician(request: HttpRequest, clinicians: list):
