@@ -81,19 +81,25 @@ def _unprefixed(row: dict) -> dict:
     return {key.removeprefix("n_"): value or 0 for key, value in row.items()}
 
 
-@dataclass
-class MonthRow:
-    month: date
+@dataclass(kw_only=True)
+class SessionCounts:
+    """The counts _session_counts() aggregates, for a month or a period."""
+
     sessions: int = 0
     injections: int = 0
     foam: int = 0
     liquid: int = 0
     overrides: int = 0
-    bar_pct: int = 0
 
     @property
     def foam_share(self) -> Share:
         return Share(self.foam, self.injections)
+
+
+@dataclass(kw_only=True)
+class MonthRow(SessionCounts):
+    month: date
+    bar_pct: int = 0
 
 
 def sessions_by_month(period: Period) -> list[MonthRow]:
@@ -116,18 +122,9 @@ def sessions_by_month(period: Period) -> list[MonthRow]:
     return result
 
 
-@dataclass
-class SessionSummary:
-    sessions: int = 0
+@dataclass(kw_only=True)
+class SessionSummary(SessionCounts):
     patients: int = 0
-    injections: int = 0
-    foam: int = 0
-    liquid: int = 0
-    overrides: int = 0
-
-    @property
-    def foam_share(self) -> Share:
-        return Share(self.foam, self.injections)
 
     @property
     def liquid_share(self) -> Share:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
@@ -81,6 +83,25 @@ def _status_forms() -> dict:
             reasons=visit_models.NO_SHOW_REASONS, auto_id=False
         ),
     }
+
+
+def _submit(
+    request: HttpRequest,
+    form: Any,
+    write: Callable[[dict[str, Any]], FollowUpVisit],
+    done: str,
+) -> HttpResponse | None:
+    """On a valid POST, run the service: redirect to the visit it returns, or
+    put its refusal on the form (and return None to show the form again)."""
+    if request.method != "POST" or not form.is_valid():
+        return None
+    try:
+        visit = write(form.cleaned_data)
+    except ValidationError as error:
+        form.add_service_error(error)
+        return None
+    messages.success(request, done)
+    return redirect(visit)
 
 
 def _error_text(error: ValidationError) -> str:
@@ -189,23 +210,22 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
         if request.GET.get(key):
             initial[key] = request.GET[key]
     form = VisitBookForm(request.POST or None, patient=patient, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit = services.visit_book(
-                patient=patient,
-                clinician=data["clinician"],
-                starts_at=data["starts_at"],
-                duration_min=data["duration_min"],
-                purpose=data["purpose"],
-                session=data["session"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Visit booked."))
-            return redirect(visit)
+    booked = _submit(
+        request,
+        form,
+        lambda data: services.visit_book(
+            patient=patient,
+            clinician=data["clinician"],
+            starts_at=data["starts_at"],
+            duration_min=data["duration_min"],
+            purpose=data["purpose"],
+            session=data["session"],
+            user=request.user,
+        ),
+        _("Visit booked."),
+    )
+    if booked:
+        return booked
     context = {
         "form": form,
         "patient": patient,
@@ -249,22 +269,21 @@ def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
         "version": visit.version,
     }
     form = VisitRescheduleForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit = services.visit_reschedule(
-                visit=visit,
-                starts_at=data["starts_at"],
-                duration_min=data["duration_min"],
-                clinician=data["clinician"],
-                expected_version=data["version"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Visit moved."))
-            return redirect(visit)
+    moved = _submit(
+        request,
+        form,
+        lambda data: services.visit_reschedule(
+            visit=visit,
+            starts_at=data["starts_at"],
+            duration_min=data["duration_min"],
+            clinician=data["clinician"],
+            expected_version=data["version"],
+            user=request.user,
+        ),
+        _("Visit moved."),
+    )
+    if moved:
+        return moved
     context = {
         "form": form,
         "patient": visit.patient,
@@ -344,25 +363,24 @@ def visit_no_show(request: HttpRequest, code) -> HttpResponse:
 def visit_outcome(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
     form = VisitOutcomeForm(request.POST or None, instance=visit)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            visit = services.visit_complete(
-                visit=visit,
-                clearance_pct=data["clearance_pct"],
-                adverse_events=data["adverse_events"],
-                adverse_event_notes=data["adverse_event_notes"],
-                satisfaction=data["satisfaction"],
-                plan=data["plan"],
-                outcome_notes=data["outcome_notes"],
-                expected_version=data["version"],
-                user=request.user,
-            )
-        except ValidationError as error:
-            form.add_service_error(error)
-        else:
-            messages.success(request, _("Outcome recorded."))
-            return redirect(visit)
+    recorded = _submit(
+        request,
+        form,
+        lambda data: services.visit_complete(
+            visit=visit,
+            clearance_pct=data["clearance_pct"],
+            adverse_events=data["adverse_events"],
+            adverse_event_notes=data["adverse_event_notes"],
+            satisfaction=data["satisfaction"],
+            plan=data["plan"],
+            outcome_notes=data["outcome_notes"],
+            expected_version=data["version"],
+            user=request.user,
+        ),
+        _("Outcome recorded."),
+    )
+    if recorded:
+        return recorded
     context = {
         "form": form,
         "visit": visit,
