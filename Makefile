@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint install migrate demo bench clean
+.PHONY: run test test-dates lint install migrate demo bench clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,17 @@ run: demo
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+
+# The date-dependent tests again with the clock frozen on other dates: a
+# Saturday and a day after the 2027 dates the suite once booked. Not part of
+# `make test`; CI runs it after the full runs.
+TEST_DATES ?= 2026-11-21T10:00:00+01:00 2028-01-15T10:00:00+01:00
+
+test-dates: install
+	@for now in $(TEST_DATES); do \
+	  echo "== date-dependent tests with SCLERO_TEST_NOW=$$now =="; \
+	  SCLERO_TEST_NOW=$$now $(PY) -m pytest -m date_dependent || exit $$?; \
+	done
 
 # Style, types and the one-way layers between apps (import-linter).
 lint: install

@@ -1,34 +1,79 @@
 """A fixed cast for every test: one user per role, a patient, and helpers.
 
 `make_*(**overrides)` helpers build valid records; tests override only what
-they are about.
+they are about. Plain helpers shared by the modules are in tests/helpers.py.
+
+The clock is frozen: every test starts at the same moment and the clock runs
+on from there. That moment is `SCLERO_TEST_NOW` (an ISO datetime with its UTC
+offset, in clinic hours: some tests count "two hours ago, the same day") or, by
+default, an ordinary Wednesday morning. Tests whose behaviour depends on the
+date carry the `date_dependent` marker; CI runs them again on other dates
+(`make test-dates`).
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+import functools
+import os
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
-from django.utils import timezone
 
 from doppler.models import DopplerAssessment, DopplerFinding, Segment
 from patients.models import Leg, Patient
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from patients.services import patient_create
-from treatments.models import (
-    Agent,
-    Compression,
-    Form,
-    Injection,
-    TreatmentSession,
-    VesselType,
-)
+from treatments.choices import Agent, Compression, Form, VesselType
+from treatments.models import Injection, TreatmentSession
+from tests.helpers import at, in_days
 from visits.models import FollowUpVisit
 
 PASSWORD = "pw-for-tests"
+
+TEST_NOW_ENV = "SCLERO_TEST_NOW"
+# A Wednesday at 10:00 in Rome: in clinic hours, away from a weekend, a month
+# end and a DST change.
+DEFAULT_NOW = "2026-11-18T10:00:00+01:00"
+
+
+@functools.cache
+def frozen_now() -> datetime:
+    """Return the moment every test starts at: SCLERO_TEST_NOW, else DEFAULT_NOW."""
+    text = os.environ.get(TEST_NOW_ENV, "").strip() or DEFAULT_NOW
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise pytest.UsageError(
+            f"{TEST_NOW_ENV}={text!r}: give an ISO datetime with its UTC offset, "
+            f"e.g. {DEFAULT_NOW}"
+        )
+    return moment
+
+
+def pytest_configure(config):
+    frozen_now()  # a bad SCLERO_TEST_NOW stops the run before any test
+
+
+def pytest_report_header(config):
+    return f"frozen clock: {frozen_now().isoformat()} ({TEST_NOW_ENV})"
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock():
+    """Start the test at NOW; the clock then ticks, so timeouts and ordering work.
+
+    time-machine patches the time functions of the whole process, so
+    timezone.now(), timezone.localdate(), date.today() and the live server
+    thread of the browser tests all read this clock.
+    """
+    with time_machine.travel(frozen_now(), tick=True):
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -126,7 +171,7 @@ def patient(db):
 def make_doppler(patient: Patient, examiner, **overrides) -> DopplerAssessment:
     fields = {
         "patient": patient,
-        "assessed_on": timezone.localdate() - timedelta(days=30),
+        "assessed_on": in_days(-30),
         "examiner": examiner,
         "ceap_right": "C1",
         "ceap_left": "C2",
@@ -145,9 +190,7 @@ def make_doppler(patient: Patient, examiner, **overrides) -> DopplerAssessment:
 def make_session(patient: Patient, clinician, **overrides) -> TreatmentSession:
     fields = {
         "patient": patient,
-        "performed_at": timezone.make_aware(
-            datetime.combine(timezone.localdate() - timedelta(days=3), time(10, 0))
-        ),
+        "performed_at": at(-3, 10),
         "clinician": clinician,
         "weight_kg": patient.weight_kg or Decimal("60"),
         "screening_confirmed": True,
@@ -179,9 +222,7 @@ def make_injection(session: TreatmentSession, **overrides) -> Injection:
 def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
     fields = {
         "patient": patient,
-        "starts_at": timezone.make_aware(
-            datetime.combine(timezone.localdate() + timedelta(days=7), time(9, 0))
-        ),
+        "starts_at": at(7, 9),
         "duration_min": 20,
         "clinician": clinician,
     }

@@ -92,6 +92,7 @@ def test_new_doppler_button_only_for_clinicians(clinician_client, frontdesk_clie
 
 # --- create ---------------------------------------------------------------------
 
+@pytest.mark.date_dependent
 def test_create_form_defaults_to_today_and_the_logged_in_clinician(
     clinician_client, clinician, colleague, frontdesk, patient
 ):
@@ -158,6 +159,7 @@ def test_invalid_cells_show_their_message_and_save_nothing(clinician_client, cli
     assert "Nothing was saved." in html
 
 
+@pytest.mark.date_dependent
 def test_future_date_is_a_field_error(clinician_client, clinician, patient):
     data = post_data(clinician)
     data["assessed_on"] = "2999-01-01"

@@ -2,7 +2,12 @@
 
 They drive the system Chromium (/usr/bin/chromium) through Playwright's sync
 API against pytest-django's `live_server`. Every test is skipped, with the
-reason shown, when the `playwright` package or the browser is missing.
+reason shown, when the `playwright` package or the browser is missing; with
+SCLERO_REQUIRE_BROWSER=1 (as in CI) each one fails instead.
+
+The live server runs in a thread of this process, so it reads the frozen clock
+of tests/conftest.py; the browser's clock (`Date` in the page) is set to the
+same moment, so that the page and the server agree on today.
 
 Playwright's sync API keeps an asyncio loop running on the main thread while
 a browser is open, which makes Django refuse ORM calls from the test body
@@ -13,10 +18,12 @@ this folder are checked as usual.
 
 from __future__ import annotations
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.utils import timezone
 
 from tests.conftest import PASSWORD
 
@@ -33,6 +40,23 @@ CHROMIUM_ARGS = [
 ]
 # Generous enough for a loaded CI machine, short enough to fail fast.
 TIMEOUT_MS = 20_000
+REQUIRE_BROWSER_ENV = "SCLERO_REQUIRE_BROWSER"
+
+
+def _missing(reason: str) -> None:
+    """Skip, with the reason, or fail where the browser tests are required."""
+    if os.environ.get(REQUIRE_BROWSER_ENV) == "1":
+        pytest.fail(f"{reason} ({REQUIRE_BROWSER_ENV}=1)", pytrace=False)
+    pytest.skip(reason, allow_module_level=True)
+
+
+def playwright_sync_api():
+    """Return playwright.sync_api; without it, skip (or fail) the caller."""
+    try:
+        return importlib.import_module("playwright.sync_api")
+    except ImportError:
+        pass
+    _missing(NO_PLAYWRIGHT)
 
 
 @pytest.fixture(scope="package")
@@ -43,9 +67,9 @@ def browser():
     skipped with the reason. (A skip at the top of this file would turn into
     an error when the folder is named on the command line.)
     """
-    sync_api = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT)
+    sync_api = playwright_sync_api()
     if not CHROMIUM.exists():
-        pytest.skip(NO_CHROMIUM)
+        _missing(NO_CHROMIUM)
     # expect() has its own 5 s default, apart from the context's timeout.
     sync_api.expect.set_options(timeout=TIMEOUT_MS)
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -69,13 +93,19 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
-    """A fresh browser context (no cookies) and page for each test."""
+    """A fresh browser context (no cookies) and page for each test.
+
+    Its clock starts at the suite's frozen moment and runs on, like the
+    server's; timers are left alone.
+    """
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 1400, "height": 1000},
         locale="en-GB",
+        timezone_id=timezone.get_default_timezone_name(),
     )
     context.set_default_timeout(TIMEOUT_MS)
+    context.clock.set_system_time(timezone.now())
     tab = context.new_page()
     yield tab
     context.close()

@@ -7,11 +7,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import make_patient, make_visit
-from tests.e2e.conftest import NO_PLAYWRIGHT
+from tests.e2e.conftest import playwright_sync_api
 from visits.models import VisitStatus
 
 # Skipped, with the reason, where the package is missing (see conftest.py).
-expect = pytest.importorskip("playwright.sync_api", reason=NO_PLAYWRIGHT).expect
+expect = playwright_sync_api().expect
+
+# "Today's agenda" is the frozen clock's today, in the server and in the page.
+pytestmark = pytest.mark.date_dependent
 
 
 def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinician):
@@ -22,6 +25,8 @@ def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinicia
 
     log_in(frontdesk)
     page.goto(reverse("visits:agenda-day"))
+    browser_now = page.evaluate("Date.now()") / 1000
+    assert abs(browser_now - timezone.now().timestamp()) < 60, "the page's clock is not frozen"
     row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("Scheduled")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import datetime, time, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -11,6 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.conftest import make_injection, make_patient, make_session, make_visit
+from tests.helpers import in_days, pdf_pages, pdf_text, rome
 from core import pdf as pdf_module
 from printing.aftercare import (
     sessions_for_sheets,
@@ -21,15 +22,10 @@ from printing.aftercare import (
 )
 from doppler.models import Segment
 from patients.models import Leg
-from treatments.models import Compression, Form, Gas, StockingLength, VesselType
+from treatments.choices import Compression, Form, Gas, StockingLength, VesselType
 from core.pdf import ForbiddenURL, render_pdf, static_path_for, static_url_fetcher
 
 TEMPLATE = "printing/pdf/aftercare.html"
-
-
-def pdf_text(data: bytes) -> str:
-    reader = PdfReader(io.BytesIO(data))
-    return "\n".join(page.extract_text() for page in reader.pages)
 
 
 def render_for(*sessions) -> bytes:
@@ -116,6 +112,7 @@ def test_what_we_treated_is_in_plain_words(session):
     ]
 
 
+@pytest.mark.date_dependent
 def test_pdf_has_patient_details_compression_and_next_appointment(session, patient, clinician):
     visit = make_visit(patient, clinician)
     text = pdf_text(render_for(session))
@@ -173,34 +170,35 @@ def test_italian_patient_gets_an_italian_sheet(clinician):
     assert "Maggio" not in text
 
 
+@pytest.mark.date_dependent
 def test_stocking_dates_count_from_the_treatment_day_not_the_printing_day(clinician):
     patient = make_patient()
-    performed = timezone.make_aware(datetime(2026, 3, 2, 10, 0))
+    performed = rome(date(2026, 3, 2), 10)
     session = make_session(patient, clinician, performed_at=performed, stocking_days=14)
     make_injection(session)
-    text = " ".join(pdf_text(render_for(session)).split())
+    text = pdf_text(render_for(session))
     assert "from the day of treatment, 2 March 2026, until 16 March 2026" in text
     assert "today" not in text.lower().split("what you will see")[0]
 
 
+@pytest.mark.date_dependent
 def test_day_pdf_has_one_sheet_per_session_each_in_its_language(clinician):
-    day = timezone.localdate() - timedelta(days=1)
+    day = in_days(-1)
     names = []
     for hour, (name, lang) in enumerate([("Anna", "it"), ("Brenda", "en"), ("Carla", "it")]):
         patient = make_patient(first_name=name, language=lang)
         session = make_session(
             patient, clinician,
-            performed_at=timezone.make_aware(datetime.combine(day, time(9 + hour, 0))),
+            performed_at=rome(day, 9 + hour),
         )
         make_injection(session)
         names.append(name)
     voided = make_session(make_patient(first_name="Voided"), clinician,
-                          performed_at=timezone.make_aware(datetime.combine(day, time(16, 0))),
+                          performed_at=rome(day, 16),
                           voided_at=timezone.now())
     make_injection(voided)
     data = render_pdf(TEMPLATE, sheet_context(sheets_for(sessions_on(day))))
-    reader = PdfReader(io.BytesIO(data))
-    pages = [page.extract_text() for page in reader.pages]
+    pages = pdf_pages(data)
     assert len(pages) == 3
     for page, name in zip(pages, names, strict=True):
         assert name in page

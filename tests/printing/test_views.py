@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-import io
-from datetime import datetime, time, timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from pypdf import PdfReader
 
 from tests.conftest import make_injection, make_patient, make_session
+from tests.helpers import in_days, pdf_pages, pdf_text, rome
 from core.models import Letterhead
 
 pytestmark = pytest.mark.django_db
-
-
-def pdf_text(data: bytes) -> str:
-    return "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(data)).pages)
 
 
 @pytest.fixture
@@ -39,6 +33,7 @@ DAY_URL = reverse("printing:aftercare-day")
 LETTERHEAD_URL = reverse("printing:letterhead-edit")
 
 
+@pytest.mark.date_dependent  # the day page opens on today
 @pytest.mark.parametrize(
     "client_name, status",
     [("clinician_client", 200), ("frontdesk_client", 200), ("manager_client", 200),
@@ -113,17 +108,16 @@ def test_unknown_session_is_404(clinician_client):
 
 def _session_on(day, hour, clinician, **patient_fields):
     patient = make_patient(**patient_fields)
-    session = make_session(
-        patient, clinician, performed_at=timezone.make_aware(datetime.combine(day, time(hour, 0)))
-    )
+    session = make_session(patient, clinician, performed_at=rome(day, hour))
     make_injection(session)
     return session
 
 
+@pytest.mark.date_dependent
 def test_day_page_lists_that_days_active_sessions(frontdesk_client, clinician):
-    day = timezone.localdate() - timedelta(days=2)
+    day = in_days(-2)
     kept = _session_on(day, 9, clinician, first_name="Kept")
-    _session_on(day - timedelta(days=1), 9, clinician, first_name="Yesterday")
+    _session_on(in_days(-3), 9, clinician, first_name="Yesterday")
     voided = _session_on(day, 11, clinician, first_name="Gone")
     voided.voided_at = timezone.now()
     voided.save()
@@ -134,15 +128,16 @@ def test_day_page_lists_that_days_active_sessions(frontdesk_client, clinician):
     assert "format=pdf" in html
 
 
+@pytest.mark.date_dependent
 def test_day_pdf_puts_every_sheet_in_one_file(frontdesk_client, clinician):
-    day = timezone.localdate() - timedelta(days=1)
+    day = in_days(-1)
     for hour, name in enumerate(["Alba", "Bice", "Cora"]):
         _session_on(day, 9 + hour, clinician, first_name=name)
     response = frontdesk_client.get(DAY_URL, {"date": day.isoformat(), "format": "pdf"})
     assert response["Content-Type"] == "application/pdf"
-    reader = PdfReader(io.BytesIO(response.content))
-    assert len(reader.pages) == 3
-    assert ["Alba" in p.extract_text() for p in reader.pages] == [True, False, False]
+    pages = pdf_pages(response.content)
+    assert len(pages) == 3
+    assert ["Alba" in page for page in pages] == [True, False, False]
 
 
 def test_day_without_sessions_gives_a_message_not_an_empty_pdf(frontdesk_client):
@@ -158,11 +153,12 @@ def test_bad_date_is_a_field_error_not_a_500(frontdesk_client):
     assert "Enter a date" in response.content.decode()
 
 
+@pytest.mark.date_dependent
 def test_day_pdf_costs_the_same_queries_for_one_or_many_sessions(frontdesk_client, clinician):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    quiet, busy = (timezone.localdate() - timedelta(days=d) for d in (5, 4))
+    quiet, busy = in_days(-5), in_days(-4)
     _session_on(quiet, 9, clinician, first_name="Only")
     for hour in range(6):
         _session_on(busy, 8 + hour, clinician, first_name=f"P{hour}")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -13,16 +13,14 @@ from django.utils import timezone
 
 from records.timeline import months_between
 from tests.conftest import make_doppler, make_injection, make_patient, make_session, make_visit
+from tests.helpers import at, in_days
 from patients.models import Leg
-from treatments.models import Agent, Form, Gas, Injection, VesselType
+from treatments.choices import Agent, Form, Gas, VesselType
+from treatments.models import Injection
 from visits.models import VisitStatus
 
-pytestmark = pytest.mark.django_db
-
-
-def at(days: int, hour: int = 10):
-    day = timezone.localdate() + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+# Past and planned entries, "Last Doppler n months ago": all counted from today.
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
 
 
 def url(patient) -> str:
@@ -32,7 +30,7 @@ def url(patient) -> str:
 @pytest.fixture
 def history(patient, clinician):
     """A Doppler, a session, a completed check and a booked visit."""
-    doppler = make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=40))
+    doppler = make_doppler(patient, clinician, assessed_on=in_days(-40))
     session = make_session(patient, clinician, performed_at=at(-20))
     make_injection(session, volume_ml=Decimal("2.0"), concentration_pct=Decimal("0.5"))
     make_injection(
@@ -70,8 +68,8 @@ def test_items_are_in_chronological_order_with_planned_visits_last(clinician_cli
 
 
 def test_same_day_doppler_comes_before_the_session(clinician_client, patient, clinician):
-    session = make_session(patient, clinician, performed_at=at(-2, hour=8))
-    doppler = make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=2))
+    session = make_session(patient, clinician, performed_at=at(-2, 8))
+    doppler = make_doppler(patient, clinician, assessed_on=in_days(-2))
     items = clinician_client.get(url(patient)).context["timeline"].items
     assert [i.obj for i in items] == [doppler, session]
 
@@ -132,7 +130,7 @@ def test_alert_says_no_doppler_on_file(clinician_client, patient):
 
 def test_alert_gives_age_of_an_old_doppler_and_ignores_voided_ones(clinician_client, patient, clinician):
     today = timezone.localdate()
-    old = today.replace(year=today.year - 1) - timedelta(days=62)
+    old = today - timedelta(days=365 + 62)  # some 14 months ago
     make_doppler(patient, clinician, assessed_on=old)
     make_doppler(patient, clinician, assessed_on=today - timedelta(days=5),
                  voided_at=timezone.now(), void_reason="wrong patient")
@@ -148,7 +146,7 @@ def test_alert_shows_the_next_scheduled_appointment_not_a_cancelled_one(
     clinician_client, patient, clinician
 ):
     make_visit(patient, clinician, starts_at=at(3), status=VisitStatus.CANCELLED)
-    booked = make_visit(patient, clinician, starts_at=at(9, hour=15))
+    booked = make_visit(patient, clinician, starts_at=at(9, 15))
     make_visit(patient, clinician, starts_at=at(30))
     timeline = clinician_client.get(url(patient)).context["timeline"]
     assert timeline.next_visit == booked
@@ -169,7 +167,7 @@ def test_outsider_is_refused(outsider_client, patient):
 
 def _fill(patient, clinician, sessions: int) -> None:
     for n in range(max(1, sessions // 20)):
-        make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=400 + n))
+        make_doppler(patient, clinician, assessed_on=in_days(-400 - n))
     injections = []
     for n in range(sessions):
         session = make_session(patient, clinician, performed_at=at(-1 - n))

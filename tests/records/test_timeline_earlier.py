@@ -3,28 +3,23 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
 
 from records.timeline import RECENT_ENTRIES
 from tests.conftest import make_doppler, make_injection, make_patient, make_session, make_visit
+from tests.helpers import at, in_days
 from visits.models import VisitStatus
 
-pytestmark = pytest.mark.django_db
+# Past and planned entries, "Last Doppler n months ago": all counted from today.
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 SESSIONS = RECENT_ENTRIES + 15
-
-
-def at(days: int, hour: int = 10):
-    day = timezone.localdate() + timedelta(days=days)
-    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
 
 
 def url(patient) -> str:
@@ -38,7 +33,7 @@ def entries(html: str) -> int:
 @pytest.fixture
 def long_history(patient, clinician):
     """An old Doppler, a weekly session for months, two checks, a booked visit."""
-    doppler = make_doppler(patient, clinician, assessed_on=timezone.localdate() - timedelta(days=400))
+    doppler = make_doppler(patient, clinician, assessed_on=in_days(-400))
     sessions = []
     for n in range(SESSIONS):
         session = make_session(patient, clinician, performed_at=at(-7 * (SESSIONS - n)))

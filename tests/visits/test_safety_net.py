@@ -3,7 +3,7 @@ times no clinic could hold (year 1, year 9999)."""
 
 from __future__ import annotations
 
-from datetime import time, timedelta
+from datetime import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -11,14 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from core.clock import local_datetime
+from tests.helpers import tomorrow_at
 from visits import services
 from visits.models import FollowUpVisit, VisitPurpose
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
-
-
-def tomorrow_at(hh: int, mm: int = 0):
-    return local_datetime(timezone.localdate() + timedelta(days=1), time(hh, mm))
 
 
 def book(patient, clinician, starts_at, minutes=20):

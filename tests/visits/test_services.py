@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from patients.services import patient_archive
 from tests.conftest import make_injection, make_patient, make_session, make_user, make_visit
+from tests.helpers import at, rome, tomorrow_at
 from core import roles as clinic_roles
 from visits import models as visit_models
 from visits import selectors as visit_selectors
 from visits import services as visit_services
-from treatments.models import Form, Gas
+from treatments.choices import Form, Gas
 from visits.models import (
     AdverseEvent,
     StatusReason,
@@ -24,14 +25,8 @@ from visits.models import (
     VisitStatus,
 )
 
-pytestmark = pytest.mark.django_db
-
-
-def at(hh: int, mm: int = 0, days: int = 1) -> datetime:
-    """Return an aware local datetime `days` from today at hh:mm."""
-    return timezone.make_aware(
-        datetime.combine(timezone.localdate() + timedelta(days=days), time(hh, mm))
-    )
+# Booking refuses the past; arrival, no-show and the worklist compare with now.
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
 
 
 def book(patient, clinician, starts_at, duration_min=20, **extra):
@@ -53,7 +48,7 @@ def other_patient(db):
 @pytest.fixture
 def booked(patient, clinician):
     """Clinician's visit tomorrow 09:00-09:20."""
-    return book(patient, clinician, at(9, 0))
+    return book(patient, clinician, tomorrow_at(9, 0))
 
 
 def _message(excinfo) -> str:
@@ -64,11 +59,11 @@ def _message(excinfo) -> str:
 
 
 def test_it_books_a_visit(patient, clinician, frontdesk):
-    visit = book(patient, clinician, at(10, 0), user=frontdesk)
+    visit = book(patient, clinician, tomorrow_at(10, 0), user=frontdesk)
     visit.refresh_from_db()
     assert visit.status == VisitStatus.SCHEDULED
     assert visit.created_by == frontdesk
-    assert visit.ends_at == at(10, 20)
+    assert visit.ends_at == tomorrow_at(10, 20)
     assert visit.history.count() == 1
 
 
@@ -84,20 +79,20 @@ def test_it_books_a_visit(patient, clinician, frontdesk):
 )
 def test_it_refuses_an_overlapping_visit(booked, other_patient, clinician, start, duration):
     with pytest.raises(ValidationError) as excinfo:
-        book(other_patient, clinician, at(*start), duration)
+        book(other_patient, clinician, tomorrow_at(*start), duration)
     assert "starts_at" in excinfo.value.error_dict
     assert "Dr Clinician already has a visit 09:00–09:20" in _message(excinfo)
 
 
 def test_the_refusal_does_not_name_the_other_patient(booked, other_patient, clinician):
     with pytest.raises(ValidationError) as excinfo:
-        book(other_patient, clinician, at(9, 10))
+        book(other_patient, clinician, tomorrow_at(9, 10))
     assert "Esposito" not in _message(excinfo)
 
 
 def test_it_allows_back_to_back_visits(booked, other_patient, clinician):
-    after = book(other_patient, clinician, at(9, 20))
-    before = book(make_patient(last_name="Greco"), clinician, at(8, 40), 20)
+    after = book(other_patient, clinician, tomorrow_at(9, 20))
+    before = book(make_patient(last_name="Greco"), clinician, tomorrow_at(8, 40), 20)
     assert after.starts_at == booked.ends_at
     assert before.ends_at == booked.starts_at
 
@@ -105,25 +100,25 @@ def test_it_allows_back_to_back_visits(booked, other_patient, clinician):
 def test_another_clinician_may_see_a_patient_at_the_same_time(
     booked, other_patient, colleague
 ):
-    assert book(other_patient, colleague, at(9, 0)).pk
+    assert book(other_patient, colleague, tomorrow_at(9, 0)).pk
 
 
 @pytest.mark.parametrize("status", [VisitStatus.CANCELLED, VisitStatus.NO_SHOW])
 def test_cancelled_and_no_show_visits_do_not_block(patient, other_patient, clinician, status):
-    make_visit(patient, clinician, starts_at=at(9, 0), status=status, status_reason="other")
-    assert book(other_patient, clinician, at(9, 0)).pk
+    make_visit(patient, clinician, starts_at=tomorrow_at(9, 0), status=status, status_reason="other")
+    assert book(other_patient, clinician, tomorrow_at(9, 0)).pk
 
 
 def test_an_arrived_visit_still_blocks(patient, other_patient, clinician):
-    make_visit(patient, clinician, starts_at=at(9, 0), status=VisitStatus.ARRIVED)
+    make_visit(patient, clinician, starts_at=tomorrow_at(9, 0), status=VisitStatus.ARRIVED)
     with pytest.raises(ValidationError):
-        book(other_patient, clinician, at(9, 10))
+        book(other_patient, clinician, tomorrow_at(9, 10))
 
 
 def test_a_long_visit_from_the_previous_hours_is_found(patient, other_patient, clinician):
-    make_visit(patient, clinician, starts_at=at(8, 0), duration_min=240)
+    make_visit(patient, clinician, starts_at=tomorrow_at(8, 0), duration_min=240)
     with pytest.raises(ValidationError) as excinfo:
-        book(other_patient, clinician, at(11, 50))
+        book(other_patient, clinician, tomorrow_at(11, 50))
     assert "08:00–12:00" in _message(excinfo)
 
 
@@ -136,30 +131,30 @@ def test_it_refuses_a_time_in_the_past(patient, clinician):
 @pytest.mark.parametrize(("duration", "ok"), [(4, False), (5, True), (240, True), (241, False)])
 def test_duration_must_be_5_to_240_minutes(patient, clinician, duration, ok):
     if ok:
-        assert book(patient, clinician, at(9, 0), duration).duration_min == duration
+        assert book(patient, clinician, tomorrow_at(9, 0), duration).duration_min == duration
     else:
         with pytest.raises(ValidationError) as excinfo:
-            book(patient, clinician, at(9, 0), duration)
+            book(patient, clinician, tomorrow_at(9, 0), duration)
         assert "duration_min" in excinfo.value.error_dict
 
 
 def test_only_a_clinician_can_be_booked(patient, frontdesk):
     with pytest.raises(ValidationError) as excinfo:
-        book(patient, frontdesk, at(9, 0))
+        book(patient, frontdesk, tomorrow_at(9, 0))
     assert "clinician" in excinfo.value.error_dict
 
 
 def test_the_session_must_belong_to_the_patient(patient, other_patient, clinician):
     session = make_session(other_patient, clinician)
     with pytest.raises(ValidationError) as excinfo:
-        book(patient, clinician, at(9, 0), session=session)
+        book(patient, clinician, tomorrow_at(9, 0), session=session)
     assert "session" in excinfo.value.error_dict
 
 
 def test_an_archived_patient_cannot_be_booked(patient, clinician):
     patient_archive(patient=patient, reason="moved away")
     with pytest.raises(ValidationError):
-        book(patient, clinician, at(9, 0))
+        book(patient, clinician, tomorrow_at(9, 0))
 
 
 # --- rescheduling ----------------------------------------------------------------
@@ -167,28 +162,28 @@ def test_an_archived_patient_cannot_be_booked(patient, clinician):
 
 def test_rescheduling_onto_its_own_slot_is_not_a_conflict(booked, clinician):
     visit = visit_services.visit_reschedule(
-        visit=booked, starts_at=at(9, 10), duration_min=20, clinician=clinician,
+        visit=booked, starts_at=tomorrow_at(9, 10), duration_min=20, clinician=clinician,
         expected_version=booked.version,
     )
-    assert visit.starts_at == at(9, 10)
+    assert visit.starts_at == tomorrow_at(9, 10)
     assert visit.version == 2
 
 
 def test_rescheduling_into_another_visit_is_refused(booked, other_patient, clinician):
-    other = book(other_patient, clinician, at(10, 0))
+    other = book(other_patient, clinician, tomorrow_at(10, 0))
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=other, starts_at=at(9, 10), duration_min=20, clinician=clinician,
+            visit=other, starts_at=tomorrow_at(9, 10), duration_min=20, clinician=clinician,
             expected_version=other.version,
         )
     assert "already has a visit 09:00–09:20" in _message(excinfo)
     other.refresh_from_db()
-    assert other.starts_at == at(10, 0)
+    assert other.starts_at == tomorrow_at(10, 0)
 
 
 def test_rescheduling_to_another_clinician(booked, colleague):
     visit = visit_services.visit_reschedule(
-        visit=booked, starts_at=at(9, 0), duration_min=30, clinician=colleague,
+        visit=booked, starts_at=tomorrow_at(9, 0), duration_min=30, clinician=colleague,
         expected_version=1,
     )
     assert visit.clinician == colleague
@@ -197,24 +192,24 @@ def test_rescheduling_to_another_clinician(booked, colleague):
 
 def test_a_stale_reschedule_is_refused(booked, clinician):
     visit_services.visit_reschedule(
-        visit=booked, starts_at=at(11, 0), duration_min=20, clinician=clinician,
+        visit=booked, starts_at=tomorrow_at(11, 0), duration_min=20, clinician=clinician,
         expected_version=1,
     )
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=booked, starts_at=at(12, 0), duration_min=20, clinician=clinician,
+            visit=booked, starts_at=tomorrow_at(12, 0), duration_min=20, clinician=clinician,
             expected_version=1,
         )
     assert "This follow-up visit was changed by" in _message(excinfo)
     booked.refresh_from_db()
-    assert booked.starts_at == at(11, 0)
+    assert booked.starts_at == tomorrow_at(11, 0)
 
 
 def test_a_cancelled_visit_cannot_be_moved(booked, clinician):
     visit_services.visit_cancel(visit=booked, reason=StatusReason.PATIENT_REQUEST)
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=booked, starts_at=at(11, 0), duration_min=20, clinician=clinician,
+            visit=booked, starts_at=tomorrow_at(11, 0), duration_min=20, clinician=clinician,
             expected_version=None,
         )
     assert "Only a scheduled visit can be moved" in _message(excinfo)
@@ -344,7 +339,7 @@ def test_outcome_rules(patient, clinician):
 
 
 def test_allowed_actions_follow_status_and_time(patient, clinician):
-    future = make_visit(patient, clinician, starts_at=at(9, 0, days=2))
+    future = make_visit(patient, clinician, starts_at=at(2, 9))
     assert future.allowed_actions() == {"cancel", "reschedule"}
     started = _past_visit(patient, clinician)
     assert started.allowed_actions() == {"arrive", "no_show", "cancel", "reschedule"}
@@ -362,7 +357,7 @@ def test_allowed_actions_follow_status_and_time(patient, clinician):
 def _session_on(patient, clinician, day: date, **extra):
     return make_session(
         patient, clinician,
-        performed_at=timezone.make_aware(datetime.combine(day, time(10, 0))), **extra,
+        performed_at=rome(day, 10), **extra,
     )
 
 
@@ -490,7 +485,7 @@ def test_a_concurrent_booking_waits_for_the_first_and_is_refused(roles):
         pytest.skip("row locks need PostgreSQL")
     rossi = make_user("rossi", "clinician", last_name="Rossi")
     first, second = make_patient(last_name="First"), make_patient(last_name="Second")
-    slot = at(9, 0)
+    slot = tomorrow_at(9, 0)
     locked, results = threading.Event(), {}
 
     def desk_one():

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from datetime import timezone as dt_timezone
 
 import pytest
@@ -15,23 +15,14 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from tests.conftest import make_injection, make_patient, make_session, make_visit
+from tests.helpers import in_days, pdf_text, rome
 from core.models import Letterhead
-from treatments.models import Compression
+from treatments.choices import Compression
 from visits.models import VisitPurpose, VisitStatus
 
 pytestmark = pytest.mark.django_db
 
 CLINIC_PHONE = "+39 02 555 0101"
-
-
-def pdf_text(data: bytes) -> str:
-    """Return the PDF's text with line breaks and runs of spaces as one space."""
-    reader = PdfReader(io.BytesIO(data))
-    return " ".join(" ".join(page.extract_text() for page in reader.pages).split())
-
-
-def rome(day: date, hhmm: str) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
 
 
 def slip_url(visit) -> str:
@@ -54,7 +45,7 @@ def letterhead(db):
 def visit(patient, clinician, letterhead):
     clinician.last_name = "Bianchi"
     clinician.save()
-    return make_visit(patient, clinician, starts_at=rome(date(2027, 7, 6), "09:00"))
+    return make_visit(patient, clinician, starts_at=rome(date(2027, 7, 6), 9))
 
 
 def fetch(client, visit) -> tuple[str, object]:
@@ -132,7 +123,7 @@ def test_purpose_and_duration_follow_the_visit(
     frontdesk_client, patient, clinician, letterhead
 ):
     visit = make_visit(
-        patient, clinician, starts_at=rome(date(2027, 7, 6), "15:30"),
+        patient, clinician, starts_at=rome(date(2027, 7, 6), 15, 30),
         duration_min=45, purpose=VisitPurpose.DOPPLER,
     )
     text, _ = fetch(frontdesk_client, visit)
@@ -152,7 +143,7 @@ def test_purpose_and_duration_follow_the_visit(
 def test_local_clinic_time_is_printed_across_dst(
     frontdesk_client, patient, clinician, letterhead, day, weekday
 ):
-    visit = make_visit(patient, clinician, starts_at=rome(day, "09:00"))
+    visit = make_visit(patient, clinician, starts_at=rome(day, 9))
     text, _ = fetch(frontdesk_client, visit)
     assert weekday in text
     assert "09:00 to 09:20" in text
@@ -169,7 +160,7 @@ def test_italian_patient_gets_italian_text_with_lower_case_names(
     clinician.save()
     session = make_session(patient, clinician)
     visit = make_visit(
-        patient, clinician, session=session, starts_at=rome(date(2027, 3, 29), "09:00")
+        patient, clinician, session=session, starts_at=rome(date(2027, 3, 29), 9)
     )
     text, _ = fetch(frontdesk_client, visit)
     assert "Il Suo appuntamento" in text
@@ -201,10 +192,10 @@ def test_stocking_is_asked_for_only_after_a_session_with_compression(
         voided_at=timezone.now(),
     )
     day = date(2027, 7, 6)
-    cases = [("09:00", with_stocking, True), ("10:00", without, False),
-             ("11:00", voided, False), ("12:00", None, False)]
-    for hhmm, session, asks in cases:
-        starts_at = rome(day, hhmm)
+    cases = [(9, with_stocking, True), (10, without, False),
+             (11, voided, False), (12, None, False)]
+    for hour, session, asks in cases:
+        starts_at = rome(day, hour)
         visit = make_visit(patient, clinician, session=session, starts_at=starts_at)
         text, _ = fetch(frontdesk_client, visit)
         assert ("compression stocking" in text) is asks, visit
@@ -217,7 +208,7 @@ def test_nothing_clinical_is_printed(frontdesk_client, patient, clinician, lette
     )
     make_injection(session, site="SITE-XYZ")
     visit = make_visit(
-        patient, clinician, session=session, starts_at=rome(date(2027, 7, 6), "09:00")
+        patient, clinician, session=session, starts_at=rome(date(2027, 7, 6), 9)
     )
     text, _ = fetch(frontdesk_client, visit)
     secrets = ["SECRET-NOTE", "VASOVAGAL-X", "SITE-XYZ", "polidocanol", "Polidocanol",
@@ -244,7 +235,7 @@ def test_the_slip_costs_the_same_queries_with_a_long_history(
             assert frontdesk_client.get(slip_url(visit)).status_code == 200
         return len(ctx.captured_queries)
 
-    first = make_visit(patient, clinician, starts_at=rome(date(2027, 7, 6), "09:00"),
+    first = make_visit(patient, clinician, starts_at=rome(date(2027, 7, 6), 9),
                        session=make_session(patient, clinician))
     small = count_for(first)
     for n in range(8):
@@ -253,8 +244,8 @@ def test_the_slip_costs_the_same_queries_with_a_long_history(
         )
         make_injection(session)
         make_visit(patient, clinician, session=session,
-                   starts_at=rome(date(2027, 8, 1) + timedelta(days=n), "09:00"))
-    last = make_visit(patient, clinician, starts_at=rome(date(2027, 9, 6), "09:00"),
+                   starts_at=rome(date(2027, 8, 1) + timedelta(days=n), 9))
+    last = make_visit(patient, clinician, starts_at=rome(date(2027, 9, 6), 9),
                       session=make_session(patient, clinician))
     assert count_for(last) == small
 
@@ -294,13 +285,14 @@ def test_visit_detail_offers_the_slip_for_a_scheduled_visit(clinician_client, vi
     assert slip_url(visit) in page
 
 
+@pytest.mark.date_dependent
 def test_booking_lands_on_a_page_that_offers_the_slip(
     frontdesk_client, patient, clinician
 ):
     url = reverse("visits:create", args=[patient.code])
     data = {
         "purpose": VisitPurpose.CHECK,
-        "date": (timezone.localdate() + timedelta(days=1)).isoformat(),
+        "date": in_days(1).isoformat(),
         "time": "09:00",
         "duration_min": "20",
         "clinician": str(clinician.pk),
@@ -314,13 +306,14 @@ def test_booking_lands_on_a_page_that_offers_the_slip(
     assert slip_url(visit) in html
 
 
+@pytest.mark.date_dependent
 def test_day_agenda_offers_the_slip_on_scheduled_rows_only(
     frontdesk_client, patient, clinician, letterhead
 ):
-    day = timezone.localdate() + timedelta(days=2)
-    scheduled = make_visit(patient, clinician, starts_at=rome(day, "09:00"))
+    day = in_days(2)
+    scheduled = make_visit(patient, clinician, starts_at=rome(day, 9))
     cancelled = make_visit(
-        make_patient(last_name="Other"), clinician, starts_at=rome(day, "10:00"),
+        make_patient(last_name="Other"), clinician, starts_at=rome(day, 10),
         status=VisitStatus.CANCELLED,
     )
     html = frontdesk_client.get(

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from datetime import timezone as dt_timezone
+from typing import NamedTuple
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import make_patient, make_visit
+from tests.helpers import rome
 from core import clock
 from visits import ics
 from visits import services as visit_services
@@ -20,8 +23,30 @@ pytestmark = pytest.mark.django_db
 UTC = dt_timezone.utc
 
 
-def rome(day: date, hh: int, mm: int = 0) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time(hh, mm)))
+def last_sunday(year: int, month: int) -> date:
+    """Return the last Sunday of a month: the EU changes the clocks on it."""
+    last = (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() + 1) % 7)
+
+
+class Changes(NamedTuple):
+    spring: date  # 02:00 CET becomes 03:00 CEST (01:00 UTC)
+    autumn: date  # 03:00 CEST becomes 02:00 CET (01:00 UTC)
+
+
+@pytest.fixture
+def next_year() -> Changes:
+    """The DST changes of the year after today: ahead of any clock, so bookable."""
+    year = timezone.localdate().year + 1
+    changes = Changes(last_sunday(year, 3), last_sunday(year, 10))
+    for day, hours in ((changes.spring, 23), (changes.autumn, 25)):
+        start, end = clock.local_day_bounds(day)
+        assert end - start == timedelta(hours=hours), day
+    return changes
+
+
+def utc(day: date, hh: int, mm: int = 0) -> datetime:
+    return datetime.combine(day, time(hh, mm), tzinfo=UTC)
 
 
 def test_settings_are_in_clinic_time():
@@ -89,43 +114,53 @@ def test_local_days_are_23_and_25_hours_long_at_the_changes():
     assert (start, end - start) == (datetime(2026, 10, 24, 22, tzinfo=UTC), timedelta(hours=25))
 
 
-def test_a_visit_across_the_autumn_change_counts_real_minutes(patient, clinician):
-    # 02:30 happens twice on 31 October 2027; the first one is CEST (00:30 UTC).
-    first = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
-    make_visit(patient, clinician, starts_at=first, duration_min=60)
-    # 01:15 UTC (02:15 CET, after the clocks went back) is inside that hour.
-    from django.core.exceptions import ValidationError
+# The services refuse a time in the past: the tests that book through them take
+# the DST changes of the year after today, whatever the clock says.
 
+
+def test_the_changes_of_a_known_year_are_found():
+    assert last_sunday(2026, 3) == date(2026, 3, 29)
+    assert last_sunday(2027, 10) == date(2027, 10, 31)
+    assert last_sunday(2028, 10) == date(2028, 10, 29)
+
+
+@pytest.mark.date_dependent
+def test_a_visit_across_the_autumn_change_counts_real_minutes(patient, clinician, next_year):
+    day = next_year.autumn
+    # 02:30 happens twice that night; the first one is CEST (00:30 UTC).
+    make_visit(patient, clinician, starts_at=utc(day, 0, 30), duration_min=60)
+    # 01:15 UTC (02:15 CET, after the clocks went back) is inside that hour.
     with pytest.raises(ValidationError):
         visit_services.visit_book(
             patient=make_patient(last_name="Other"), clinician=clinician,
-            starts_at=datetime(2027, 10, 31, 1, 15, tzinfo=UTC).astimezone(
-                timezone.get_default_timezone()
-            ),
+            starts_at=utc(day, 1, 15).astimezone(timezone.get_default_timezone()),
             duration_min=20, purpose="check",
         )
     # Back-to-back in real time (01:30 UTC) is fine.
     visit = visit_services.visit_book(
         patient=make_patient(last_name="Third"), clinician=clinician,
-        starts_at=datetime(2027, 10, 31, 1, 30, tzinfo=UTC), duration_min=20,
-        purpose="check",
+        starts_at=utc(day, 1, 30), duration_min=20, purpose="check",
     )
     assert visit.pk
 
 
-def test_booking_form_reads_clinic_time(frontdesk_client, patient, clinician):
-    # 28 March 2027 is the next spring change; 09:00 CEST is 07:00 UTC.
+@pytest.mark.date_dependent
+def test_booking_form_reads_clinic_time(frontdesk_client, patient, clinician, next_year):
+    # The day of the spring change: 09:00 CEST is 07:00 UTC.
     url = reverse("visits:create", args=[patient.code])
-    data = {"purpose": "check", "date": "2027-03-28", "time": "09:00",
+    data = {"purpose": "check", "date": next_year.spring.isoformat(), "time": "09:00",
             "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
     assert frontdesk_client.post(url, data).status_code == 302
     visit = FollowUpVisit.objects.get()
-    assert visit.starts_at == datetime(2027, 3, 28, 7, 0, tzinfo=UTC)
+    assert visit.starts_at == utc(next_year.spring, 7)
 
 
-def test_a_time_skipped_by_the_spring_change_is_refused(frontdesk_client, patient, clinician):
+@pytest.mark.date_dependent
+def test_a_time_skipped_by_the_spring_change_is_refused(
+    frontdesk_client, patient, clinician, next_year
+):
     url = reverse("visits:create", args=[patient.code])
-    data = {"purpose": "check", "date": "2027-03-28", "time": "02:30",
+    data = {"purpose": "check", "date": next_year.spring.isoformat(), "time": "02:30",
             "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
     response = frontdesk_client.post(url, data)
     assert response.status_code == 200
@@ -133,14 +168,14 @@ def test_a_time_skipped_by_the_spring_change_is_refused(frontdesk_client, patien
     assert not FollowUpVisit.objects.exists()
 
 
-def test_conflict_message_shows_clinic_time(patient, clinician):
-    from django.core.exceptions import ValidationError
-
-    make_visit(patient, clinician, starts_at=rome(date(2027, 3, 29), 9))
+@pytest.mark.date_dependent
+def test_conflict_message_shows_clinic_time(patient, clinician, next_year):
+    day = next_year.spring + timedelta(days=1)  # the first Monday in summer time
+    make_visit(patient, clinician, starts_at=rome(day, 9))
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_book(
             patient=make_patient(last_name="Other"), clinician=clinician,
-            starts_at=rome(date(2027, 3, 29), 9, 10), duration_min=20, purpose="check",
+            starts_at=rome(day, 9, 10), duration_min=20, purpose="check",
         )
     assert "09:00–09:20" in " ".join(excinfo.value.messages)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.db import connection
@@ -11,22 +11,14 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tests.conftest import make_injection, make_patient, make_session, make_visit
+from tests.helpers import in_days, next_clinic_day, rome, tomorrow_at
 from visits import selectors as visit_selectors
 from visits.models import FollowUpVisit, VisitPurpose, VisitStatus
 
-pytestmark = pytest.mark.django_db
+# Bookings refuse the past; the agenda, arrival and no-show follow today and now.
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
 
 ROLES = ["clinician", "frontdesk", "manager", "outsider"]
-
-
-def tomorrow() -> str:
-    return (timezone.localdate() + timedelta(days=1)).isoformat()
-
-
-def local(day: str, hhmm: str) -> datetime:
-    return timezone.make_aware(
-        datetime.combine(datetime.fromisoformat(day).date(), time.fromisoformat(hhmm))
-    )
 
 
 @pytest.fixture
@@ -105,7 +97,7 @@ def test_unknown_visit_is_404(frontdesk_client):
 def _book_data(who, **overrides):
     data = {
         "purpose": VisitPurpose.CHECK,
-        "date": tomorrow(),
+        "date": in_days(1).isoformat(),
         "time": "09:00",
         "duration_min": "20",
         "clinician": str(who.pk),
@@ -121,7 +113,7 @@ def test_front_desk_books_a_visit_in_clinic_time(frontdesk_client, frontdesk, pa
     visit = FollowUpVisit.objects.get()
     assert response.status_code == 302
     assert response["Location"] == visit.get_absolute_url()
-    assert visit.starts_at == local(tomorrow(), "09:00")
+    assert visit.starts_at == tomorrow_at(9)
     assert visit.created_by == frontdesk
 
 
@@ -159,7 +151,7 @@ def test_a_non_clinician_cannot_be_chosen(frontdesk_client, frontdesk, patient):
 def test_double_booking_shows_the_conflict_on_the_time(
     frontdesk_client, patient, clinician
 ):
-    make_visit(make_patient(last_name="Other"), clinician, starts_at=local(tomorrow(), "09:00"))
+    make_visit(make_patient(last_name="Other"), clinician, starts_at=tomorrow_at(9))
     url = reverse("visits:create", args=[patient.code])
     response = frontdesk_client.post(url, _book_data(clinician, time="09:10"))
     assert response.status_code == 200
@@ -204,19 +196,19 @@ def test_header_offers_book_follow_up_to_front_desk_only(
 
 def test_reschedule_moves_the_visit(frontdesk_client, visit, colleague):
     url = reverse("visits:reschedule", args=[visit.code])
-    data = {"date": tomorrow(), "time": "11:30", "duration_min": "30",
+    data = {"date": in_days(1).isoformat(), "time": "11:30", "duration_min": "30",
             "clinician": str(colleague.pk), "version": str(visit.version)}
     response = frontdesk_client.post(url, data)
     assert response.status_code == 302
     visit.refresh_from_db()
     assert (visit.starts_at, visit.duration_min, visit.clinician) == (
-        local(tomorrow(), "11:30"), 30, colleague,
+        tomorrow_at(11, 30), 30, colleague,
     )
 
 
 def test_a_stale_reschedule_form_is_refused(frontdesk_client, visit, clinician):
     url = reverse("visits:reschedule", args=[visit.code])
-    data = {"date": tomorrow(), "time": "11:30", "duration_min": "20",
+    data = {"date": in_days(1).isoformat(), "time": "11:30", "duration_min": "20",
             "clinician": str(clinician.pk), "version": str(visit.version - 1)}
     response = frontdesk_client.post(url, data)
     assert response.status_code == 200
@@ -224,7 +216,7 @@ def test_a_stale_reschedule_form_is_refused(frontdesk_client, visit, clinician):
 
 
 def test_cancel_from_the_agenda_returns_to_the_agenda(frontdesk_client, visit):
-    back = reverse("visits:agenda-day") + "?date=" + tomorrow()
+    back = reverse("visits:agenda-day") + f"?date={in_days(1)}"
     url = reverse("visits:cancel", args=[visit.code])
     response = frontdesk_client.post(url, {"reason": "patient", "note": "", "next": back})
     assert response["Location"] == back
@@ -361,11 +353,11 @@ def test_ics_download(frontdesk_client, visit):
 # --- pages show what they should, at a fixed query cost ------------------------------------
 
 
-def _many_visits(clinician, colleague, count: int, day: str):
+def _many_visits(clinician, colleague, count: int, day: date):
     for n in range(count):
         patient = make_patient(last_name=f"Patient{n}", phone="")
         who = clinician if n % 2 else colleague
-        start = local(day, "08:00") + timedelta(minutes=20 * (n // 2))
+        start = rome(day, 8) + timedelta(minutes=20 * (n // 2))
         make_visit(patient, who, starts_at=start, status=VisitStatus.SCHEDULED)
 
 
@@ -379,7 +371,7 @@ def _queries(client, url) -> int:
 def test_agenda_pages_cost_a_fixed_number_of_queries(
     frontdesk_client, clinician, colleague, name, django_assert_num_queries
 ):
-    day = tomorrow()
+    day = next_clinic_day()  # tomorrow, unless it is a Sunday: the week has none
     url = reverse(f"visits:{name}") + f"?date={day}"
     _many_visits(clinician, colleague, 1, day)
     one = _queries(frontdesk_client, url)
@@ -405,9 +397,9 @@ def test_worklist_costs_a_fixed_number_of_queries(
 
 
 def test_day_agenda_filters_by_clinician(frontdesk_client, clinician, colleague):
-    day = tomorrow()
-    make_visit(make_patient(last_name="Mine"), clinician, starts_at=local(day, "09:00"))
-    make_visit(make_patient(last_name="Theirs"), colleague, starts_at=local(day, "09:00"))
+    day = in_days(1)
+    make_visit(make_patient(last_name="Mine"), clinician, starts_at=rome(day, 9))
+    make_visit(make_patient(last_name="Theirs"), colleague, starts_at=rome(day, 9))
     url = reverse("visits:agenda-day") + f"?date={day}&clinician={colleague.pk}"
     html = frontdesk_client.get(url).content.decode()
     assert "Theirs" in html and "Mine" not in html

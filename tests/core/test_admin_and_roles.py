@@ -1,11 +1,12 @@
+"""The admin for the manager, and the role groups with their permissions."""
+
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
 
-from patients.models import Patient
-from core.roles import ROLE_PERMISSIONS, setup_roles
 from core.models import Letterhead
+from core.roles import ROLE_PERMISSIONS, setup_roles
+from patients.models import Patient
 from treatments.models import TreatmentSession
 
 
@@ -42,14 +43,3 @@ def test_front_desk_has_no_clinical_write_permission(frontdesk):
         "visits.record_outcome",
     ):
         assert not frontdesk.has_perm(perm), perm
-
-
-def test_load_demo_creates_users_and_patients_and_is_idempotent(db):
-    call_command("load_demo", verbosity=0)
-    count = Patient.objects.count()
-    call_command("load_demo", verbosity=0)
-    assert count == Patient.objects.count() > 0
-    User = get_user_model()
-    for username in ("clinician", "frontdesk", "manager"):
-        assert User.objects.get(username=username).check_password("sclero-demo")
-    assert TreatmentSession.objects.exists()

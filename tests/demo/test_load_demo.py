@@ -1,0 +1,23 @@
+"""The demo clinic: `manage.py load_demo`."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.management import call_command
+
+from patients.models import Patient
+from treatments.models import TreatmentSession
+
+
+# The demo's history and agenda are laid out around today.
+@pytest.mark.date_dependent
+def test_load_demo_creates_users_and_patients_and_is_idempotent(db):
+    call_command("load_demo", verbosity=0)
+    count = Patient.objects.count()
+    call_command("load_demo", verbosity=0)
+    assert count == Patient.objects.count() > 0
+    User = get_user_model()
+    for username in ("clinician", "frontdesk", "manager"):
+        assert User.objects.get(username=username).check_password("sclero-demo")
+    assert TreatmentSession.objects.exists()

@@ -1,0 +1,60 @@
+"""Plain helpers shared by the test modules (fixtures and `make_*` live in conftest.py).
+
+Dates relative to "today" read the frozen clock of the suite (see
+`tests.conftest.frozen_now`), so call them inside a test or fixture, never at
+import time: a module-level constant would hold the real date, not the frozen one.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+from pypdf import PdfReader
+
+# --- clinic time (Europe/Rome) ---------------------------------------------------
+
+
+def rome(day: date, hh: int, mm: int = 0) -> datetime:
+    """Return the aware datetime of a wall-clock day and time in the clinic."""
+    return timezone.make_aware(datetime.combine(day, time(hh, mm)))
+
+
+def in_days(days: int) -> date:
+    """Return the clinic day `days` after today (before it when negative)."""
+    return timezone.localdate() + timedelta(days=days)
+
+
+def at(days: int, hh: int = 10, mm: int = 0) -> datetime:
+    """Return the aware clinic datetime `days` from today at hh:mm (negative: ago)."""
+    return rome(in_days(days), hh, mm)
+
+
+def tomorrow_at(hh: int, mm: int = 0) -> datetime:
+    """Return tomorrow at hh:mm in the clinic: a time every booking rule accepts."""
+    return at(1, hh, mm)
+
+
+def next_clinic_day() -> date:
+    """Return the first day after today that the week agenda shows (not a Sunday)."""
+    day = in_days(1)
+    return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+# --- PDF ---------------------------------------------------------------------------
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """Return the text of each page, line breaks and runs of spaces as one space.
+
+    Where the PDF breaks a line depends on fonts and widths; the tests look
+    for words and phrases, not for the layout.
+    """
+    reader = PdfReader(io.BytesIO(data))
+    return [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def pdf_text(data: bytes) -> str:
+    """Return the whole PDF's text as `pdf_pages` gives it, pages joined by a space."""
+    return " ".join(pdf_pages(data))
