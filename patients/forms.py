@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from django import forms
+from django.forms import BoundField
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, DecimalInputField, VersionedModelForm
-from patients.models import Patient
+from patients.models import Answer, Patient, as_answer
+from patients.screening import QUESTION_FIELDS, QUESTIONS, Question
 
 DEMOGRAPHIC_FIELDS = [
     "first_name",
@@ -19,19 +23,23 @@ DEMOGRAPHIC_FIELDS = [
     "language",
     "weight_kg",
 ]
+# The clinician-only section: the screening date, each question (yes / no /
+# not asked, in patients.screening order) and the free-text details.
 MEDICAL_FIELDS = [
-    "sclerosant_allergy",
+    "screening_asked_on",
+    *QUESTION_FIELDS,
     "allergy_notes",
-    "acute_thrombosis",
-    "previous_dvt_pe",
-    "thrombophilia",
-    "anticoagulants",
-    "pregnant_or_breastfeeding",
-    "migraine_with_aura",
-    "known_pfo",
-    "immobility",
+    "ankle_brachial_index",
     "history_notes",
 ]
+
+
+@dataclass
+class ScreeningRow:
+    """One question of the form: its radio buttons and its Rabe 2014 level."""
+
+    field: BoundField
+    question: Question
 
 
 class PatientForm(VersionedModelForm):
@@ -40,11 +48,16 @@ class PatientForm(VersionedModelForm):
     class Meta:
         model = Patient
         fields = DEMOGRAPHIC_FIELDS + MEDICAL_FIELDS
-        field_classes = {"weight_kg": DecimalInputField}
+        field_classes = {
+            "weight_kg": DecimalInputField,
+            "ankle_brachial_index": DecimalInputField,
+        }
         widgets = {
             "date_of_birth": DateInput(),
+            "screening_asked_on": DateInput(),
             "address": forms.Textarea(attrs={"rows": 2}),
             "history_notes": forms.Textarea(attrs={"rows": 3}),
+            **dict.fromkeys(QUESTION_FIELDS, forms.RadioSelect),
         }
 
     def __init__(self, *args, can_edit_medical: bool = False, **kwargs):
@@ -71,6 +84,44 @@ class PatientForm(VersionedModelForm):
                 )
             )
         return phone
+
+    def clean(self) -> dict[str, Any] | None:
+        cleaned = super().clean()
+        if cleaned is not None and "screening_asked_on" in self.fields:
+            self._date_the_screening(cleaned)
+        return cleaned
+
+    def _date_the_screening(self, cleaned: dict[str, Any]) -> None:
+        """Date the answers: today when one changed, unless a date was typed.
+
+        A date typed with the answers unchanged records questions asked
+        again with the same answers; a date with no question answered is
+        refused, and with every answer back to not asked the date goes too.
+        """
+        if any(name in self.errors for name in QUESTION_FIELDS):
+            return
+        answered = any(
+            as_answer(cleaned.get(name)) != Answer.NOT_ASKED for name in QUESTION_FIELDS
+        )
+        answers_changed = any(name in self.changed_data for name in QUESTION_FIELDS)
+        date_typed = "screening_asked_on" in self.changed_data
+        if not answered:
+            if cleaned.get("screening_asked_on") and date_typed:
+                self.add_error(
+                    "screening_asked_on",
+                    _("No question is answered: answer the ones asked that day."),
+                )
+            elif answers_changed:
+                cleaned["screening_asked_on"] = None
+        elif answers_changed and not (date_typed and cleaned.get("screening_asked_on")):
+            cleaned["screening_asked_on"] = timezone.localdate()
+
+    @property
+    def screening_rows(self) -> list[ScreeningRow]:
+        """The questions on the form, each with its radio buttons and level."""
+        return [
+            ScreeningRow(self[q.field], q) for q in QUESTIONS if q.field in self.fields
+        ]
 
     @property
     def medical_field_names(self) -> list[str]:

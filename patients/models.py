@@ -1,11 +1,11 @@
-"""Patients and their screening history."""
+"""Patients and their screening history (yes / no / not asked, and when)."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
 
 MIN_WEIGHT_KG = Decimal("25")
 MAX_WEIGHT_KG = Decimal("250")
+MIN_ABI = Decimal("0.2")
+MAX_ABI = Decimal("1.5")
 OLDEST_BIRTH_YEAR = 1900
 
 
@@ -54,6 +56,49 @@ class Sex(models.TextChoices):
 class Leg(models.TextChoices):
     RIGHT = "R", _("Right")
     LEFT = "L", _("Left")
+
+
+class Answer(models.TextChoices):
+    """The answer to a screening question. Not asked is not the same as no."""
+
+    YES = "yes", _("yes")
+    NO = "no", _("no")
+    NOT_ASKED = "", _("not asked")
+
+
+def as_answer(value: object) -> str:
+    """Return a screening answer as stored: "yes", "no" or "" (not asked).
+
+    The questions were once tick boxes: True still means yes, and False (an
+    unticked box) means not asked, never no, as the data migration mapped them.
+    """
+    if value is True:
+        return Answer.YES.value
+    if value is False or value is None:
+        return Answer.NOT_ASKED.value
+    return str(value)
+
+
+class ScreeningAnswerField(models.CharField):
+    """A screening question: yes, no or not asked (the empty string).
+
+    Booleans still assigned by older code become answers when the record is
+    cleaned or saved (see `as_answer`). Migrations see a plain CharField.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 3)
+        kwargs.setdefault("choices", Answer.choices)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", Answer.NOT_ASKED.value)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, _path, args, kwargs = super().deconstruct()
+        return name, "django.db.models.CharField", args, kwargs
+
+    def to_python(self, value: Any) -> Any:
+        return super().to_python(as_answer(value))
 
 
 class PatientQuerySet(models.QuerySet):
@@ -93,27 +138,60 @@ class Patient(Versioned):
         help_text=_("Needed for the polidocanol dose limit."),
     )
 
-    # Screening history asked before sclerotherapy (DOMAIN.md §6.1).
-    sclerosant_allergy = models.BooleanField(
-        _("known sclerosant allergy"), default=False
-    )
+    # Screening questions asked before sclerotherapy (DOMAIN.md §6.1, Rabe
+    # 2014): each is yes, no or not asked; patients.screening says which are
+    # absolute or relative contraindications.
+    sclerosant_allergy = ScreeningAnswerField(_("known allergy to a sclerosant"))
     allergy_notes = models.CharField(
         _("allergies (details)"), max_length=255, blank=True
     )
-    acute_thrombosis = models.BooleanField(
-        _("current (acute) DVT or pulmonary embolism"), default=False
+    acute_thrombosis = ScreeningAnswerField(
+        _("acute deep-vein thrombosis or pulmonary embolism")
     )
-    previous_dvt_pe = models.BooleanField(_("previous DVT or PE"), default=False)
-    thrombophilia = models.BooleanField(_("thrombophilia"), default=False)
-    anticoagulants = models.BooleanField(_("on anticoagulants"), default=False)
-    pregnant_or_breastfeeding = models.BooleanField(
-        _("pregnant or breastfeeding"), default=False
+    infection = ScreeningAnswerField(
+        _("local infection in the treatment area or severe systemic infection")
     )
-    migraine_with_aura = models.BooleanField(_("migraine with aura"), default=False)
-    known_pfo = models.BooleanField(
-        _("known symptomatic PFO / right-to-left shunt"), default=False
+    immobility = ScreeningAnswerField(
+        _("long-lasting immobility or confinement to bed")
     )
-    immobility = models.BooleanField(_("long-lasting immobility"), default=False)
+    known_pfo = ScreeningAnswerField(
+        _("known symptomatic right-to-left shunt (e.g. PFO)")
+    )
+    pregnant_or_breastfeeding = ScreeningAnswerField(_("pregnant or breastfeeding"))
+    severe_pad = ScreeningAnswerField(_("severe peripheral arterial disease"))
+    ankle_brachial_index = models.DecimalField(
+        _("ankle-brachial index"),
+        max_digits=3,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_ABI), MaxValueValidator(MAX_ABI)],
+        help_text=_(
+            "If known. Below 0.5: no compression; 0.5 to 0.8: reduced compression only."
+        ),
+    )
+    superficial_thrombophlebitis = ScreeningAnswerField(
+        _("acute superficial vein thrombosis (thrombophlebitis)")
+    )
+    previous_dvt_pe = ScreeningAnswerField(_("previous DVT or PE"))
+    thrombophilia = ScreeningAnswerField(_("thrombophilia"))
+    active_cancer = ScreeningAnswerField(_("active cancer"))
+    anticoagulants = ScreeningAnswerField(_("on anticoagulants"))
+    poor_general_health = ScreeningAnswerField(_("poor general health"))
+    allergic_predisposition = ScreeningAnswerField(
+        _("strong predisposition to allergy")
+    )
+    migraine_with_aura = ScreeningAnswerField(_("migraine with aura"))
+    screening_asked_on = models.DateField(
+        _("screening questions last asked on"),
+        null=True,
+        blank=True,
+        validators=[validate_not_future],
+        help_text=_(
+            "Set to today when an answer changes. Set it yourself when you "
+            "ask again and every answer stays the same."
+        ),
+    )
     history_notes = models.TextField(_("other history"), blank=True)
 
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -140,6 +218,14 @@ class Patient(Versioned):
                 name="patients_patient_weight_range",
                 condition=Q(weight_kg__isnull=True)
                 | Q(weight_kg__gte=MIN_WEIGHT_KG, weight_kg__lte=MAX_WEIGHT_KG),
+            ),
+            models.CheckConstraint(
+                name="patients_patient_abi_range",
+                condition=Q(ankle_brachial_index__isnull=True)
+                | Q(
+                    ankle_brachial_index__gte=MIN_ABI,
+                    ankle_brachial_index__lte=MAX_ABI,
+                ),
             ),
         ]
         permissions = [

@@ -85,18 +85,30 @@ def test_front_desk_form_has_no_medical_history_fields(frontdesk_client, clinici
 
 
 def test_front_desk_cannot_set_medical_history_by_posting_it(frontdesk_client, patient):
-    data = dict(VALID, sclerosant_allergy="on")
+    data = dict(
+        VALID,
+        sclerosant_allergy="yes",
+        infection="no",
+        screening_asked_on="2020-01-01",
+        ankle_brachial_index="0.4",
+    )
     frontdesk_client.post(reverse("patients:edit", args=[patient.code]), data)
     patient.refresh_from_db()
     assert patient.first_name == "Laura"
-    assert patient.sclerosant_allergy is False
+    assert (patient.sclerosant_allergy, patient.infection) == ("", "")
+    assert patient.screening_asked_on is None and patient.ankle_brachial_index is None
 
 
 def test_clinician_records_the_screening_history(clinician_client, patient):
-    data = dict(VALID, sclerosant_allergy="on", allergy_notes="polidocanol rash", known_pfo="on")
+    data = dict(
+        VALID,
+        sclerosant_allergy="yes",
+        allergy_notes="polidocanol rash",
+        known_pfo="yes",
+    )
     clinician_client.post(reverse("patients:edit", args=[patient.code]), data)
     patient.refresh_from_db()
-    assert patient.sclerosant_allergy and patient.known_pfo
+    assert (patient.sclerosant_allergy, patient.known_pfo) == ("yes", "yes")
     assert patient.allergy_notes == "polidocanol rash"
 
 
