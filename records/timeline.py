@@ -28,7 +28,14 @@ from django.utils.translation import ngettext
 from core.clock import months_between
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
-from patients.screening import Contraindication, contraindications
+from patients.screening import (
+    NO_COMPRESSION,
+    compression_advice,
+    compression_limit,
+    contraindications,
+    never_screened,
+    unasked,
+)
 from treatments.choices import Agent, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitStatus
@@ -209,6 +216,91 @@ def injection_groups(injections, labels: dict | None = None) -> list[dict]:
     return list(groups.values())
 
 
+def _screening_alerts(patient: Patient) -> list[Alert]:
+    """The screening part of the header (clinical users only).
+
+    Answers yes first (absolute: danger, relative: warning), the compression
+    a low ankle-brachial index allows, the allergy notes; then what is not
+    known: "Screening not done" when no question was ever answered, else the
+    absolute questions not asked (warning) and how many relative ones are
+    not asked. Green only when every question is answered and none is yes.
+    The day the questions were last asked goes with any answered screening.
+    """
+    alerts: list[Alert] = []
+    allergy_yes = False
+    for item in contraindications(patient):
+        is_allergy = item.field == "sclerosant_allergy"
+        allergy_yes |= is_allergy
+        text = item.message
+        if is_allergy and patient.allergy_notes:
+            text = f"{text} {patient.allergy_notes}"
+        alerts.append(
+            Alert(
+                "danger" if item.is_absolute else "warning",
+                text,
+                "allergy" if is_allergy else "contraindication",
+            )
+        )
+    advice = compression_advice(patient)
+    if advice:
+        level = "danger" if compression_limit(patient) == NO_COMPRESSION else "warning"
+        alerts.append(Alert(level, advice, "compression"))
+    if patient.allergy_notes and not allergy_yes:
+        alerts.append(
+            Alert(
+                "warning",
+                _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
+                "allergy",
+            )
+        )
+    if never_screened(patient):
+        alerts.append(Alert("warning", _("Screening not done"), "screening"))
+        return alerts
+    missing = unasked(patient)
+    absolute = [item.label for item in missing if item.is_absolute]
+    relative = len(missing) - len(absolute)
+    if absolute:
+        alerts.append(
+            Alert(
+                "warning",
+                _("Not asked: %(questions)s") % {"questions": "; ".join(absolute)},
+                "screening",
+            )
+        )
+    if relative:
+        alerts.append(
+            Alert(
+                "secondary",
+                ngettext(
+                    "%(n)d relative question not asked",
+                    "%(n)d relative questions not asked",
+                    relative,
+                )
+                % {"n": relative},
+                "screening",
+            )
+        )
+    if not alerts:
+        alerts.append(
+            Alert(
+                "success",
+                _("No allergy or contraindication recorded"),
+                "contraindication",
+            )
+        )
+    asked_on = patient.screening_asked_on
+    alerts.append(
+        Alert(
+            "secondary",
+            _("Screening asked %(date)s") % {"date": asked_on.isoformat()}
+            if asked_on
+            else _("Screening date not recorded"),
+            "screening",
+        )
+    )
+    return alerts
+
+
 def _alerts(
     patient: Patient,
     last_doppler: DopplerAssessment | None,
@@ -218,35 +310,7 @@ def _alerts(
 ) -> list[Alert]:
     alerts: list[Alert] = []
     if clinical:
-        found: list[Contraindication] = contraindications(patient)
-        for item in found:
-            is_allergy = item.field == "sclerosant_allergy"
-            text = item.message
-            if is_allergy and patient.allergy_notes:
-                text = f"{text} {patient.allergy_notes}"
-            alerts.append(
-                Alert(
-                    "danger" if item.is_absolute else "warning",
-                    text,
-                    "allergy" if is_allergy else "contraindication",
-                )
-            )
-        if patient.allergy_notes and not patient.sclerosant_allergy:
-            alerts.append(
-                Alert(
-                    "warning",
-                    _("Allergies: %(notes)s") % {"notes": patient.allergy_notes},
-                    "allergy",
-                )
-            )
-        if not alerts:
-            alerts.append(
-                Alert(
-                    "success",
-                    _("No allergy or contraindication recorded"),
-                    "contraindication",
-                )
-            )
+        alerts.extend(_screening_alerts(patient))
     if last_doppler is None:
         alerts.append(Alert("warning", _("No Doppler on file"), "doppler"))
     else:
