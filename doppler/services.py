@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
+from enum import Enum
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -11,6 +12,12 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.roles import is_clinician
+from doppler.clinical import (
+    ceap_field,
+    join_ceap_classes,
+    vcss_fields,
+    vcss_total_field,
+)
 from doppler.models import DopplerAssessment, DopplerFinding, Segment, Thrombus
 from patients.models import Leg, Patient
 
@@ -36,6 +43,56 @@ def finding_has_data(values: Mapping[str, Any]) -> bool:
     )
 
 
+class _Unset(Enum):
+    UNSET = "unset"
+
+
+UNSET = _Unset.UNSET
+VcssItems = Sequence[int | None] | None
+
+
+def _set_ceap(
+    assessment: DopplerAssessment,
+    leg: str,
+    classes: str | Iterable[str],
+    single_class: str,
+    parts: Mapping[str, str],
+) -> None:
+    """Set a leg's CEAP; a lone `single_class` stands for the list of classes."""
+    if not classes and single_class:
+        classes = [single_class]
+    setattr(assessment, ceap_field("c", leg), join_ceap_classes(classes))
+    for part, value in parts.items():
+        setattr(assessment, ceap_field(part, leg), value or "")
+
+
+def _set_vcss(
+    assessment: DopplerAssessment,
+    leg: str,
+    items: VcssItems,
+    total: int | None | _Unset,
+) -> None:
+    """Set a leg's ten VCSS items; the model's clean() derives the total.
+
+    Without items, the stored total is what a record scored before the items
+    were recorded had; it stays as it was, unless `total` replaces it (a
+    score copied from elsewhere) or the items were just cleared (no score).
+    """
+    names = vcss_fields(leg)
+    scores = list(items) if items is not None else [None] * len(names)
+    if len(scores) != len(names):
+        raise ValueError(f"VCSS needs {len(names)} item scores, got {len(scores)}.")
+    had_items = assessment.vcss_items_recorded(leg)
+    for name, score in zip(names, scores, strict=True):
+        setattr(assessment, name, score)
+    if any(score is not None for score in scores):
+        return
+    if total is not UNSET:
+        setattr(assessment, vcss_total_field(leg), total)
+    elif had_items:
+        setattr(assessment, vcss_total_field(leg), None)
+
+
 def _save_assessment(
     assessment: DopplerAssessment,
     *,
@@ -43,10 +100,22 @@ def _save_assessment(
     examiner: Any,
     assessed_on: date,
     findings: Iterable[Mapping[str, Any]] = (),
+    ceap_c_right: str | Iterable[str] = "",
+    ceap_s_right: str = "",
+    ceap_e_right: str = "",
+    ceap_a_right: str = "",
+    ceap_p_right: str = "",
+    ceap_c_left: str | Iterable[str] = "",
+    ceap_s_left: str = "",
+    ceap_e_left: str = "",
+    ceap_a_left: str = "",
+    ceap_p_left: str = "",
+    vcss_items_right: VcssItems = None,
+    vcss_items_left: VcssItems = None,
     ceap_right: str = "",
     ceap_left: str = "",
-    vcss_right: int | None = None,
-    vcss_left: int | None = None,
+    vcss_right: int | None | _Unset = UNSET,
+    vcss_left: int | None | _Unset = UNSET,
     conclusion: str = "",
     recommended_plan: str = "",
     plan_notes: str = "",
@@ -57,10 +126,30 @@ def _save_assessment(
         raise ValidationError({"examiner": _("The examiner must be a clinician.")})
     assessment.examiner = examiner
     assessment.assessed_on = assessed_on
-    assessment.ceap_right = ceap_right or ""
-    assessment.ceap_left = ceap_left or ""
-    assessment.vcss_right = vcss_right
-    assessment.vcss_left = vcss_left
+    legs = {
+        Leg.RIGHT: (
+            ceap_c_right,
+            ceap_right,
+            {
+                "s": ceap_s_right,
+                "e": ceap_e_right,
+                "a": ceap_a_right,
+                "p": ceap_p_right,
+            },
+            vcss_items_right,
+            vcss_right,
+        ),
+        Leg.LEFT: (
+            ceap_c_left,
+            ceap_left,
+            {"s": ceap_s_left, "e": ceap_e_left, "a": ceap_a_left, "p": ceap_p_left},
+            vcss_items_left,
+            vcss_left,
+        ),
+    }
+    for leg, (classes, single, parts, items, total) in legs.items():
+        _set_ceap(assessment, leg, classes, single, parts)
+        _set_vcss(assessment, leg, items, total)
     assessment.conclusion = (conclusion or "").strip()
     assessment.recommended_plan = recommended_plan or ""
     assessment.plan_notes = (plan_notes or "").strip()
@@ -134,8 +223,17 @@ def _save_findings(
 def doppler_create(*, patient: Patient, **fields: Any) -> DopplerAssessment:
     """Save a Doppler assessment and one finding per segment that has data.
 
-    `fields`: examiner, assessed_on, findings (the grid's rows), ceap_right,
-    ceap_left, vcss_right, vcss_left, conclusion, recommended_plan, plan_notes.
+    `fields`: examiner, assessed_on, findings (the grid's rows), per leg the
+    CEAP (ceap_c_right: the clinical classes, a list or "C2,C4c"; ceap_s_right,
+    ceap_e_right, ceap_a_right, ceap_p_right) and the VCSS (vcss_items_right:
+    the ten item scores 0-3 in item order, or None for not scored), the same
+    for the left leg, then conclusion, recommended_plan, plan_notes.
+
+    The model derives each leg's highest class and VCSS total, and refuses
+    ulcer items (7 to 9) on a leg without C6 or C6r. For scores copied from
+    older records, ceap_right (one class) stands for ceap_c_right when that
+    is empty, and vcss_right is a total recorded without items; likewise
+    for the left leg.
     """
     return _save_assessment(
         DopplerAssessment(patient=patient), reason="Created", **fields
