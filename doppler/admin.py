@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyRecordAdmin
 from doppler.models import DopplerAssessment, DopplerFinding
@@ -16,10 +19,18 @@ class DopplerAssessmentAdmin(ReadOnlyRecordAdmin):
         "patient",
         "assessed_on",
         "examiner",
-        "ceap_right",
-        "ceap_left",
+        "ceap_right_leg",
+        "ceap_left_leg",
         "voided_at",
     ]
     list_select_related = ["patient", "examiner"]
     inlines = [DopplerFindingInline]
     readonly_fields = ["code", "voided_at", "voided_by", "void_reason"]
+
+    @admin.display(description=_("CEAP right leg"))
+    def ceap_right_leg(self, obj: DopplerAssessment) -> str:
+        return obj.ceap_notation_right
+
+    @admin.display(description=_("CEAP left leg"))
+    def ceap_left_leg(self, obj: DopplerAssessment) -> str:
+        return obj.ceap_notation_left

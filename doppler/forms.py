@@ -13,6 +13,21 @@ from django.utils.translation import gettext_lazy
 
 from core.forms import DateInput, DecimalInputField, VersionedModelForm
 from core.roles import clinicians
+from doppler.clinical import (
+    CEAP_PART_CHOICES,
+    CEAP_PART_LABELS,
+    LEGS,
+    VCSS_ITEM_MAX,
+    VCSS_ITEMS,
+    CeapClass,
+    ceap_field,
+    ceap_fields,
+    join_ceap_classes,
+    leg_side,
+    vcss_field,
+    vcss_fields,
+    vcss_total_field,
+)
 from doppler.models import (
     MAX_DIAMETER_MM,
     MAX_REFLUX_S,
@@ -46,7 +61,6 @@ SEGMENT_GROUPS: list[tuple[Any, list[Segment]]] = [
         [Segment.CFV, Segment.DFV, Segment.FV, Segment.POPV, Segment.TIBV],
     ),
 ]
-LEGS = [Leg.RIGHT, Leg.LEFT]
 MIN_DIAMETER_MM = Decimal("0.1")
 # Short labels fit the grid cell; the read view shows the full ones.
 GRID_THROMBUS_CHOICES = [
@@ -55,7 +69,9 @@ GRID_THROMBUS_CHOICES = [
     (Thrombus.CHRONIC, gettext_lazy("Chronic / PTS")),
     (Thrombus.OCCLUDED, gettext_lazy("Occluded / ablated")),
 ]
-VCSS_MESSAGE = gettext_lazy("VCSS must be a whole number between 0 and 30.")
+VCSS_FIELD_NAMES = [*vcss_fields(Leg.RIGHT), *vcss_fields(Leg.LEFT)]
+# A select per VCSS item: blank (not scored) or 0-3.
+VCSS_SCORE_CHOICES = [("", "–"), *((n, str(n)) for n in range(VCSS_ITEM_MAX + 1))]
 
 
 class CellDecimalField(DecimalInputField):
@@ -195,17 +211,22 @@ def examiner_choices(current: Any = None) -> QuerySet:
 
 
 class DopplerAssessmentForm(VersionedModelForm):
-    """Date, examiner, CEAP and VCSS per leg, conclusion and plan."""
+    """Date, examiner, CEAP and the ten VCSS items per leg, conclusion and plan.
+
+    The VCSS total and the highest CEAP class are derived, never typed. The
+    model's clean() runs on the form's instance, so a rule it breaks (ulcer
+    items without C6 or C6r, a partial VCSS) is a message on the field.
+    """
 
     class Meta:
         model = DopplerAssessment
         fields = [
             "assessed_on",
             "examiner",
-            "ceap_right",
-            "vcss_right",
-            "ceap_left",
-            "vcss_left",
+            *ceap_fields(Leg.RIGHT),
+            *ceap_fields(Leg.LEFT),
+            *vcss_fields(Leg.RIGHT),
+            *vcss_fields(Leg.LEFT),
             "conclusion",
             "recommended_plan",
             "plan_notes",
@@ -216,10 +237,9 @@ class DopplerAssessmentForm(VersionedModelForm):
             "conclusion": forms.Textarea(attrs={"rows": 3}),
             "plan_notes": forms.Textarea(attrs={"rows": 2}),
         }
-        error_messages = {
-            name: dict.fromkeys(("min_value", "max_value", "invalid"), VCSS_MESSAGE)
-            for name in ("vcss_right", "vcss_left")
-        }
+
+    # For the scoring guide below the selects.
+    vcss_items = VCSS_ITEMS
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -230,13 +250,123 @@ class DopplerAssessmentForm(VersionedModelForm):
             self.initial.setdefault("assessed_on", timezone.localdate())
             if user is not None:
                 self.initial.setdefault("examiner", user.pk)
-        # The leg is in the heading above each pair, so the labels stay short.
-        for name in ("ceap_right", "ceap_left"):
-            self.fields[name].label = _("CEAP clinical class")
-        for name in ("vcss_right", "vcss_left"):
-            self.fields[name].label = _("VCSS (0–30)")
-            self.fields[name].widget.attrs.update({"min": 0, "max": 30})
+        for leg in LEGS:
+            self._leg_fields(leg)
+
+    def _leg_fields(self, leg: Leg) -> None:
+        """Shape one leg's CEAP and VCSS fields; the leg is in the heading."""
+        classes = ceap_field("c", leg)
+        self.fields[classes] = forms.MultipleChoiceField(
+            label=CEAP_PART_LABELS["c"],
+            choices=CeapClass.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+        )
+        # The list of classes; an older record gives its single class.
+        self.initial[classes] = self.instance.ceap_classes(leg)
+        for part, choices in CEAP_PART_CHOICES.items():
+            field = cast(forms.ChoiceField, self.fields[ceap_field(part, leg)])
+            field.label = CEAP_PART_LABELS[part]
+            field.choices = [("", "–"), *choices.choices]
+            field.widget.attrs["aria-label"] = f"{leg.label}: {field.label}"
+        for item in VCSS_ITEMS:
+            self.fields[vcss_field(item.key, leg)] = forms.TypedChoiceField(
+                label=f"{item.number}. {item.label}",
+                choices=VCSS_SCORE_CHOICES,
+                coerce=int,
+                empty_value=None,
+                required=False,
+                widget=forms.Select(
+                    attrs={
+                        "class": "form-select form-select-sm vcss-score",
+                        "aria-label": f"{leg.label}: {item.number}. {item.label}",
+                    }
+                ),
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or self.cleaned_data
+        # As the service does: clearing every item of a leg scored item by
+        # item clears its total too, before the model checks the instance.
+        for leg in LEGS:
+            cleared = all(data.get(name) is None for name in vcss_fields(leg))
+            if cleared and self.instance.vcss_items_recorded(leg):
+                setattr(self.instance, vcss_total_field(leg), None)
+        return data
+
+    def clean_ceap_c_right(self) -> str:
+        return join_ceap_classes(self.cleaned_data["ceap_c_right"])
+
+    def clean_ceap_c_left(self) -> str:
+        return join_ceap_classes(self.cleaned_data["ceap_c_left"])
+
+    def full_clean(self) -> None:
+        super().full_clean()
+        for name in set(self.errors) & set(VCSS_FIELD_NAMES):
+            errors = self.errors[name]
+            # A select that was refused reads as blank to the model, which
+            # then also asks for all ten items: one message is enough.
+            if len(errors) > 1:
+                errors.data = [
+                    error for error in errors.as_data() if error.code != "vcss_partial"
+                ]
+            # Mark the select; the table draws it by hand.
+            widget = self.fields[name].widget
+            widget.attrs["class"] += " is-invalid"
+            widget.attrs["aria-invalid"] = "true"
+
+    def ceap_legs(self) -> list[dict[str, Any]]:
+        """Return each leg's CEAP fields for the template."""
+        return [
+            {
+                "leg": leg,
+                "classes": self[ceap_field("c", leg)],
+                "parts": [self[ceap_field(part, leg)] for part in ("s", "e", "a", "p")],
+            }
+            for leg in LEGS
+        ]
+
+    def vcss_rows(self) -> list[dict[str, Any]]:
+        """Return the ten items, each with the right and the left select and
+        the messages of both."""
+        rows = []
+        for item in VCSS_ITEMS:
+            cells = [self[vcss_field(item.key, leg)] for leg in LEGS]
+            # The messages go below the row: they name their leg.
+            errors = [error for cell in cells for error in cell.errors]
+            rows.append({"item": item, "cells": cells, "errors": errors})
+        return rows
+
+    def vcss_stored_totals(self) -> list[dict[str, Any]]:
+        """Return each leg's total as saved, and whether it was saved without items."""
+        instance = self.instance
+        return [
+            {
+                "total": instance.vcss_total(leg) if instance.pk else None,
+                "total_only": bool(instance.pk)
+                and instance.vcss_total(leg) is not None
+                and not instance.vcss_items_recorded(leg),
+            }
+            for leg in LEGS
+        ]
 
     def service_fields(self) -> dict[str, Any]:
         """Return the cleaned header fields as keyword arguments for the services."""
-        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+        data = self.cleaned_data
+        fields = {
+            name: data[name]
+            for name in (
+                "assessed_on",
+                "examiner",
+                "conclusion",
+                "recommended_plan",
+                "plan_notes",
+            )
+        }
+        for leg in LEGS:
+            fields.update({name: data[name] for name in ceap_fields(leg)})
+            scores = [data[name] for name in vcss_fields(leg)]
+            fields[f"vcss_items_{leg_side(leg)}"] = (
+                scores if any(score is not None for score in scores) else None
+            )
+        return fields
