@@ -8,17 +8,9 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from treatments.models import (
-    Agent,
-    Compression,
-    Form,
-    Gas,
-    Injection,
-    max_polidocanol_mg,
-    totals_of,
-    TreatmentSession,
-    VesselType,
-)
+from treatments.choices import Agent, Compression, Form, Gas, VesselType
+from treatments.dosing import max_polidocanol_mg, totals_of
+from treatments.models import Injection, TreatmentSession
 from tests.conftest import make_injection, make_session
 
 
