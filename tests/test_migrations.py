@@ -282,9 +282,36 @@ def snapshot(state, models) -> dict:
     }
 
 
+# The screening tick boxes became answers (patients 0005-0007): a tick is
+# "yes", an unticked box not asked (""), never "no".
+SCREENING_TICKS = {
+    "sclerosant_allergy",
+    "acute_thrombosis",
+    "previous_dvt_pe",
+    "thrombophilia",
+    "anticoagulants",
+    "pregnant_or_breastfeeding",
+    "migraine_with_aura",
+    "known_pfo",
+    "immobility",
+}
+
+
+def as_answers(rows: list[dict]) -> list[dict]:
+    return [
+        {k: ("yes" if v else "") if k in SCREENING_TICKS else v for k, v in row.items()}
+        for row in rows
+    ]
+
+
 def assert_rows_kept(before: dict, state, relocate: bool) -> None:
-    """Every row is there with the same values, read through state's models."""
+    """Every row is there with the same values, read through state's models.
+
+    After the move (relocate=True) the patients' screening ticks read as
+    answers; back on the old schema they are ticks again."""
     for (label, name), rows in before["rows"].items():
+        if relocate and label == "patients" and name in {"Patient", "HistoricalPatient"}:
+            rows = as_answers(rows)
         target = MOVED.get((label, name), label) if relocate else label
         model = state.apps.get_model(target, name)
         fields = list(rows[0]) if rows else []
