@@ -16,6 +16,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from doppler.models import DOPPLER_VALID_DAYS, DopplerAssessment
+from patients.screening import NO_COMPRESSION, REDUCED_COMPRESSION
 from treatments.choices import Agent, Compression, Form, VesselType
 from treatments.dosing import plain_number
 
@@ -202,11 +203,25 @@ def needs_bandage(injections: Iterable[Any]) -> bool:
     )
 
 
-def compression_proposal(injections: Iterable[Any]) -> CompressionProposal | None:
-    """Return the compression to propose for these injections (None if none)."""
+def compression_proposal(
+    injections: Iterable[Any], *, limit: str | None = None
+) -> CompressionProposal | None:
+    """Return the compression to propose for these injections (None if none).
+
+    `limit` is what the patient's ankle-brachial index allows
+    (patients.screening.compression_limit): nothing below 0.5, a class 1
+    stocking only from 0.5 to 0.8.
+    """
     active = [injection for injection in injections if injection.voided_at is None]
-    if not active:
+    if not active or limit == NO_COMPRESSION:
         return None
+    if limit == REDUCED_COMPRESSION:
+        days = (
+            PROPOSED_STOCKING_DAYS_LARGER
+            if needs_bandage(active)
+            else PROPOSED_STOCKING_DAYS_SMALL
+        )
+        return CompressionProposal(Compression.STOCKING, None, "1", days)
     if needs_bandage(active):
         return CompressionProposal(
             Compression.BANDAGE_THEN_STOCKING,
@@ -223,11 +238,43 @@ def compression_proposal(injections: Iterable[Any]) -> CompressionProposal | Non
 
 
 def compression_notes(
-    *, compression: str | None, bandage_days: int | None, injections: Iterable[Any]
+    *,
+    compression: str | None,
+    bandage_days: int | None,
+    stocking_class: str | None = None,
+    injections: Iterable[Any],
+    limit: str | None = None,
 ) -> list[Note]:
-    """Warn on no compression after foam or a larger vein, and on a long bandage."""
+    """Warn on no compression after foam or a larger vein, on a long bandage,
+    and on compression the ankle-brachial index does not allow."""
     notes = []
-    if compression == Compression.NONE and needs_bandage(injections):
+    if limit == NO_COMPRESSION and compression not in (None, Compression.NONE):
+        notes.append(
+            Note(
+                WARNING,
+                _(
+                    "Ankle-brachial index below 0.5: severe arterial disease, "
+                    "no compression."
+                ),
+            )
+        )
+    elif limit == REDUCED_COMPRESSION and (
+        compression == Compression.BANDAGE_THEN_STOCKING or stocking_class in ("2", "3")
+    ):
+        notes.append(
+            Note(
+                WARNING,
+                _(
+                    "Ankle-brachial index 0.5–0.8: reduced compression only "
+                    "(a class 1 stocking, no bandage)."
+                ),
+            )
+        )
+    if (
+        compression == Compression.NONE
+        and limit != NO_COMPRESSION
+        and needs_bandage(injections)
+    ):
         notes.append(
             Note(
                 WARNING,

@@ -18,7 +18,7 @@ from core.clock import local_day_bounds
 from doppler.models import DopplerAssessment
 from doppler.selectors import latest_doppler
 from patients.models import Patient
-from patients.screening import contraindications
+from patients.screening import compression_limit, contraindications, unasked_absolute
 from treatments import guidance
 from treatments.choices import Form
 from treatments.dosing import (
@@ -53,6 +53,9 @@ class SessionReview:
     field_errors: dict[str, list[str]] = field(default_factory=dict)
     # Guidance per injection, by 0-based position.
     row_notes: dict[int, list[Note]] = field(default_factory=dict)
+    # Absolute screening questions never asked: the session needs "screening
+    # asked today" ticked (a reason is not enough) before new injections.
+    unasked_absolute: list[str] = field(default_factory=list)
     # The Doppler the session relies on: the one chosen, else the latest one
     # done on or before the session day.
     doppler: DopplerAssessment | None = None
@@ -233,6 +236,7 @@ def session_review(
     session: TreatmentSession | None = None,
     compression: str | None = None,
     bandage_days: int | None = None,
+    stocking_class: str | None = None,
 ) -> SessionReview:
     """Return totals, limits, blocks and warnings for a set of injections.
 
@@ -270,11 +274,30 @@ def session_review(
                     % {"reason": item.message},
                 )
             )
+    review.unasked_absolute = [
+        str(item.label) for item in unasked_absolute(patient, foam=foam)
+    ]
+    if review.unasked_absolute:
+        review.warnings.append(
+            Note(
+                guidance.WARNING,
+                _(
+                    "Never asked: %(questions)s. Ask the screening questions today "
+                    "and tick “screening questions asked today”."
+                )
+                % {"questions": "; ".join(review.unasked_absolute)},
+            )
+        )
     _review_doppler(review, patient=patient, chosen=doppler, day=day)
-    review.compression_proposal = guidance.compression_proposal(active)
+    limit = compression_limit(patient)
+    review.compression_proposal = guidance.compression_proposal(active, limit=limit)
     review.warnings.extend(
         guidance.compression_notes(
-            compression=compression, bandage_days=bandage_days, injections=active
+            compression=compression,
+            bandage_days=bandage_days,
+            stocking_class=stocking_class,
+            injections=active,
+            limit=limit,
         )
     )
 

@@ -104,6 +104,7 @@ def _apply_limits(
     override_reason: str,
     override_confirmed: bool,
     injections_changed: bool,
+    screening_confirmed: bool = True,
 ) -> tuple[User | None, str]:
     """Return (override_by, reason) to record, or raise SessionRefused.
 
@@ -117,6 +118,14 @@ def _apply_limits(
     }
     if review.blocks and injections_changed:
         errors[NON_FIELD_ERRORS] = list(review.blocks)
+    if review.unasked_absolute and injections_changed and not screening_confirmed:
+        errors["screening_confirmed"] = [
+            _(
+                "These questions were never asked: %(questions)s. Ask them today "
+                "and tick this box before treating."
+            )
+            % {"questions": "; ".join(review.unasked_absolute)}
+        ]
     override_by, reason = None, ""
     if review.limit_problems:
         may_override = user.has_perm(OVERRIDE_PERM)
@@ -272,6 +281,7 @@ def _validate_and_review(
         session=session,
         compression=session.compression,
         bandage_days=session.bandage_days,
+        stocking_class=session.stocking_class,
     )
     changed = any(
         injection.pk is None or originals.get(index) != _injection_values(injection)
@@ -283,6 +293,7 @@ def _validate_and_review(
         override_reason=override_reason,
         override_confirmed=override_confirmed,
         injections_changed=changed,
+        screening_confirmed=session.screening_confirmed,
     )
     session.limit_override_by = override_by
     session.limit_override_reason = reason

@@ -105,6 +105,7 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
             "doppler": instance.doppler if instance.pk else None,
             "compression": instance.compression if instance.pk else None,
             "bandage_days": instance.bandage_days,
+            "stocking_class": instance.stocking_class,
         }
     review = session_review(
         patient=patient,
@@ -115,6 +116,7 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
         session=session,
         compression=data.get("compression"),
         bandage_days=data.get("bandage_days"),
+        stocking_class=data.get("stocking_class"),
     )
     for position, row in enumerate(counted):
         row.derived_values = (row.instance.liquid_ml, row.instance.dose_mg)

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doppler.models import Segment, Thrombus
+from patients.screening import QUESTION_FIELDS
 from patients.models import Leg
 from tests.conftest import make_doppler, make_injection, make_session
 from tests.treatments.test_views import ROW_FIELDS, foam_row, form_data
@@ -243,6 +244,7 @@ def test_a_past_session_can_be_documented_after_an_allergy_is_flagged(
 def test_unticked_consent_or_screening_needs_a_reason(
     clinician_client, patient, box, reason_field
 ):
+    screened_before(patient)
     response = post(clinician_client, patient, [{}], **{box: ""})
     assert reason_field in response.context["form"].errors
     assert not TreatmentSession.objects.exists()
@@ -250,6 +252,33 @@ def test_unticked_consent_or_screening_needs_a_reason(
     response = post(clinician_client, patient, [{}], **{box: "", reason_field: reason})
     assert response.status_code == 302
     assert getattr(TreatmentSession.objects.get(), reason_field) == reason
+
+
+def screened_before(patient, answer="no"):
+    for name in QUESTION_FIELDS:
+        setattr(patient, name, answer)
+    patient.screening_asked_on = timezone.localdate() - timedelta(days=30)
+    patient.save()
+
+
+def test_never_asked_absolute_questions_require_screening_today(
+    clinician_client, patient
+):
+    reason = "Patient in a hurry, will answer next time"
+    response = post(
+        clinician_client,
+        patient,
+        [{}],
+        screening_confirmed="",
+        screening_missing_reason=reason,
+    )
+    errors = response.context["form"].errors["screening_confirmed"]
+    assert "never asked" in errors[0]
+    assert not TreatmentSession.objects.exists()
+    # Asked today: the session is recorded, and the review warned about it.
+    html = post(clinician_client, patient, [{}], consent_obtained="").content.decode()
+    assert "Never asked:" in html
+    assert post(clinician_client, patient, [{}]).status_code == 302
 
 
 # --- sodium tetradecyl sulfate and foam: per patient per clinic day --------------------------
