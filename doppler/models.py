@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Versioned, Voidable
+from core.validators import validate_clinical_date
 from doppler.clinical import (
     CEAP_CLASSES_MAX_LENGTH,
     CEAP_PART_CHOICES,
@@ -176,7 +177,9 @@ class DopplerAssessment(Voidable, Versioned):
     patient = models.ForeignKey(
         Patient, on_delete=models.PROTECT, related_name="doppler_assessments"
     )
-    assessed_on = models.DateField(_("date"), validators=[validate_not_future])
+    assessed_on = models.DateField(
+        _("date"), validators=[validate_not_future, validate_clinical_date]
+    )
     examiner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -219,9 +219,7 @@ def test_future_date_is_a_field_error(clinician_client, clinician, patient):
     response = clinician_client.post(
         reverse("doppler:create", args=[patient.code]), data
     )
-    assert response.context["form"].errors["assessed_on"] == [
-        "This date is in the future."
-    ]
+    assert "This date is in the future." in response.context["form"].errors["assessed_on"]
     assert not DopplerAssessment.objects.exists()
 
 
@@ -508,3 +506,22 @@ def test_editing_an_older_record_ticks_its_class_and_keeps_its_total(
     assert (old.vcss_right, old.vcss_total_only_right) == (14, True)
     # The left leg is now scored item by item: its total is their sum.
     assert (old.vcss_left, old.vcss_total_only_left) == (2, False)
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1985-06-01"])
+def test_an_implausible_study_date_is_a_field_error(clinician_client, clinician, patient, day):
+    url = reverse("doppler:create", args=[patient.code])
+    data = post_data(clinician, R_SFJ_reflux_s="0,9")
+    data["assessed_on"] = day
+    response = clinician_client.post(url, data)
+    assert response.status_code == 200
+    assert "assessed_on" in response.context["form"].errors
+    assert not DopplerAssessment.objects.exists()
+
+
+def test_a_reflux_time_typed_with_a_comma_is_saved(clinician_client, clinician, patient):
+    url = reverse("doppler:create", args=[patient.code])
+    response = clinician_client.post(url, post_data(clinician, R_SFJ_reflux_s="0,9"))
+    assert response.status_code == 302
+    finding = DopplerAssessment.objects.get().findings.get()
+    assert finding.reflux_s == Decimal("0.9")

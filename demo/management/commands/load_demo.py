@@ -22,6 +22,7 @@ from core.services import letterhead_update
 from doppler.models import CeapClass, RecommendedPlan, Segment
 from doppler.services import doppler_create
 from patients.models import Leg, Patient
+from patients.screening import QUESTION_FIELDS
 from patients.services import patient_create
 from treatments.choices import (
     Agent,
@@ -88,6 +89,7 @@ LETTERHEAD = {
     "email": "info@sclero-clinic.example",
     "website": "sclero-clinic.example",
     "footer": "Mon–Fri 8:30–18:30",
+    "footer_it": "Lun–ven 8:30–18:30",
 }
 
 
@@ -214,10 +216,18 @@ class Command(BaseCommand):
                 examiner=clinician,
                 assessed_on=today - timedelta(days=rng.randint(20, 500)),
                 findings=findings,
-                ceap_right=rng.choice([CeapClass.C1, CeapClass.C2]),
-                ceap_left=rng.choice([CeapClass.C1, CeapClass.C2, CeapClass.C3]),
-                vcss_right=rng.randint(0, 8),
-                vcss_left=rng.randint(0, 8),
+                ceap_c_right=[rng.choice([CeapClass.C1, CeapClass.C2])],
+                ceap_s_right="S",
+                ceap_e_right="Ep",
+                ceap_a_right="As",
+                ceap_p_right="Pr",
+                ceap_c_left=[rng.choice([CeapClass.C1, CeapClass.C2, CeapClass.C3])],
+                ceap_s_left="A",
+                ceap_e_left="Ep",
+                ceap_a_left="As",
+                ceap_p_left="Pn",
+                vcss_items_right=[rng.randint(0, 2) for _ in range(6)] + [0, 0, 0, 1],
+                vcss_items_left=[rng.randint(0, 1) for _ in range(6)] + [0, 0, 0, 0],
                 conclusion="Reticular and telangiectatic veins, competent junctions.",
                 recommended_plan=RecommendedPlan.SCLEROTHERAPY_LIQUID,
             )
