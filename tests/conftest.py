@@ -23,13 +23,13 @@ import time_machine
 from django.contrib.auth import get_user_model
 from django.test import Client
 
+from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from doppler.models import DopplerAssessment, DopplerFinding, Segment
 from patients.models import Leg, Patient
-from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from patients.services import patient_create
+from tests.helpers import at, in_days
 from treatments.choices import Agent, Compression, Form, VesselType
 from treatments.models import Injection, TreatmentSession
-from tests.helpers import at, in_days
 from visits.models import FollowUpVisit
 
 PASSWORD = "pw-for-tests"

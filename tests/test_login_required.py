@@ -57,6 +57,8 @@ def test_admin_needs_a_staff_login(client):
 @pytest.mark.django_db
 def test_login_page_is_public_and_logs_in(client, clinician):
     assert client.get("/login/").status_code == 200
-    response = client.post("/login/", {"username": "clinician", "password": "pw-for-tests"})
+    response = client.post(
+        "/login/", {"username": "clinician", "password": "pw-for-tests"}
+    )
     assert response.status_code == 302
     assert client.get("/patients/").status_code == 200

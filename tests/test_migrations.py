@@ -310,7 +310,11 @@ def assert_rows_kept(before: dict, state, relocate: bool) -> None:
     After the move (relocate=True) the patients' screening ticks read as
     answers; back on the old schema they are ticks again."""
     for (label, name), rows in before["rows"].items():
-        if relocate and label == "patients" and name in {"Patient", "HistoricalPatient"}:
+        if (
+            relocate
+            and label == "patients"
+            and name in {"Patient", "HistoricalPatient"}
+        ):
             rows = as_answers(rows)
         target = MOVED.get((label, name), label) if relocate else label
         model = state.apps.get_model(target, name)

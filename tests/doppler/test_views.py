@@ -219,7 +219,9 @@ def test_future_date_is_a_field_error(clinician_client, clinician, patient):
     response = clinician_client.post(
         reverse("doppler:create", args=[patient.code]), data
     )
-    assert "This date is in the future." in response.context["form"].errors["assessed_on"]
+    assert (
+        "This date is in the future." in response.context["form"].errors["assessed_on"]
+    )
     assert not DopplerAssessment.objects.exists()
 
 
@@ -509,7 +511,9 @@ def test_editing_an_older_record_ticks_its_class_and_keeps_its_total(
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1985-06-01"])
-def test_an_implausible_study_date_is_a_field_error(clinician_client, clinician, patient, day):
+def test_an_implausible_study_date_is_a_field_error(
+    clinician_client, clinician, patient, day
+):
     url = reverse("doppler:create", args=[patient.code])
     data = post_data(clinician, R_SFJ_reflux_s="0,9")
     data["assessed_on"] = day
@@ -519,7 +523,9 @@ def test_an_implausible_study_date_is_a_field_error(clinician_client, clinician,
     assert not DopplerAssessment.objects.exists()
 
 
-def test_a_reflux_time_typed_with_a_comma_is_saved(clinician_client, clinician, patient):
+def test_a_reflux_time_typed_with_a_comma_is_saved(
+    clinician_client, clinician, patient
+):
     url = reverse("doppler:create", args=[patient.code])
     response = clinician_client.post(url, post_data(clinician, R_SFJ_reflux_s="0,9"))
     assert response.status_code == 302

@@ -26,7 +26,9 @@ def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinicia
     log_in(frontdesk)
     page.goto(reverse("visits:agenda-day"))
     browser_now = page.evaluate("Date.now()") / 1000
-    assert abs(browser_now - timezone.now().timestamp()) < 60, "the page's clock is not frozen"
+    assert abs(browser_now - timezone.now().timestamp()) < 60, (
+        "the page's clock is not frozen"
+    )
     row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
     expect(row).to_have_count(1)
     expect(row.locator(".badge")).to_have_text("Scheduled")

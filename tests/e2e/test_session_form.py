@@ -61,8 +61,14 @@ def test_rows_added_in_place_update_the_live_totals_and_save(page, log_in, clini
     expect(totals).to_contain_text("0.00 / 120.00 mg")
 
     # Row 1: liquid polidocanol 0.5 %, 2 mL -> 10 mg.
-    _fill_row(page.locator(ROWS).first, leg="R", site="lateral thigh",
-              vessel="reticular", concentration="0.5", volume="2")
+    _fill_row(
+        page.locator(ROWS).first,
+        leg="R",
+        site="lateral thigh",
+        vessel="reticular",
+        concentration="0.5",
+        volume="2",
+    )
     expect(totals).to_contain_text("1 injection")
     expect(totals).to_contain_text("10.00 / 120.00 mg")
     expect(totals).to_contain_text("0.00 / 10.00 mL")
@@ -74,8 +80,15 @@ def test_rows_added_in_place_update_the_live_totals_and_save(page, log_in, clini
         "lateral thigh"
     ), "adding a row must keep what was typed in the first one"
     expect(row2.locator(".row-number")).to_have_text("2")
-    _fill_row(row2, leg="L", site="medial calf", vessel="var_small",
-              concentration="1", volume="5", foam=("air", "4"))
+    _fill_row(
+        row2,
+        leg="L",
+        site="medial calf",
+        vessel="var_small",
+        concentration="1",
+        volume="5",
+        foam=("air", "4"),
+    )
     expect(totals).to_contain_text("2 injections")
     expect(totals).to_contain_text("20.00 / 120.00 mg")
     expect(totals).to_contain_text("5.00 / 10.00 mL")
@@ -84,8 +97,9 @@ def test_rows_added_in_place_update_the_live_totals_and_save(page, log_in, clini
 
     # Row 3: liquid 1 %, 3 mL -> 30 mg; then removed again.
     row3 = _add_row(page, 3)
-    _fill_row(row3, leg="L", site="knee", vessel="reticular",
-              concentration="1", volume="3")
+    _fill_row(
+        row3, leg="L", site="knee", vessel="reticular", concentration="1", volume="3"
+    )
     expect(totals).to_contain_text("3 injections")
     expect(totals).to_contain_text("50.00 / 120.00 mg")
     row3.locator("[data-remove-row]").click()
@@ -115,8 +129,14 @@ def test_rows_added_in_place_update_the_live_totals_and_save(page, log_in, clini
 
 def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinician):
     patient = _open_new_session(page, log_in, clinician)
-    _fill_row(page.locator(ROWS).first, leg="R", site="lateral thigh",
-              vessel="reticular", concentration="0.5", volume="1")
+    _fill_row(
+        page.locator(ROWS).first,
+        leg="R",
+        site="lateral thigh",
+        vessel="reticular",
+        concentration="0.5",
+        volume="1",
+    )
     stocking_class = page.locator('select[name="stocking_class"]')
     stocking_days = page.locator('input[name="stocking_days"]')
     bandage_days = page.locator('input[name="bandage_days"]')
@@ -158,8 +178,14 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
 
 def test_typing_a_comma_decimal_gives_three_tenths(page, log_in, clinician):
     patient = _open_new_session(page, log_in, clinician)
-    _fill_row(page.locator(ROWS).first, leg="R", site="lateral thigh",
-              vessel="reticular", concentration="0,3", volume="1,5")
+    _fill_row(
+        page.locator(ROWS).first,
+        leg="R",
+        site="lateral thigh",
+        vessel="reticular",
+        concentration="0,3",
+        volume="1,5",
+    )
     # 0.3 % x 10 x 1.5 mL = 4.5 mg (0,3 must never become 3 %).
     expect(page.locator("#totals-card")).to_contain_text("4.50 / 120.00 mg")
     page.get_by_role("button", name="Save session").click()
@@ -172,8 +198,14 @@ def test_typing_a_comma_decimal_gives_three_tenths(page, log_in, clinician):
 
 def test_stocking_fields_are_saved_when_compression_is_chosen(page, log_in, clinician):
     patient = _open_new_session(page, log_in, clinician)
-    _fill_row(page.locator(ROWS).first, leg="R", site="lateral thigh",
-              vessel="reticular", concentration="0.5", volume="1")
+    _fill_row(
+        page.locator(ROWS).first,
+        leg="R",
+        site="lateral thigh",
+        vessel="reticular",
+        concentration="0.5",
+        volume="1",
+    )
     page.locator('input[name="compression"][value="stocking"]').check()
     page.locator('select[name="stocking_class"]').select_option("2")
     page.locator('select[name="stocking_length"]').select_option("thigh")
@@ -182,7 +214,9 @@ def test_stocking_fields_are_saved_when_compression_is_chosen(page, log_in, clin
     page.wait_for_url("**/sessions/*/")
     session = TreatmentSession.objects.get(patient=patient)
     assert (session.compression, session.stocking_class, session.stocking_days) == (
-        Compression.STOCKING, "2", 14,
+        Compression.STOCKING,
+        "2",
+        14,
     )
     assert session.bandage_days is None
     expect(page.locator("main")).to_contain_text("thigh-high stocking for 14 days")

@@ -24,6 +24,7 @@ VALID = {
 
 # --- permission matrix: (url, method) x role -> expected status ------------
 
+
 def _urls(patient):
     code = patient.code
     return [
@@ -57,19 +58,37 @@ def test_patient_pages_obey_the_role_matrix(role, request, patient):
 
 
 def test_archive_and_restore_need_post(frontdesk_client, patient):
-    assert frontdesk_client.get(reverse("patients:archive", args=[patient.code])).status_code == 405
-    assert frontdesk_client.get(reverse("patients:restore", args=[patient.code])).status_code == 405
+    assert (
+        frontdesk_client.get(
+            reverse("patients:archive", args=[patient.code])
+        ).status_code
+        == 405
+    )
+    assert (
+        frontdesk_client.get(
+            reverse("patients:restore", args=[patient.code])
+        ).status_code
+        == 405
+    )
 
 
 def test_unknown_patient_is_404(clinician_client):
     import uuid
 
-    assert clinician_client.get(reverse("records:patient", args=[uuid.uuid4()])).status_code == 404
+    assert (
+        clinician_client.get(
+            reverse("records:patient", args=[uuid.uuid4()])
+        ).status_code
+        == 404
+    )
 
 
 # --- create / edit ------------------------------------------------------------
 
-def test_front_desk_registers_a_patient_with_a_generated_chart_number(frontdesk_client, db):
+
+def test_front_desk_registers_a_patient_with_a_generated_chart_number(
+    frontdesk_client, db
+):
     response = frontdesk_client.post(reverse("patients:create"), VALID)
     patient = Patient.objects.get(last_name="Conti")
     assert response.status_code == 302
@@ -79,9 +98,17 @@ def test_front_desk_registers_a_patient_with_a_generated_chart_number(frontdesk_
     assert int(second.chart_number[3:]) == int(patient.chart_number[3:]) + 1
 
 
-def test_front_desk_form_has_no_medical_history_fields(frontdesk_client, clinician_client, db):
-    assert "sclerosant_allergy" not in frontdesk_client.get(reverse("patients:create")).content.decode()
-    assert "sclerosant_allergy" in clinician_client.get(reverse("patients:create")).content.decode()
+def test_front_desk_form_has_no_medical_history_fields(
+    frontdesk_client, clinician_client, db
+):
+    assert (
+        "sclerosant_allergy"
+        not in frontdesk_client.get(reverse("patients:create")).content.decode()
+    )
+    assert (
+        "sclerosant_allergy"
+        in clinician_client.get(reverse("patients:create")).content.decode()
+    )
 
 
 def test_front_desk_cannot_set_medical_history_by_posting_it(frontdesk_client, patient):
@@ -118,8 +145,13 @@ def test_clinician_records_the_screening_history(clinician_client, patient):
         ("first_name", "", "This field is required."),
         ("date_of_birth", "31/31/1980", "Enter a valid date."),
         # A callable: tomorrow on the test's frozen clock, not on the clock at import.
-        pytest.param("date_of_birth", lambda: in_days(1).isoformat(), "This date is in the future.",
-                     id="date_of_birth-tomorrow", marks=pytest.mark.date_dependent),
+        pytest.param(
+            "date_of_birth",
+            lambda: in_days(1).isoformat(),
+            "This date is in the future.",
+            id="date_of_birth-tomorrow",
+            marks=pytest.mark.date_dependent,
+        ),
         ("date_of_birth", "1850-01-01", "Date of birth must be after 1900."),
         ("weight_kg", "12", "Ensure this value is greater than or equal to 25."),
         ("weight_kg", "400", "Ensure this value is less than or equal to 250."),
@@ -129,7 +161,9 @@ def test_clinician_records_the_screening_history(clinician_client, patient):
         ("sex", "Q", "Select a valid choice."),
     ],
 )
-def test_bad_input_gets_a_message_on_the_field(clinician_client, patient, field, value, message):
+def test_bad_input_gets_a_message_on_the_field(
+    clinician_client, patient, field, value, message
+):
     value = value() if callable(value) else value
     url = reverse("patients:edit", args=[patient.code])
     response = clinician_client.post(url, dict(VALID, **{field: value}))
@@ -141,12 +175,28 @@ def test_bad_input_gets_a_message_on_the_field(clinician_client, patient, field,
 
 # --- list and search -------------------------------------------------------------
 
+
 @pytest.fixture
 def registry(db):
     return [
-        make_patient(first_name="Laura", last_name="Conti", date_of_birth=date(1982, 3, 4), phone="+39 02 555 1234"),
-        make_patient(first_name="Sara", last_name="Greco", date_of_birth=date(1990, 7, 1), phone="+39 347 999 0000"),
-        make_patient(first_name="Elena", last_name="Conte", date_of_birth=date(1975, 1, 2), phone="06 111 2222"),
+        make_patient(
+            first_name="Laura",
+            last_name="Conti",
+            date_of_birth=date(1982, 3, 4),
+            phone="+39 02 555 1234",
+        ),
+        make_patient(
+            first_name="Sara",
+            last_name="Greco",
+            date_of_birth=date(1990, 7, 1),
+            phone="+39 347 999 0000",
+        ),
+        make_patient(
+            first_name="Elena",
+            last_name="Conte",
+            date_of_birth=date(1975, 1, 2),
+            phone="06 111 2222",
+        ),
     ]
 
 
@@ -163,7 +213,9 @@ def registry(db):
         ("nobody", []),
     ],
 )
-def test_search_finds_by_name_birth_date_and_phone(clinician_client, registry, query, expected):
+def test_search_finds_by_name_birth_date_and_phone(
+    clinician_client, registry, query, expected
+):
     response = clinician_client.get(reverse("patients:list"), {"q": query})
     names = [p.last_name for p in response.context["page_obj"]]
     assert sorted(names) == expected
@@ -182,34 +234,50 @@ def test_list_pages_by_25(clinician_client, db):
     second = clinician_client.get(reverse("patients:list"), {"page": 2})
     assert len(first.context["page_obj"]) == 25
     assert len(second.context["page_obj"]) == 5
-    assert clinician_client.get(reverse("patients:list"), {"page": "zz"}).status_code == 200
+    assert (
+        clinician_client.get(reverse("patients:list"), {"page": "zz"}).status_code
+        == 200
+    )
 
 
 # --- archive ---------------------------------------------------------------------
 
+
 def test_archiving_hides_from_list_but_keeps_the_record(frontdesk_client, patient):
-    response = frontdesk_client.post(reverse("patients:archive", args=[patient.code]), {"reason": "moved away"})
+    response = frontdesk_client.post(
+        reverse("patients:archive", args=[patient.code]), {"reason": "moved away"}
+    )
     assert response.status_code == 302
     patient.refresh_from_db()
     assert patient.is_archived and patient.archive_reason == "moved away"
     listed = frontdesk_client.get(reverse("patients:list")).context["page_obj"]
     assert patient not in list(listed)
-    with_archived = frontdesk_client.get(reverse("patients:list"), {"archived": "on"}).context["page_obj"]
+    with_archived = frontdesk_client.get(
+        reverse("patients:list"), {"archived": "on"}
+    ).context["page_obj"]
     assert patient in list(with_archived)
     assert Patient.objects.filter(pk=patient.pk).exists()
 
 
 def test_archiving_without_a_reason_is_refused(frontdesk_client, patient):
-    frontdesk_client.post(reverse("patients:archive", args=[patient.code]), {"reason": ""})
+    frontdesk_client.post(
+        reverse("patients:archive", args=[patient.code]), {"reason": ""}
+    )
     patient.refresh_from_db()
     assert not patient.is_archived
 
 
-def test_every_change_is_in_the_audit_trail(clinician_client, manager_client, patient, clinician):
-    clinician_client.post(reverse("patients:edit", args=[patient.code]), dict(VALID, first_name="Mara"))
+def test_every_change_is_in_the_audit_trail(
+    clinician_client, manager_client, patient, clinician
+):
+    clinician_client.post(
+        reverse("patients:edit", args=[patient.code]), dict(VALID, first_name="Mara")
+    )
     last = patient.history.first()
     assert last.history_user == clinician and last.first_name == "Mara"
-    page = manager_client.get(reverse("records:history", args=[patient.code])).content.decode()
+    page = manager_client.get(
+        reverse("records:history", args=[patient.code])
+    ).content.decode()
     assert "Maria" in page and "Mara" in page
 
 
@@ -231,7 +299,11 @@ def test_audit_trail_covers_clinical_records_with_a_fixed_query_count(
         make_doppler(patient, clinician)
     with django_assert_num_queries(len(small.captured_queries)):
         page = manager_client.get(url).content.decode()
-    assert "Treatment session" in page and "Injection" in page and "Doppler finding" in page
+    assert (
+        "Treatment session" in page
+        and "Injection" in page
+        and "Doppler finding" in page
+    )
 
 
 def test_page_links_keep_the_search_and_archive_filter(clinician_client, db):

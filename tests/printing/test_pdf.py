@@ -10,9 +10,10 @@ import pytest
 from django.utils import timezone
 from pypdf import PdfReader
 
-from tests.conftest import make_injection, make_patient, make_session, make_visit
-from tests.helpers import in_days, pdf_pages, pdf_text, rome
 from core import pdf as pdf_module
+from core.pdf import ForbiddenURL, render_pdf, static_path_for, static_url_fetcher
+from doppler.models import Segment
+from patients.models import Leg
 from printing.aftercare import (
     sessions_for_sheets,
     sessions_on,
@@ -20,16 +21,19 @@ from printing.aftercare import (
     sheets_for,
     treated_in_plain_words,
 )
-from doppler.models import Segment
-from patients.models import Leg
+from tests.conftest import make_injection, make_patient, make_session, make_visit
+from tests.helpers import in_days, pdf_pages, pdf_text, rome
 from treatments.choices import Compression, Form, Gas, StockingLength, VesselType
-from core.pdf import ForbiddenURL, render_pdf, static_path_for, static_url_fetcher
 
 TEMPLATE = "printing/pdf/aftercare.html"
 
 
 def render_for(*sessions) -> bytes:
-    loaded = sessions_for_sheets().filter(pk__in=[s.pk for s in sessions]).order_by("performed_at")
+    loaded = (
+        sessions_for_sheets()
+        .filter(pk__in=[s.pk for s in sessions])
+        .order_by("performed_at")
+    )
     return render_pdf(TEMPLATE, sheet_context(sheets_for(loaded)))
 
 
@@ -37,8 +41,13 @@ def render_for(*sessions) -> bytes:
 
 
 @pytest.mark.parametrize(
-    "url", ["css/pdf.css", "/static/css/pdf.css", "file:///static/css/pdf.css",
-            (pdf_module.STATIC_DIR / "css" / "pdf.css").as_uri()],
+    "url",
+    [
+        "css/pdf.css",
+        "/static/css/pdf.css",
+        "file:///static/css/pdf.css",
+        (pdf_module.STATIC_DIR / "css" / "pdf.css").as_uri(),
+    ],
 )
 def test_fetcher_serves_bundled_static_files(url):
     result = static_url_fetcher(url)
@@ -97,23 +106,36 @@ def session(patient, clinician):
         stocking_days=14,
     )
     for _ in range(3):
-        make_injection(session, vessel_type=VesselType.RED_TELANGIECTASIA, site="lateral thigh")
+        make_injection(
+            session, vessel_type=VesselType.RED_TELANGIECTASIA, site="lateral thigh"
+        )
     make_injection(
-        session, vessel_type=VesselType.SMALL_VARICOSE, segment=Segment.GSV_B, site="",
-        form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"), ultrasound_guided=True,
+        session,
+        vessel_type=VesselType.SMALL_VARICOSE,
+        segment=Segment.GSV_B,
+        site="",
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        ultrasound_guided=True,
     )
     return session
 
 
 def test_what_we_treated_is_in_plain_words(session):
     assert treated_in_plain_words(session.injections.all()) == [
-        ("Right leg", "small spider veins on the thigh (3 injections); a varicose vein "
-                      "below the knee with foam under ultrasound."),
+        (
+            "Right leg",
+            "small spider veins on the thigh (3 injections); a varicose vein "
+            "below the knee with foam under ultrasound.",
+        ),
     ]
 
 
 @pytest.mark.date_dependent
-def test_pdf_has_patient_details_compression_and_next_appointment(session, patient, clinician):
+def test_pdf_has_patient_details_compression_and_next_appointment(
+    session, patient, clinician
+):
     visit = make_visit(patient, clinician)
     text = pdf_text(render_for(session))
     assert "Maria Esposito" in text
@@ -139,9 +161,14 @@ def test_pdf_is_one_or_two_a4_pages(session):
     assert (round(float(box.width)), round(float(box.height))) == (595, 842)
 
 
-def test_a_hostile_patient_name_is_printed_as_text_and_fetches_nothing(clinician, monkeypatch):
+def test_a_hostile_patient_name_is_printed_as_text_and_fetches_nothing(
+    clinician, monkeypatch
+):
     hostile = '<img src="file:///etc/passwd">'
-    patient = make_patient(first_name=hostile, last_name='<link rel="stylesheet" href="http://example.com/x.css">')
+    patient = make_patient(
+        first_name=hostile,
+        last_name='<link rel="stylesheet" href="http://example.com/x.css">',
+    )
     session = make_session(patient, clinician)
     make_injection(session)
     asked = []
@@ -185,17 +212,23 @@ def test_stocking_dates_count_from_the_treatment_day_not_the_printing_day(clinic
 def test_day_pdf_has_one_sheet_per_session_each_in_its_language(clinician):
     day = in_days(-1)
     names = []
-    for hour, (name, lang) in enumerate([("Anna", "it"), ("Brenda", "en"), ("Carla", "it")]):
+    for hour, (name, lang) in enumerate(
+        [("Anna", "it"), ("Brenda", "en"), ("Carla", "it")]
+    ):
         patient = make_patient(first_name=name, language=lang)
         session = make_session(
-            patient, clinician,
+            patient,
+            clinician,
             performed_at=rome(day, 9 + hour),
         )
         make_injection(session)
         names.append(name)
-    voided = make_session(make_patient(first_name="Voided"), clinician,
-                          performed_at=rome(day, 16),
-                          voided_at=timezone.now())
+    voided = make_session(
+        make_patient(first_name="Voided"),
+        clinician,
+        performed_at=rome(day, 16),
+        voided_at=timezone.now(),
+    )
     make_injection(voided)
     data = render_pdf(TEMPLATE, sheet_context(sheets_for(sessions_on(day))))
     pages = pdf_pages(data)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core.models import Letterhead
 from tests.conftest import make_injection, make_patient, make_session
 from tests.helpers import in_days, pdf_pages, pdf_text, rome
-from core.models import Letterhead
 
 pytestmark = pytest.mark.django_db
 
@@ -36,10 +35,16 @@ LETTERHEAD_URL = reverse("printing:letterhead-edit")
 @pytest.mark.date_dependent  # the day page opens on today
 @pytest.mark.parametrize(
     "client_name, status",
-    [("clinician_client", 200), ("frontdesk_client", 200), ("manager_client", 200),
-     ("outsider_client", 403)],
+    [
+        ("clinician_client", 200),
+        ("frontdesk_client", 200),
+        ("manager_client", 200),
+        ("outsider_client", 403),
+    ],
 )
-def test_role_matrix_for_the_sheet_the_print_view_and_the_day(request, session, client_name, status):
+def test_role_matrix_for_the_sheet_the_print_view_and_the_day(
+    request, session, client_name, status
+):
     client = request.getfixturevalue(client_name)
     response = client.get(pdf_url(session))
     assert response.status_code == status
@@ -55,22 +60,39 @@ def test_role_matrix_for_the_sheet_the_print_view_and_the_day(request, session, 
 
 @pytest.mark.parametrize(
     "client_name, status",
-    [("clinician_client", 403), ("frontdesk_client", 403), ("manager_client", 200),
-     ("outsider_client", 403)],
+    [
+        ("clinician_client", 403),
+        ("frontdesk_client", 403),
+        ("manager_client", 200),
+        ("outsider_client", 403),
+    ],
 )
 def test_only_the_manager_edits_the_letterhead(request, client_name, status):
     client = request.getfixturevalue(client_name)
     assert client.get(LETTERHEAD_URL).status_code == status
     response = client.post(LETTERHEAD_URL, {"clinic_name": "Vene Milano"})
     assert response.status_code == (302 if status == 200 else 403)
-    assert Letterhead.objects.filter(clinic_name="Vene Milano").exists() is (status == 200)
+    assert Letterhead.objects.filter(clinic_name="Vene Milano").exists() is (
+        status == 200
+    )
 
 
-def test_letterhead_is_created_then_edited_and_shown_on_the_sheet(manager_client, clinician_client, session):
+def test_letterhead_is_created_then_edited_and_shown_on_the_sheet(
+    manager_client, clinician_client, session
+):
     assert not Letterhead.objects.exists()
-    manager_client.post(LETTERHEAD_URL, {"clinic_name": "Vene Milano", "emergency_phone": "+39 347 000 1111"})
-    manager_client.post(LETTERHEAD_URL, {"clinic_name": "Vene Milano Centro", "emergency_phone": "+39 347 000 2222",
-                                         "footer": "Open Mon-Fri"})
+    manager_client.post(
+        LETTERHEAD_URL,
+        {"clinic_name": "Vene Milano", "emergency_phone": "+39 347 000 1111"},
+    )
+    manager_client.post(
+        LETTERHEAD_URL,
+        {
+            "clinic_name": "Vene Milano Centro",
+            "emergency_phone": "+39 347 000 2222",
+            "footer": "Open Mon-Fri",
+        },
+    )
     assert Letterhead.objects.count() == 1
     text = pdf_text(clinician_client.get(pdf_url(session)).content)
     assert "Vene Milano Centro" in text
@@ -79,14 +101,18 @@ def test_letterhead_is_created_then_edited_and_shown_on_the_sheet(manager_client
 
 
 def test_letterhead_form_shows_field_errors_and_saves_nothing(manager_client):
-    response = manager_client.post(LETTERHEAD_URL, {"clinic_name": "", "email": "not-an-email"})
+    response = manager_client.post(
+        LETTERHEAD_URL, {"clinic_name": "", "email": "not-an-email"}
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert "clinic_name" in form.errors and "email" in form.errors
     assert not Letterhead.objects.exists()
 
 
-def test_print_view_uses_the_sheet_template_with_a_print_button(clinician_client, session):
+def test_print_view_uses_the_sheet_template_with_a_print_button(
+    clinician_client, session
+):
     response = clinician_client.get(print_url(session))
     html = response.content.decode()
     assert "window.print()" in html and "d-print-none" in html
@@ -94,7 +120,9 @@ def test_print_view_uses_the_sheet_template_with_a_print_button(clinician_client
 
 
 def test_voided_session_gets_no_sheet(clinician_client, patient, clinician):
-    voided = make_session(patient, clinician, voided_at=timezone.now(), void_reason="duplicate")
+    voided = make_session(
+        patient, clinician, voided_at=timezone.now(), void_reason="duplicate"
+    )
     assert clinician_client.get(pdf_url(voided)).status_code == 404
     assert clinician_client.get(print_url(voided)).status_code == 404
 
@@ -141,7 +169,9 @@ def test_day_pdf_puts_every_sheet_in_one_file(frontdesk_client, clinician):
 
 
 def test_day_without_sessions_gives_a_message_not_an_empty_pdf(frontdesk_client):
-    response = frontdesk_client.get(DAY_URL, {"date": "2020-01-01", "format": "pdf"}, follow=True)
+    response = frontdesk_client.get(
+        DAY_URL, {"date": "2020-01-01", "format": "pdf"}, follow=True
+    )
     assert response.status_code == 200
     assert "No sessions on this day" in response.content.decode()
 
@@ -154,7 +184,9 @@ def test_bad_date_is_a_field_error_not_a_500(frontdesk_client):
 
 
 @pytest.mark.date_dependent
-def test_day_pdf_costs_the_same_queries_for_one_or_many_sessions(frontdesk_client, clinician):
+def test_day_pdf_costs_the_same_queries_for_one_or_many_sessions(
+    frontdesk_client, clinician
+):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -166,7 +198,9 @@ def test_day_pdf_costs_the_same_queries_for_one_or_many_sessions(frontdesk_clien
     for day in (quiet, busy):
         frontdesk_client.get(DAY_URL, {"date": day.isoformat()})
         with CaptureQueriesContext(connection) as queries:
-            response = frontdesk_client.get(DAY_URL, {"date": day.isoformat(), "format": "pdf"})
+            response = frontdesk_client.get(
+                DAY_URL, {"date": day.isoformat(), "format": "pdf"}
+            )
         assert response["Content-Type"] == "application/pdf"
         counts.append(len(queries))
     assert counts[0] == counts[1]

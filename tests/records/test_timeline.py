@@ -11,10 +11,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from records.timeline import months_between
-from tests.conftest import make_doppler, make_injection, make_patient, make_session, make_visit
-from tests.helpers import at, in_days
 from patients.models import Leg
+from records.timeline import months_between
+from tests.conftest import (
+    make_doppler,
+    make_injection,
+    make_patient,
+    make_session,
+    make_visit,
+)
+from tests.helpers import at, in_days
 from treatments.choices import Agent, Form, Gas, VesselType
 from treatments.models import Injection
 from visits.models import VisitStatus
@@ -44,30 +50,48 @@ def history(patient, clinician):
         concentration_pct=Decimal("1"),
     )
     done = make_visit(
-        patient, clinician, starts_at=at(-6), session=session,
-        status=VisitStatus.COMPLETED, clearance_pct=80, adverse_events=["pigmentation"],
+        patient,
+        clinician,
+        starts_at=at(-6),
+        session=session,
+        status=VisitStatus.COMPLETED,
+        clearance_pct=80,
+        adverse_events=["pigmentation"],
     )
     booked = make_visit(patient, clinician, starts_at=at(12))
     return {"doppler": doppler, "session": session, "done": done, "booked": booked}
 
 
-def test_items_are_in_chronological_order_with_planned_visits_last(clinician_client, patient, history):
+def test_items_are_in_chronological_order_with_planned_visits_last(
+    clinician_client, patient, history
+):
     response = clinician_client.get(url(patient))
     assert response.status_code == 200
     items = response.context["timeline"].items
     assert [i.obj for i in items] == [
-        history["doppler"], history["session"], history["done"], history["booked"]
+        history["doppler"],
+        history["session"],
+        history["done"],
+        history["booked"],
     ]
     assert [i.is_future for i in items] == [False, False, False, True]
     html = response.content.decode()
-    positions = [html.index(text) for text in (
-        'data-kind="doppler"', 'data-kind="session"', 'data-kind="visit"', 'id="today"'
-    )]
+    positions = [
+        html.index(text)
+        for text in (
+            'data-kind="doppler"',
+            'data-kind="session"',
+            'data-kind="visit"',
+            'id="today"',
+        )
+    ]
     assert positions == sorted(positions)
     assert html.index('id="today"') < html.rindex('data-kind="visit"')
 
 
-def test_same_day_doppler_comes_before_the_session(clinician_client, patient, clinician):
+def test_same_day_doppler_comes_before_the_session(
+    clinician_client, patient, clinician
+):
     session = make_session(patient, clinician, performed_at=at(-2, 8))
     doppler = make_doppler(patient, clinician, assessed_on=in_days(-2))
     items = clinician_client.get(url(patient)).context["timeline"].items
@@ -97,21 +121,39 @@ def test_front_desk_sees_headlines_only(frontdesk_client, patient, history):
     response = frontdesk_client.get(url(patient))
     assert response.status_code == 200
     html = response.content.decode()
-    for headline in ("Doppler assessment", "Treatment session", "Post-treatment check",
-                     "Completed", "Next appointment"):
+    for headline in (
+        "Doppler assessment",
+        "Treatment session",
+        "Post-treatment check",
+        "Completed",
+        "Next appointment",
+    ):
         assert headline in html
     assert history["session"].compression_summary() not in html
     # " mg" with its space: a random CSRF token in the page may contain "mg".
-    for clinical in (" mg", "SFJ", "Competent junctions.", "Polidocanol", "Hyperpigmentation",
-                     "80 %", "Known allergy", "Stocking class"):
+    for clinical in (
+        " mg",
+        "SFJ",
+        "Competent junctions.",
+        "Polidocanol",
+        "Hyperpigmentation",
+        "80 %",
+        "Known allergy",
+        "Stocking class",
+    ):
         assert clinical not in html, clinical
     # Printing the sheet is a front-desk job.
     assert reverse("printing:aftercare-pdf", args=[history["session"].code]) in html
 
 
-def test_alerts_show_allergy_and_contraindications_by_severity(clinician_client, clinician):
-    patient = make_patient(sclerosant_allergy=True, allergy_notes="Polidocanol 2019",
-                           migraine_with_aura=True)
+def test_alerts_show_allergy_and_contraindications_by_severity(
+    clinician_client, clinician
+):
+    patient = make_patient(
+        sclerosant_allergy=True,
+        allergy_notes="Polidocanol 2019",
+        migraine_with_aura=True,
+    )
     make_doppler(patient, clinician)
     alerts = clinician_client.get(url(patient)).context["timeline"].alerts
     by_text = {a.text: a for a in alerts}
@@ -128,14 +170,23 @@ def test_alert_says_no_doppler_on_file(clinician_client, patient):
     assert "No appointment booked" in html
 
 
-def test_alert_gives_age_of_an_old_doppler_and_ignores_voided_ones(clinician_client, patient, clinician):
+def test_alert_gives_age_of_an_old_doppler_and_ignores_voided_ones(
+    clinician_client, patient, clinician
+):
     today = timezone.localdate()
     old = today - timedelta(days=365 + 62)  # some 14 months ago
     make_doppler(patient, clinician, assessed_on=old)
-    make_doppler(patient, clinician, assessed_on=today - timedelta(days=5),
-                 voided_at=timezone.now(), void_reason="wrong patient")
+    make_doppler(
+        patient,
+        clinician,
+        assessed_on=today - timedelta(days=5),
+        voided_at=timezone.now(),
+        void_reason="wrong patient",
+    )
     response = clinician_client.get(url(patient))
-    doppler_alert = [a for a in response.context["timeline"].alerts if a.kind == "doppler"][0]
+    doppler_alert = [
+        a for a in response.context["timeline"].alerts if a.kind == "doppler"
+    ][0]
     assert doppler_alert.text == f"Last Doppler {months_between(old, today)} months ago"
     assert months_between(old, today) in (13, 14)
     assert doppler_alert.level == "warning"
@@ -155,7 +206,9 @@ def test_alert_shows_the_next_scheduled_appointment_not_a_cancelled_one(
 
 
 def test_voided_session_has_no_print_button(clinician_client, patient, clinician):
-    session = make_session(patient, clinician, voided_at=timezone.now(), void_reason="duplicate")
+    session = make_session(
+        patient, clinician, voided_at=timezone.now(), void_reason="duplicate"
+    )
     html = clinician_client.get(url(patient)).content.decode()
     assert "duplicate" in html
     assert reverse("printing:aftercare-pdf", args=[session.code]) not in html
@@ -171,14 +224,26 @@ def _fill(patient, clinician, sessions: int) -> None:
     injections = []
     for n in range(sessions):
         session = make_session(patient, clinician, performed_at=at(-1 - n))
-        for leg, vessel in ((Leg.RIGHT, VesselType.RETICULAR), (Leg.LEFT, VesselType.RED_TELANGIECTASIA),
-                            (Leg.LEFT, VesselType.SMALL_VARICOSE)):
-            injections.append(Injection(
-                session=session, leg=leg, vessel_type=vessel, agent=Agent.POLIDOCANOL,
-                concentration_pct=Decimal("0.5"), form=Form.LIQUID, volume_ml=Decimal("0.5"),
-            ))
+        for leg, vessel in (
+            (Leg.RIGHT, VesselType.RETICULAR),
+            (Leg.LEFT, VesselType.RED_TELANGIECTASIA),
+            (Leg.LEFT, VesselType.SMALL_VARICOSE),
+        ):
+            injections.append(
+                Injection(
+                    session=session,
+                    leg=leg,
+                    vessel_type=vessel,
+                    agent=Agent.POLIDOCANOL,
+                    concentration_pct=Decimal("0.5"),
+                    form=Form.LIQUID,
+                    volume_ml=Decimal("0.5"),
+                )
+            )
         if n % 10 == 0:
-            make_visit(patient, clinician, starts_at=at(-n), status=VisitStatus.COMPLETED)
+            make_visit(
+                patient, clinician, starts_at=at(-n), status=VisitStatus.COMPLETED
+            )
     Injection.objects.bulk_create(injections)
     make_visit(patient, clinician, starts_at=at(5))
 
@@ -200,12 +265,15 @@ def test_query_count_does_not_grow_with_history(request, client_name, query, cli
     assert len(response.context["timeline"].items) == 100 + 5 + 10 + 1
     if query:  # every entry shown: the same queries
         assert len(big_queries) == len(small_queries), [q["sql"] for q in big_queries]
-    else:  # the big history's old Dopplers are not shown: their findings are not fetched
+    else:  # the big history's old Dopplers are not shown: no findings fetched
         assert len(big_queries) <= len(small_queries), [q["sql"] for q in big_queries]
 
 
 def test_query_count_is_fixed_with_django_assert_num_queries(
-    clinician_client, clinician, django_assert_num_queries, django_assert_max_num_queries
+    clinician_client,
+    clinician,
+    django_assert_num_queries,
+    django_assert_max_num_queries,
 ):
     small = make_patient(first_name="Small")
     big = make_patient(first_name="Big")

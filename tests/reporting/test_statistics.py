@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
-from datetime import timezone as dt_timezone
+from datetime import UTC, date
 from decimal import Decimal
 
 import pytest
@@ -14,16 +13,16 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from reporting import selectors as statistics
+from reporting.period import Period, Share, default_period
 from tests.conftest import make_injection, make_patient, make_session, make_visit
 from tests.helpers import rome
-from reporting import selectors as statistics
 from treatments.choices import Form, Gas
 from visits.models import VisitPlan, VisitStatus
-from reporting.period import Period, Share, default_period
 
 pytestmark = pytest.mark.django_db
 
-UTC = dt_timezone.utc
+UTC = UTC
 URL = reverse("reporting:statistics")
 FIRST, LAST = date(2026, 1, 1), date(2026, 3, 31)
 RANGE = {"from": FIRST.isoformat(), "to": LAST.isoformat()}
@@ -93,26 +92,68 @@ def completed(patient, clinician, day, hh=11, mm=0, **outcome):
 @pytest.fixture
 def visits(patient, clinician, colleague):
     day = date(2026, 2, 10)
-    completed(patient, clinician, day, clearance_pct=40, satisfaction=5,
-              plan=VisitPlan.ANOTHER_SESSION,
-              adverse_events=["bruising", "pigmentation"])
-    completed(patient, clinician, day, clearance_pct=70, satisfaction=4,
-              plan=VisitPlan.ANOTHER_SESSION, adverse_events=["bruising"])
-    completed(patient, clinician, day, clearance_pct=100, satisfaction=4,
-              plan=VisitPlan.COMPLETE, adverse_events=["bruising", "bruising"])
+    completed(
+        patient,
+        clinician,
+        day,
+        clearance_pct=40,
+        satisfaction=5,
+        plan=VisitPlan.ANOTHER_SESSION,
+        adverse_events=["bruising", "pigmentation"],
+    )
+    completed(
+        patient,
+        clinician,
+        day,
+        clearance_pct=70,
+        satisfaction=4,
+        plan=VisitPlan.ANOTHER_SESSION,
+        adverse_events=["bruising"],
+    )
+    completed(
+        patient,
+        clinician,
+        day,
+        clearance_pct=100,
+        satisfaction=4,
+        plan=VisitPlan.COMPLETE,
+        adverse_events=["bruising", "bruising"],
+    )
     completed(patient, colleague, day, clearance_pct=80, adverse_events=[])
     completed(patient, clinician, day)  # outcome not recorded
-    for status in (VisitStatus.NO_SHOW, VisitStatus.NO_SHOW, VisitStatus.ARRIVED,
-                   VisitStatus.CANCELLED, VisitStatus.SCHEDULED):
+    for status in (
+        VisitStatus.NO_SHOW,
+        VisitStatus.NO_SHOW,
+        VisitStatus.ARRIVED,
+        VisitStatus.CANCELLED,
+        VisitStatus.SCHEDULED,
+    ):
         make_visit(patient, clinician, starts_at=rome(day, 15), status=status)
     # 23:30 on 31 March in Rome is inside; 00:10 on 1 April in Rome is outside,
     # although it is still 31 March in UTC (22:10).
-    completed(patient, clinician, date(2026, 3, 31), 23, 30, clearance_pct=0,
-              adverse_events=["necrosis"])
-    make_visit(patient, clinician, starts_at=rome(date(2026, 4, 1), 0, 10),
-               status=VisitStatus.COMPLETED, clearance_pct=0, adverse_events=["dvt"])
-    make_visit(patient, clinician, starts_at=rome(date(2025, 12, 31), 23, 50),
-               status=VisitStatus.NO_SHOW)
+    completed(
+        patient,
+        clinician,
+        date(2026, 3, 31),
+        23,
+        30,
+        clearance_pct=0,
+        adverse_events=["necrosis"],
+    )
+    make_visit(
+        patient,
+        clinician,
+        starts_at=rome(date(2026, 4, 1), 0, 10),
+        status=VisitStatus.COMPLETED,
+        clearance_pct=0,
+        adverse_events=["dvt"],
+    )
+    make_visit(
+        patient,
+        clinician,
+        starts_at=rome(date(2025, 12, 31), 23, 50),
+        status=VisitStatus.NO_SHOW,
+    )
 
 
 # --- the period ---------------------------------------------------------------
@@ -136,8 +177,13 @@ def test_period_bounds_are_local_midnights():
 
 @pytest.mark.parametrize(
     ("count", "total", "text"),
-    [(3, 25, "12 % (3 of 25)"), (2, 7, "29 % (2 of 7)"), (1, 8, "13 % (1 of 8)"),
-     (0, 4, "0 % (0 of 4)"), (0, 0, "– (0 of 0)")],
+    [
+        (3, 25, "12 % (3 of 25)"),
+        (2, 7, "29 % (2 of 7)"),
+        (1, 8, "13 % (1 of 8)"),
+        (0, 4, "0 % (0 of 4)"),
+        (0, 0, "– (0 of 0)"),
+    ],
 )
 def test_share_shows_the_counts_it_comes_from(count, total, text):
     assert str(Share(count, total)) == text
@@ -190,10 +236,18 @@ def test_patients_without_follow_up(clinician, colleague):
         make_session(p, clinician, performed_at=rome(date(2026, 2, 1), 10))
     # A visit after the range still counts as follow-up.
     make_visit(followed, colleague, starts_at=rome(date(2026, 5, 1), 9))
-    make_visit(cancelled, clinician, starts_at=rome(date(2026, 2, 15), 9),
-               status=VisitStatus.CANCELLED)
-    make_visit(before, clinician, starts_at=rome(date(2026, 1, 15), 9),
-               status=VisitStatus.COMPLETED)
+    make_visit(
+        cancelled,
+        clinician,
+        starts_at=rome(date(2026, 2, 15), 9),
+        status=VisitStatus.CANCELLED,
+    )
+    make_visit(
+        before,
+        clinician,
+        starts_at=rome(date(2026, 1, 15), 9),
+        status=VisitStatus.COMPLETED,
+    )
     assert statistics.patients_without_follow_up(period) == 3
     stats = statistics.clinic_statistics(period)
     assert str(stats.without_follow_up) == "75 % (3 of 4)"
@@ -208,7 +262,11 @@ def test_patients_without_follow_up(clinician, colleague):
 def test_visits_by_status_and_no_show_rate(visits):
     summary = statistics.visit_summary(Period(FIRST, LAST))
     assert summary.by_status == {
-        "scheduled": 1, "arrived": 1, "completed": 6, "cancelled": 1, "no_show": 2,
+        "scheduled": 1,
+        "arrived": 1,
+        "completed": 6,
+        "cancelled": 1,
+        "no_show": 2,
     }
     assert summary.total == 11
     # no-show / (completed + no-show + arrived) = 2 / (6 + 2 + 1)
@@ -236,7 +294,8 @@ def test_satisfaction_and_plans(visits):
     assert summary.satisfaction == {1: 0, 2: 0, 3: 0, 4: 2, 5: 1}
     assert summary.satisfaction_mean == Decimal("4.3")
     assert [str(b.share) for b in summary.satisfaction_bars()][3:] == [
-        "67 % (2 of 3)", "33 % (1 of 3)",
+        "67 % (2 of 3)",
+        "33 % (1 of 3)",
     ]
     plans = {b.label: str(b.share) for b in summary.plan_bars()}
     assert plans["Another session"] == "33 % (2 of 6)"
@@ -273,8 +332,7 @@ def test_adverse_events_keep_unknown_codes(patient, clinician):
     [("manager", 200), ("clinician", 200), ("frontdesk", 403), ("outsider", 403)],
 )
 @pytest.mark.parametrize(
-    "name", ["reporting:statistics", "reporting:overrides",
-             "reporting:export"]
+    "name", ["reporting:statistics", "reporting:overrides", "reporting:export"]
 )
 def test_role_matrix(request, role, status, name):
     client = request.getfixturevalue(f"{role}_client")
@@ -297,7 +355,7 @@ def test_page_shows_the_figures(manager_client, sessions, visits):
     assert "50 % (2 of 4)" in body  # foam share
     assert "33 % (1 of 3)" in body  # sessions over a limit
     assert reverse("reporting:overrides") in body
-    assert 'href="%s"' % URL in body  # the nav link
+    assert f'href="{URL}"' in body  # the nav link
     assert "Nothing to count" not in body
 
 
@@ -424,13 +482,17 @@ def _history(patients, clinician, n: int) -> None:
         )
         make_injection(session)
         foam(session)
-        completed(patient, clinician, date(2026, 2, 1 + i % 27), clearance_pct=i % 101,
-                  satisfaction=1 + i % 5, adverse_events=["bruising"])
+        completed(
+            patient,
+            clinician,
+            date(2026, 2, 1 + i % 27),
+            clearance_pct=i % 101,
+            satisfaction=1 + i % 5,
+            adverse_events=["bruising"],
+        )
 
 
-@pytest.mark.parametrize(
-    "name", ["reporting:statistics", "reporting:overrides"]
-)
+@pytest.mark.parametrize("name", ["reporting:statistics", "reporting:overrides"])
 def test_fixed_number_of_queries(
     manager_client, clinician, django_assert_num_queries, name
 ):

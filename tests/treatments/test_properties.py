@@ -31,8 +31,11 @@ PROFILE = settings(max_examples=150, deadline=None)
 
 def decimals(low: str, high: str, places: int) -> st.SearchStrategy[Decimal]:
     return st.decimals(
-        min_value=Decimal(low), max_value=Decimal(high), places=places,
-        allow_nan=False, allow_infinity=False,
+        min_value=Decimal(low),
+        max_value=Decimal(high),
+        places=places,
+        allow_nan=False,
+        allow_infinity=False,
     )
 
 
@@ -55,7 +58,9 @@ injection = st.builds(
         gas_parts=gas if form == Form.FOAM else None,
         voided_at=None,
         liquid_ml=liquid_ml(volume, form, gas if form == Form.FOAM else None),
-        dose_mg=dose_mg(pct, liquid_ml(volume, form, gas if form == Form.FOAM else None)),
+        dose_mg=dose_mg(
+            pct, liquid_ml(volume, form, gas if form == Form.FOAM else None)
+        ),
     ),
     st.sampled_from([Agent.POLIDOCANOL, Agent.STS]),
     st.sampled_from([Form.LIQUID, Form.FOAM]),
@@ -66,8 +71,11 @@ injection = st.builds(
 
 
 @PROFILE
-@given(volume=decimals("0.01", "20.00", 2), gas=decimals("1.0", "8.0", 1),
-       pct=decimals("0.10", "3.00", 2))
+@given(
+    volume=decimals("0.01", "20.00", 2),
+    gas=decimals("1.0", "8.0", 1),
+    pct=decimals("0.10", "3.00", 2),
+)
 def test_liquid_and_dose_match_exact_arithmetic(volume, gas, pct):
     liquid = exact(Fraction(volume) / (1 + Fraction(gas)), "0.001")
     assert liquid_ml(volume, Form.FOAM, gas) == liquid
@@ -117,8 +125,11 @@ def test_comma_and_dot_parse_to_the_same_decimal(value, separator):
 @given(st.text(max_size=40))
 def test_any_text_is_a_number_or_a_field_error(text):
     field = DecimalInputField(
-        max_digits=5, decimal_places=2, required=False,
-        min_value=Decimal("0.01"), max_value=Decimal("20"),
+        max_digits=5,
+        decimal_places=2,
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal("20"),
     )
     try:
         field.clean(text)
@@ -126,7 +137,9 @@ def test_any_text_is_a_number_or_a_field_error(text):
         pass
 
 
-@pytest.mark.parametrize(("text", "value"), [("0,3", "0.3"), (" 1,5 ", "1.5"), ("62.5", "62.5")])
+@pytest.mark.parametrize(
+    ("text", "value"), [("0,3", "0.3"), (" 1,5 ", "1.5"), ("62.5", "62.5")]
+)
 def test_examples_from_the_clinic(text, value):
     field = DecimalInputField(max_digits=5, decimal_places=2)
     assert field.clean(text) == Decimal(value)

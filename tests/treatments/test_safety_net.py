@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doppler.models import Segment, Thrombus
-from patients.screening import QUESTION_FIELDS
 from patients.models import Leg
+from patients.screening import QUESTION_FIELDS
 from tests.conftest import make_doppler, make_injection, make_session
 from tests.treatments.test_views import ROW_FIELDS, foam_row, form_data
 from treatments.choices import Agent, Form
@@ -105,7 +105,11 @@ OVER = [foam_row("6.00"), foam_row("5.00")]  # 11 mL of foam
 
 def test_an_override_reason_of_punctuation_is_refused(clinician_client, patient):
     response = post(
-        clinician_client, patient, OVER, limit_override_reason=".", confirm_override="on"
+        clinician_client,
+        patient,
+        OVER,
+        limit_override_reason=".",
+        confirm_override="on",
     )
     assert "limit_override_reason" in response.context["form"].errors
     assert not TreatmentSession.objects.exists()
@@ -149,7 +153,7 @@ def test_polidocanol_confirmation_names_mg_limit_and_weight(clinician_client, pa
     assert "Polidocanol 147.00 mg exceeds the limit of 125.00 mg for 62.5 kg" in html
 
 
-# --- the Doppler that gates therapy ----------------------------------------------------
+# --- the Doppler that gates therapy ---------------------------------------------------
 
 
 def test_a_doppler_done_after_the_session_cannot_be_relied_on(
@@ -207,7 +211,7 @@ def test_acute_superficial_thrombosis_warns_only(clinician_client, patient, clin
     assert response.status_code == 302
 
 
-# --- absolute contraindications block treatment, not documentation ------------------------
+# --- absolute contraindications block treatment, not documentation --------------------
 
 
 def test_a_past_session_can_be_documented_after_an_allergy_is_flagged(
@@ -231,7 +235,7 @@ def test_a_past_session_can_be_documented_after_an_allergy_is_flagged(
     assert session.injections.count() == 1
 
 
-# --- consent and screening ------------------------------------------------------------------
+# --- consent and screening ------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -281,7 +285,7 @@ def test_never_asked_absolute_questions_require_screening_today(
     assert post(clinician_client, patient, [{}]).status_code == 302
 
 
-# --- sodium tetradecyl sulfate and foam: per patient per clinic day --------------------------
+# --- sodium tetradecyl sulfate and foam: per patient per clinic day -------------------
 
 
 def test_sts_ten_ml_a_day_is_accepted_and_more_refused(clinician_client, patient):
@@ -313,7 +317,7 @@ def test_foam_ten_ml_counts_across_the_days_sessions(clinician_client, patient):
     assert post(clinician_client, patient, [foam_row("4.00")]).status_code == 302
 
 
-# --- compression ------------------------------------------------------------------------------
+# --- compression ----------------------------------------------------------------------
 
 
 def preview(client, patient, rows, **overrides):
@@ -345,16 +349,21 @@ def test_no_compression_after_foam_and_a_long_bandage_warn(clinician_client, pat
     )
     assert "No compression after foam or a larger vein" in html
     html = preview(
-        clinician_client, patient, [foam_row("2.00")], compression="bandage",
+        clinician_client,
+        patient,
+        [foam_row("2.00")],
+        compression="bandage",
         bandage_days="5",
     )
     assert "A bandage for 5 days" in html
 
 
-# --- dates that Python or PostgreSQL cannot keep -----------------------------------------------
+# --- dates that Python or PostgreSQL cannot keep --------------------------------------
 
 
-@pytest.mark.parametrize("when", ["0001-01-01T10:00", "9999-12-31T23:55", "1899-05-01T10:00"])
+@pytest.mark.parametrize(
+    "when", ["0001-01-01T10:00", "9999-12-31T23:55", "1899-05-01T10:00"]
+)
 def test_implausible_session_dates_are_field_errors(clinician_client, patient, when):
     response = post(clinician_client, patient, [{}], performed_at=when)
     assert response.status_code == 200

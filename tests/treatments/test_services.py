@@ -10,11 +10,11 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from tests.conftest import make_doppler, make_patient, make_user
+from tests.helpers import in_days
 from treatments import services
 from treatments.choices import Agent, Compression, Form, Gas
 from treatments.models import Injection, TreatmentSession
-from tests.conftest import make_doppler, make_patient, make_user
-from tests.helpers import in_days
 
 pytestmark = pytest.mark.django_db
 
@@ -54,18 +54,31 @@ def row(**overrides) -> dict:
 
 
 def pol3(volume: str) -> dict:
-    return row(concentration_pct=Decimal("3"), volume_ml=Decimal(volume), vessel_type="var_large")
+    return row(
+        concentration_pct=Decimal("3"),
+        volume_ml=Decimal(volume),
+        vessel_type="var_large",
+    )
 
 
 def foam(volume: str) -> dict:
-    return row(form=Form.FOAM, gas=Gas.CO2_O2, gas_parts=Decimal("4"), volume_ml=Decimal(volume),
-               vessel_type="var_small")
+    return row(
+        form=Form.FOAM,
+        gas=Gas.CO2_O2,
+        gas_parts=Decimal("4"),
+        volume_ml=Decimal(volume),
+        vessel_type="var_small",
+    )
 
 
 def create(patient, user, rows, **kwargs):
     return services.session_create(
-        patient=patient, clinician=user, data=kwargs.pop("data", data()), injections=rows,
-        user=user, **kwargs,
+        patient=patient,
+        clinician=user,
+        data=kwargs.pop("data", data()),
+        injections=rows,
+        user=user,
+        **kwargs,
     )
 
 
@@ -75,18 +88,27 @@ def messages_of(error) -> str:
 
 # --- polidocanol dose: 2 mg/kg/day, exact boundary ---------------------------
 
+
 def test_polidocanol_exactly_at_the_limit_is_accepted(patient, clinician):
-    session = create(patient, clinician, [pol3("4.00")])  # 3 % x 4.00 mL = 120.00 mg, 60 kg
+    session = create(
+        patient, clinician, [pol3("4.00")]
+    )  # 3 % x 4.00 mL = 120.00 mg, 60 kg
     assert session.pk and session.version == 1
     assert session.totals().polidocanol_mg == Decimal("120.00")
     assert session.limit_override_by is None
 
 
 def test_polidocanol_one_hundredth_of_a_mg_over_is_refused(patient, clinician):
-    rows = [pol3("4.00"), row(concentration_pct=Decimal("0.1"), volume_ml=Decimal("0.01"))]
+    rows = [
+        pol3("4.00"),
+        row(concentration_pct=Decimal("0.1"), volume_ml=Decimal("0.01")),
+    ]
     with pytest.raises(services.SessionRefused) as error:
         create(patient, _no_override_clinician(), rows)
-    assert "Polidocanol 120.01 mg exceeds the limit of 120.00 mg for 60.0 kg" in messages_of(error)
+    assert (
+        "Polidocanol 120.01 mg exceeds the limit of 120.00 mg for 60.0 kg"
+        in messages_of(error)
+    )
     assert not TreatmentSession.objects.exists()
     assert not Injection.objects.exists()
 
@@ -94,7 +116,10 @@ def test_polidocanol_one_hundredth_of_a_mg_over_is_refused(patient, clinician):
 def test_the_message_names_the_numbers(patient, clinician):
     with pytest.raises(services.SessionRefused) as error:
         create(patient, clinician, [pol3("4.00"), row(concentration_pct=Decimal("1"))])
-    assert "Polidocanol 130.00 mg exceeds the limit of 120.00 mg for 60.0 kg" in messages_of(error)
+    assert (
+        "Polidocanol 130.00 mg exceeds the limit of 120.00 mg for 60.0 kg"
+        in messages_of(error)
+    )
     # A clinician who may override is told to give a reason, on that field.
     assert "limit_override_reason" in error.value.message_dict
 
@@ -102,15 +127,24 @@ def test_the_message_names_the_numbers(patient, clinician):
 def test_weight_on_the_day_is_used_rather_than_the_patient_weight(clinician):
     heavier = make_patient(weight_kg=Decimal("80.0"))  # 160 mg would be allowed
     with pytest.raises(services.SessionRefused) as error:
-        create(heavier, clinician, [pol3("4.10")])  # 123 mg > 120 mg at 60.0 kg on the day
+        create(
+            heavier, clinician, [pol3("4.10")]
+        )  # 123 mg > 120 mg at 60.0 kg on the day
     assert "limit of 120.00 mg for 60.0 kg" in messages_of(error)
-    session = create(heavier, clinician, [pol3("4.10")], data=data(weight_kg=Decimal("61.5")))
+    session = create(
+        heavier, clinician, [pol3("4.10")], data=data(weight_kg=Decimal("61.5"))
+    )
     assert session.weight_kg == Decimal("61.5")
 
 
 @pytest.mark.date_dependent  # "the same day" as now, in clinic time
 def test_polidocanol_given_earlier_the_same_day_counts(patient, clinician):
-    create(patient, clinician, [pol3("3.00")], data=data(performed_at=timezone.now() - timedelta(hours=2)))
+    create(
+        patient,
+        clinician,
+        [pol3("3.00")],
+        data=data(performed_at=timezone.now() - timedelta(hours=2)),
+    )
     with pytest.raises(services.SessionRefused) as error:
         create(patient, clinician, [pol3("1.10")])  # 90 + 33 = 123 mg
     assert "123.00 mg" in messages_of(error)
@@ -119,12 +153,15 @@ def test_polidocanol_given_earlier_the_same_day_counts(patient, clinician):
 
 
 def test_other_agents_do_not_count_towards_the_polidocanol_limit(patient, clinician):
-    sts = row(agent=Agent.STS, concentration_pct=Decimal("3"), volume_ml=Decimal("10.00"))
+    sts = row(
+        agent=Agent.STS, concentration_pct=Decimal("3"), volume_ml=Decimal("10.00")
+    )
     session = create(patient, clinician, [pol3("4.00"), sts])
     assert session.totals().mg_by_agent[Agent.STS] == Decimal("300.00")
 
 
 # --- foam: 10 mL per session, exact boundary ---------------------------------
+
 
 def test_foam_exactly_10_ml_is_accepted(patient, clinician):
     session = create(patient, clinician, [foam("5.00"), foam("5.00")])
@@ -140,15 +177,21 @@ def test_foam_10_01_ml_is_refused(patient, clinician):
 
 # --- override ----------------------------------------------------------------
 
+
 def test_override_with_permission_and_reason_saves_and_records_who(patient, clinician):
     session = create(
-        patient, clinician, [foam("6.00"), foam("5.00")],
+        patient,
+        clinician,
+        [foam("6.00"), foam("5.00")],
         override_reason="  Extensive GSV tributaries, discussed with patient  ",
         override_confirmed=True,
     )
     session.refresh_from_db()
     assert session.limit_override_by == clinician
-    assert session.limit_override_reason == "Extensive GSV tributaries, discussed with patient"
+    assert (
+        session.limit_override_reason
+        == "Extensive GSV tributaries, discussed with patient"
+    )
     assert session.totals().foam_ml == Decimal("11.00")
 
 
@@ -175,11 +218,14 @@ def test_a_reason_within_the_limits_is_not_recorded_as_an_override(patient, clin
 
 # --- contraindications -------------------------------------------------------
 
+
 def test_absolute_contraindication_blocks_even_with_an_override(clinician):
     allergic = make_patient(sclerosant_allergy=True)
     with pytest.raises(services.SessionRefused) as error:
         create(allergic, clinician, [row()], override_reason="reason")
-    assert "Absolute contraindication: Known allergy to a sclerosant." in messages_of(error)
+    assert "Absolute contraindication: Known allergy to a sclerosant." in messages_of(
+        error
+    )
     assert not TreatmentSession.objects.exists()
 
 
@@ -194,14 +240,18 @@ def test_pfo_blocks_foam_but_not_liquid(clinician):
 def test_relative_contraindication_only_warns(clinician):
     pregnant = make_patient(pregnant_or_breastfeeding=True)
     review = services.session_review(
-        patient=pregnant, performed_at=timezone.now(), weight_kg=Decimal("60"),
-        doppler=None, injections=[],
+        patient=pregnant,
+        performed_at=timezone.now(),
+        weight_kg=Decimal("60"),
+        doppler=None,
+        injections=[],
     )
     assert any("Pregnant" in note.message for note in review.warnings)
     assert create(pregnant, clinician, [row()]).pk
 
 
 # --- field and row errors ----------------------------------------------------
+
 
 def test_row_errors_are_keyed_by_row_and_field(patient, clinician):
     rows = [row(), row(concentration_pct=Decimal("5")), row(form=Form.FOAM)]
@@ -238,12 +288,16 @@ def test_archived_patient_gets_no_new_session(patient, clinician):
 
 # --- update: optimistic locking, voiding removed rows ---------------------------
 
+
 def test_update_increments_the_version_and_keeps_history(patient, clinician):
     session = create(patient, clinician, [row()])
     first = session.injections.get()
     saved = services.session_update(
-        session=session, expected_version=1, data=data(notes="calm"),
-        injections=[{**row(volume_ml=Decimal("2.00")), "id": first.pk}], user=clinician,
+        session=session,
+        expected_version=1,
+        data=data(notes="calm"),
+        injections=[{**row(volume_ml=Decimal("2.00")), "id": first.pk}],
+        user=clinician,
     )
     assert saved.version == 2
     first.refresh_from_db()
@@ -255,13 +309,19 @@ def test_stale_version_is_refused_and_nothing_saved(patient, clinician, colleagu
     session = create(patient, clinician, [row()])
     first = session.injections.get()
     services.session_update(
-        session=session, expected_version=1, data=data(notes="colleague's note"),
-        injections=[{**row(), "id": first.pk}], user=colleague,
+        session=session,
+        expected_version=1,
+        data=data(notes="colleague's note"),
+        injections=[{**row(), "id": first.pk}],
+        user=colleague,
     )
     with pytest.raises(services.SessionRefused) as error:
         services.session_update(
-            session=session, expected_version=1, data=data(notes="mine"),
-            injections=[{**row(volume_ml=Decimal("3.00")), "id": first.pk}, row()], user=clinician,
+            session=session,
+            expected_version=1,
+            data=data(notes="mine"),
+            injections=[{**row(volume_ml=Decimal("3.00")), "id": first.pk}, row()],
+            user=clinician,
         )
     message = messages_of(error)
     assert "This treatment session was changed by Colleague at" in message
@@ -277,8 +337,11 @@ def test_removed_injection_is_voided_not_deleted(patient, clinician):
     session = create(patient, clinician, [row(), row(site="calf")])
     keep, drop = session.injections.order_by("id")
     saved = services.session_update(
-        session=session, expected_version=1, data=data(),
-        injections=[{**row(), "id": keep.pk}, row(site="ankle")], user=clinician,
+        session=session,
+        expected_version=1,
+        data=data(),
+        injections=[{**row(), "id": keep.pk}, row(site="ankle")],
+        user=clinician,
     )
     drop.refresh_from_db()
     assert drop.voided_at is not None
@@ -291,12 +354,19 @@ def test_limits_count_the_full_set_of_active_injections_on_update(patient, clini
     first = session.injections.get()
     with pytest.raises(services.SessionRefused):
         services.session_update(
-            session=session, expected_version=1, data=data(),
-            injections=[{**pol3("2.00"), "id": first.pk}, pol3("2.01")], user=clinician,
+            session=session,
+            expected_version=1,
+            data=data(),
+            injections=[{**pol3("2.00"), "id": first.pk}, pol3("2.01")],
+            user=clinician,
         )
     # Replacing the first row (voided) frees its dose.
     saved = services.session_update(
-        session=session, expected_version=1, data=data(), injections=[pol3("4.00")], user=clinician,
+        session=session,
+        expected_version=1,
+        data=data(),
+        injections=[pol3("4.00")],
+        user=clinician,
     )
     assert saved.totals().polidocanol_mg == Decimal("120.00")
 
@@ -306,27 +376,38 @@ def test_a_row_id_from_another_session_is_refused(patient, clinician):
     two = create(patient, clinician, [row()])
     with pytest.raises(services.SessionRefused) as error:
         services.session_update(
-            session=two, expected_version=1, data=data(),
-            injections=[{**row(), "id": one.injections.get().pk}], user=clinician,
+            session=two,
+            expected_version=1,
+            data=data(),
+            injections=[{**row(), "id": one.injections.get().pk}],
+            user=clinician,
         )
     assert 0 in error.value.row_errors
 
 
 # --- void --------------------------------------------------------------------
 
+
 def test_void_needs_a_reason_and_keeps_the_record(patient, clinician):
     session = create(patient, clinician, [row()])
     with pytest.raises(ValidationError):
         services.session_void(session=session, user=clinician, reason="  ")
-    voided = services.session_void(session=session, user=clinician, reason="wrong patient")
+    voided = services.session_void(
+        session=session, user=clinician, reason="wrong patient"
+    )
     assert voided.voided_by == clinician and voided.void_reason == "wrong patient"
     assert voided.version == 2
     assert TreatmentSession.objects.filter(pk=session.pk).exists()
     with pytest.raises(ValidationError):
         services.session_void(session=voided, user=clinician, reason="again")
     with pytest.raises(services.SessionRefused):
-        services.session_update(session=voided, expected_version=2, data=data(),
-                                injections=[row()], user=clinician)
+        services.session_update(
+            session=voided,
+            expected_version=2,
+            data=data(),
+            injections=[row()],
+            user=clinician,
+        )
 
 
 def test_voided_session_does_not_count_towards_the_day(patient, clinician):
@@ -337,6 +418,7 @@ def test_voided_session_does_not_count_towards_the_day(patient, clinician):
 
 # --- guidance ----------------------------------------------------------------
 
+
 @pytest.mark.date_dependent
 def test_review_gives_guidance_without_blocking(patient, clinician):
     old = make_doppler(patient, clinician, assessed_on=in_days(-400))
@@ -345,21 +427,29 @@ def test_review_gives_guidance_without_blocking(patient, clinician):
         Injection(**row(vessel_type="reticular", concentration_pct=Decimal("0.75"))),
     ]
     review = services.session_review(
-        patient=patient, performed_at=timezone.now(), weight_kg=Decimal("60"),
-        doppler=old, injections=rows,
+        patient=patient,
+        performed_at=timezone.now(),
+        weight_kg=Decimal("60"),
+        doppler=old,
+        injections=rows,
     )
     texts = [n.message for n in review.row_notes[0]]
     assert any("laser may suit better" in t for t in texts)
     assert any("Usually 0.25–0.5 %" in t for t in texts)
     # 0.75 % is within 0.5–1 % for reticular veins: the range is shown, no warning.
-    assert [(n.level, n.message) for n in review.row_notes[1]] == [("info", "Usual 0.5–1 %.")]
+    assert [(n.level, n.message) for n in review.row_notes[1]] == [
+        ("info", "Usual 0.5–1 %.")
+    ]
     assert any("older than 12 months" in n.message for n in review.warnings)
 
 
 def test_review_warns_when_no_doppler_is_on_file(patient):
     review = services.session_review(
-        patient=patient, performed_at=timezone.now(), weight_kg=Decimal("60"),
-        doppler=None, injections=[],
+        patient=patient,
+        performed_at=timezone.now(),
+        weight_kg=Decimal("60"),
+        doppler=None,
+        injections=[],
     )
     assert any("No Doppler assessment on file" in n.message for n in review.warnings)
 
@@ -368,8 +458,11 @@ def test_review_warns_when_no_doppler_is_on_file(patient):
 def test_a_doppler_exactly_365_days_old_is_still_recent(patient, clinician):
     make_doppler(patient, clinician, assessed_on=in_days(-365))
     review = services.session_review(
-        patient=patient, performed_at=timezone.now(), weight_kg=Decimal("60"),
-        doppler=None, injections=[],
+        patient=patient,
+        performed_at=timezone.now(),
+        weight_kg=Decimal("60"),
+        doppler=None,
+        injections=[],
     )
     assert [n for n in review.warnings if "Doppler" in n.message] == []
 

@@ -12,10 +12,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from treatments.choices import Form, Gas
-from treatments.models import Injection, TreatmentSession
 from tests.conftest import make_injection, make_patient, make_session
 from tests.helpers import in_days
+from treatments.choices import Form, Gas
+from treatments.models import Injection, TreatmentSession
 
 pytestmark = pytest.mark.django_db
 
@@ -63,11 +63,18 @@ def form_data(rows, *, initial=0, **overrides) -> dict:
 
 
 def foam_row(volume="4.00") -> dict:
-    return {"form": "foam", "gas": "air", "gas_parts": "4", "volume_ml": volume,
-            "vessel_type": "var_small", "concentration_pct": "1"}
+    return {
+        "form": "foam",
+        "gas": "air",
+        "gas_parts": "4",
+        "volume_ml": volume,
+        "vessel_type": "var_small",
+        "concentration_pct": "1",
+    }
 
 
 # --- role matrix ---------------------------------------------------------------
+
 
 def _requests(patient, session):
     return [
@@ -75,9 +82,16 @@ def _requests(patient, session):
         ("get", reverse("treatments:session-detail", args=[session.code]), None),
         ("get", reverse("treatments:session-edit", args=[session.code]), None),
         ("get", reverse("treatments:injection-row") + "?index=2", None),
-        ("post", reverse("treatments:session-preview"),
-         {**form_data([ROW_FIELDS]), "patient_code": str(patient.code)}),
-        ("post", reverse("treatments:session-void", args=[session.code]), {"reason": "Entered twice"}),
+        (
+            "post",
+            reverse("treatments:session-preview"),
+            {**form_data([ROW_FIELDS]), "patient_code": str(patient.code)},
+        ),
+        (
+            "post",
+            reverse("treatments:session-void", args=[session.code]),
+            {"reason": "Entered twice"},
+        ),
     ]
 
 
@@ -95,7 +109,10 @@ def test_session_pages_obey_the_role_matrix(role, request, patient, clinician):
     client = request.getfixturevalue(f"{role}_client")
     session = make_session(patient, clinician)
     make_injection(session)
-    got = [getattr(client, method)(url, data).status_code for method, url, data in _requests(patient, session)]
+    got = [
+        getattr(client, method)(url, data).status_code
+        for method, url, data in _requests(patient, session)
+    ]
     assert got == EXPECTED[role]
     session.refresh_from_db()
     assert session.is_voided == (role == "clinician")
@@ -103,10 +120,17 @@ def test_session_pages_obey_the_role_matrix(role, request, patient, clinician):
 
 def test_void_needs_post(clinician_client, patient, clinician):
     session = make_session(patient, clinician)
-    assert clinician_client.get(reverse("treatments:session-void", args=[session.code])).status_code == 405
+    assert (
+        clinician_client.get(
+            reverse("treatments:session-void", args=[session.code])
+        ).status_code
+        == 405
+    )
 
 
-def test_new_session_button_only_for_clinicians(clinician_client, frontdesk_client, patient):
+def test_new_session_button_only_for_clinicians(
+    clinician_client, frontdesk_client, patient
+):
     url = reverse("records:patient", args=[patient.code])
     new = reverse("treatments:session-create", args=[patient.code])
     assert new in clinician_client.get(url).content.decode()
@@ -115,8 +139,11 @@ def test_new_session_button_only_for_clinicians(clinician_client, frontdesk_clie
 
 # --- create --------------------------------------------------------------------
 
+
 def test_form_prefills_weight_and_shows_one_empty_row(clinician_client, patient):
-    response = clinician_client.get(reverse("treatments:session-create", args=[patient.code]))
+    response = clinician_client.get(
+        reverse("treatments:session-create", args=[patient.code])
+    )
     html = response.content.decode()
     assert 'name="weight_kg" value="60.0"' in html
     assert 'name="injections-0-leg"' in html
@@ -125,16 +152,26 @@ def test_form_prefills_weight_and_shows_one_empty_row(clinician_client, patient)
     assert "No Doppler assessment on file" in html
 
 
-def test_clinician_records_a_session_with_liquid_and_foam(clinician_client, clinician, patient):
+def test_clinician_records_a_session_with_liquid_and_foam(
+    clinician_client, clinician, patient
+):
     url = reverse("treatments:session-create", args=[patient.code])
-    rows = [ROW_FIELDS, {**foam_row(), "ultrasound_guided": "on", "segment": "GSVb", "site": ""}]
+    rows = [
+        ROW_FIELDS,
+        {**foam_row(), "ultrasound_guided": "on", "segment": "GSVb", "site": ""},
+    ]
     response = clinician_client.post(url, form_data(rows))
     session = TreatmentSession.objects.get()
-    assert response.status_code == 302 and response["Location"] == session.get_absolute_url()
+    assert (
+        response.status_code == 302
+        and response["Location"] == session.get_absolute_url()
+    )
     assert session.clinician == clinician and session.created_by == clinician
     assert session.injections.count() == 2
     totals = session.totals()
-    assert totals.polidocanol_mg == Decimal("13.00")  # 5 mg liquid + 8 mg in 4 mL of 1+4 foam
+    assert totals.polidocanol_mg == Decimal(
+        "13.00"
+    )  # 5 mg liquid + 8 mg in 4 mL of 1+4 foam
     assert totals.foam_ml == Decimal("4.00")
 
 
@@ -161,7 +198,9 @@ def test_bad_row_input_gives_a_field_message_and_saves_nothing(
     clinician_client, patient, bad, field, message
 ):
     url = reverse("treatments:session-create", args=[patient.code])
-    response = clinician_client.post(url, form_data([ROW_FIELDS, {**ROW_FIELDS, **bad}]))
+    response = clinician_client.post(
+        url, form_data([ROW_FIELDS, {**ROW_FIELDS, **bad}])
+    )
     assert response.status_code == 200
     row = response.context["formset"].forms[1]
     assert any(message in e for e in row.errors[field])
@@ -172,9 +211,13 @@ def test_bad_row_input_gives_a_field_message_and_saves_nothing(
 BAD_SESSION = [
     ({"performed_at": "2026-13-45T10:00"}, "performed_at", "Enter a valid date/time."),
     # A callable: in two days on the test's frozen clock, not on the clock at import.
-    pytest.param({"performed_at": lambda: f"{in_days(2)}T10:00"}, "performed_at",
-                 "cannot be in the future", id="performed_at-in-two-days",
-                 marks=pytest.mark.date_dependent),
+    pytest.param(
+        {"performed_at": lambda: f"{in_days(2)}T10:00"},
+        "performed_at",
+        "cannot be in the future",
+        id="performed_at-in-two-days",
+        marks=pytest.mark.date_dependent,
+    ),
     ({"weight_kg": "12"}, "weight_kg", "greater than or equal to 25"),
     ({"stocking_days": ""}, "stocking_days", "how many days"),
     ({"stocking_class": ""}, "stocking_class", "class or its pressure"),
@@ -201,13 +244,23 @@ def test_bandage_then_stocking_is_accepted(clinician_client, patient):
     data = form_data([ROW_FIELDS], compression="bandage", bandage_days="3")
     assert clinician_client.post(url, data).status_code == 302
     session = TreatmentSession.objects.get()
-    assert session.compression_summary() == "Bandage for 3 days, then class 2 thigh-high stocking for 14 days"
+    assert (
+        session.compression_summary()
+        == "Bandage for 3 days, then class 2 thigh-high stocking for 14 days"
+    )
 
 
 def test_limit_refusal_names_the_numbers_and_keeps_the_input(clinician_client, patient):
     url = reverse("treatments:session-create", args=[patient.code])
-    rows = [{**ROW_FIELDS, "concentration_pct": "3", "volume_ml": "4.00", "vessel_type": "var_large"},
-            {**ROW_FIELDS, "concentration_pct": "1", "volume_ml": "1.00"}]
+    rows = [
+        {
+            **ROW_FIELDS,
+            "concentration_pct": "3",
+            "volume_ml": "4.00",
+            "vessel_type": "var_large",
+        },
+        {**ROW_FIELDS, "concentration_pct": "1", "volume_ml": "1.00"},
+    ]
     response = clinician_client.post(url, form_data(rows, notes="keep me"))
     html = response.content.decode()
     assert "Polidocanol 130.00 mg exceeds the limit of 120.00 mg for 60.0 kg" in html
@@ -222,7 +275,9 @@ def test_limit_refusal_names_the_numbers_and_keeps_the_input(clinician_client, p
     session = TreatmentSession.objects.get()
     assert session.limit_override_reason == "Large varices"
     detail = clinician_client.get(session.get_absolute_url()).content.decode()
-    assert "Limit exceeded with a recorded reason" in detail and "Large varices" in detail
+    assert (
+        "Limit exceeded with a recorded reason" in detail and "Large varices" in detail
+    )
 
 
 def test_absolute_contraindication_blocks_the_form(clinician_client):
@@ -235,16 +290,21 @@ def test_absolute_contraindication_blocks_the_form(clinician_client):
 
 # --- edit ----------------------------------------------------------------------
 
+
 def _edit_data(session, rows, **overrides):
     saved = list(session.injections.filter(voided_at__isnull=True).order_by("id"))
-    data = form_data(rows, initial=len(saved), version=str(session.version), **overrides)
+    data = form_data(
+        rows, initial=len(saved), version=str(session.version), **overrides
+    )
     for index, injection in enumerate(saved):
         data[f"injections-{index}-id"] = str(injection.pk)
         data[f"injections-{index}-session"] = str(session.pk)
     return data
 
 
-def test_edit_voids_a_removed_row_and_adds_a_new_one(clinician_client, patient, clinician):
+def test_edit_voids_a_removed_row_and_adds_a_new_one(
+    clinician_client, patient, clinician
+):
     session = make_session(patient, clinician)
     keep, drop = make_injection(session), make_injection(session, site="calf")
     rows = [ROW_FIELDS, {**ROW_FIELDS, "void": "1"}, foam_row("2.00")]
@@ -259,7 +319,9 @@ def test_edit_voids_a_removed_row_and_adds_a_new_one(clinician_client, patient, 
     assert session.version == 2 and session.totals().foam_ml == Decimal("2.00")
 
 
-def test_a_voided_row_with_bad_values_does_not_stop_the_save(clinician_client, patient, clinician):
+def test_a_voided_row_with_bad_values_does_not_stop_the_save(
+    clinician_client, patient, clinician
+):
     session = make_session(patient, clinician)
     make_injection(session)
     make_injection(session)
@@ -268,7 +330,9 @@ def test_a_voided_row_with_bad_values_does_not_stop_the_save(clinician_client, p
     assert clinician_client.post(url, _edit_data(session, rows)).status_code == 302
 
 
-def test_stale_edit_is_refused_with_who_and_when(clinician_client, colleague, patient, clinician):
+def test_stale_edit_is_refused_with_who_and_when(
+    clinician_client, colleague, patient, clinician
+):
     from tests.conftest import client_for
 
     session = make_session(patient, clinician)
@@ -285,20 +349,27 @@ def test_stale_edit_is_refused_with_who_and_when(clinician_client, colleague, pa
 
 
 def test_voided_session_cannot_be_edited(clinician_client, patient, clinician):
-    session = make_session(patient, clinician, voided_at=timezone.now(), void_reason="x")
-    response = clinician_client.get(reverse("treatments:session-edit", args=[session.code]))
+    session = make_session(
+        patient, clinician, voided_at=timezone.now(), void_reason="x"
+    )
+    response = clinician_client.get(
+        reverse("treatments:session-edit", args=[session.code])
+    )
     assert response.status_code == 302
 
 
 def test_void_without_reason_changes_nothing(clinician_client, patient, clinician):
     session = make_session(patient, clinician)
-    response = clinician_client.post(reverse("treatments:session-void", args=[session.code]), {"reason": ""})
+    response = clinician_client.post(
+        reverse("treatments:session-void", args=[session.code]), {"reason": ""}
+    )
     assert response.status_code == 302
     session.refresh_from_db()
     assert not session.is_voided
 
 
 # --- htmx endpoints ------------------------------------------------------------
+
 
 def test_injection_row_returns_one_row_with_the_given_index(clinician_client):
     response = clinician_client.get(reverse("treatments:injection-row"), {"index": 7})
@@ -310,12 +381,17 @@ def test_injection_row_returns_one_row_with_the_given_index(clinician_client):
 
 @pytest.mark.parametrize("index", ["", "x", "-1", "5000"])
 def test_injection_row_refuses_a_bad_index(clinician_client, index):
-    response = clinician_client.get(reverse("treatments:injection-row"), {"index": index})
+    response = clinician_client.get(
+        reverse("treatments:injection-row"), {"index": index}
+    )
     assert response.status_code == 400
 
 
 def test_preview_shows_live_totals_and_saves_nothing(clinician_client, patient):
-    rows = [{**ROW_FIELDS, "concentration_pct": "3", "volume_ml": "4.00"}, foam_row("4.00")]
+    rows = [
+        {**ROW_FIELDS, "concentration_pct": "3", "volume_ml": "4.00"},
+        foam_row("4.00"),
+    ]
     data = {**form_data(rows), "patient_code": str(patient.code)}
     response = clinician_client.post(reverse("treatments:session-preview"), data)
     html = response.content.decode()
@@ -327,26 +403,36 @@ def test_preview_shows_live_totals_and_saves_nothing(clinician_client, patient):
     assert not TreatmentSession.objects.exists()
 
 
-def test_preview_counts_valid_rows_and_reports_incomplete_ones(clinician_client, patient):
+def test_preview_counts_valid_rows_and_reports_incomplete_ones(
+    clinician_client, patient
+):
     rows = [ROW_FIELDS, {**ROW_FIELDS, "form": "foam"}]
     data = {**form_data(rows), "patient_code": str(patient.code)}
-    html = clinician_client.post(reverse("treatments:session-preview"), data).content.decode()
+    html = clinician_client.post(
+        reverse("treatments:session-preview"), data
+    ).content.decode()
     assert "1 injection" in html and "1 row is incomplete" in html
 
 
 def test_preview_with_an_unknown_patient_is_404(clinician_client):
     data = {**form_data([ROW_FIELDS]), "patient_code": "not-a-uuid"}
-    assert clinician_client.post(reverse("treatments:session-preview"), data).status_code == 404
+    assert (
+        clinician_client.post(reverse("treatments:session-preview"), data).status_code
+        == 404
+    )
 
 
 def test_form_posts_live_changes_to_the_preview(clinician_client, patient):
-    html = clinician_client.get(reverse("treatments:session-create", args=[patient.code])).content.decode()
+    html = clinician_client.get(
+        reverse("treatments:session-create", args=[patient.code])
+    ).content.decode()
     assert f'hx-post="{reverse("treatments:session-preview")}"' in html
     assert 'hx-trigger="change' in html
     assert f'hx-get="{reverse("treatments:injection-row")}"' in html
 
 
 # --- detail and card: fixed number of queries ------------------------------------
+
 
 def _session_with(patient, clinician, n):
     session = make_session(patient, clinician)
@@ -361,17 +447,27 @@ def _count(client, url) -> int:
     return len(queries)
 
 
-def test_detail_costs_the_same_queries_for_1_and_30_injections(clinician_client, clinician):
+def test_detail_costs_the_same_queries_for_1_and_30_injections(
+    clinician_client, clinician
+):
     one = _session_with(make_patient(first_name="One"), clinician, 1)
     many = _session_with(make_patient(first_name="Many"), clinician, 30)
     one_count = _count(clinician_client, one.get_absolute_url())
     assert _count(clinician_client, many.get_absolute_url()) == one_count
 
 
-def test_detail_shows_derived_values_totals_and_compression(clinician_client, patient, clinician):
+def test_detail_shows_derived_values_totals_and_compression(
+    clinician_client, patient, clinician
+):
     session = make_session(patient, clinician, stocking_length="thigh")
-    make_injection(session, form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"),
-                   volume_ml=Decimal("5.00"), concentration_pct=Decimal("1"))
+    make_injection(
+        session,
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        volume_ml=Decimal("5.00"),
+        concentration_pct=Decimal("1"),
+    )
     html = clinician_client.get(session.get_absolute_url()).content.decode()
     assert "1.00 mL" in html and "10.00 mg" in html
     assert "5.00 / 10.00 mL" in html  # foam against the limit
@@ -379,20 +475,28 @@ def test_detail_shows_derived_values_totals_and_compression(clinician_client, pa
     assert "Class 2 thigh-high stocking for 14 days" in html
 
 
-def test_session_card_uses_only_prefetched_rows(patient, clinician, django_assert_num_queries):
+def test_session_card_uses_only_prefetched_rows(
+    patient, clinician, django_assert_num_queries
+):
     _session_with(patient, clinician, 3)
     make_session(patient, clinician, voided_at=timezone.now(), void_reason="dup")
     sessions = list(
         TreatmentSession.objects.filter(patient=patient)
-        .select_related("clinician").prefetch_related("injections")
+        .select_related("clinician")
+        .prefetch_related("injections")
     )
     with django_assert_num_queries(0):
-        html = "".join(render_to_string("treatments/session_card.html", {"session": s}) for s in sessions)
+        html = "".join(
+            render_to_string("treatments/session_card.html", {"session": s})
+            for s in sessions
+        )
     assert "3 injections" in html and "voided" in html
     assert "Class 2 stocking for 14 days" in html
 
 
-def test_a_removed_new_row_is_not_rendered_back_after_an_error(clinician_client, patient):
+def test_a_removed_new_row_is_not_rendered_back_after_an_error(
+    clinician_client, patient
+):
     url = reverse("treatments:session-create", args=[patient.code])
     data = form_data([ROW_FIELDS, {**ROW_FIELDS, "concentration_pct": "9"}])
     data["injections-TOTAL_FORMS"] = "3"  # row 2 was added, then removed from the page

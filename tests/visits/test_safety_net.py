@@ -65,7 +65,9 @@ def test_moving_a_visit_onto_the_patients_other_visit_is_refused(
 
 
 @pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31", "1899-12-31"])
-def test_implausible_booking_dates_are_field_errors(frontdesk_client, patient, clinician, day):
+def test_implausible_booking_dates_are_field_errors(
+    frontdesk_client, patient, clinician, day
+):
     url = reverse("visits:create", args=[patient.code])
     response = frontdesk_client.post(
         url,
@@ -83,8 +85,9 @@ def test_implausible_booking_dates_are_field_errors(frontdesk_client, patient, c
 
 
 def test_the_service_refuses_year_9999_without_overflowing(patient, clinician):
-    late = local_datetime(timezone.localdate().replace(year=9999, month=12, day=31),
-                          time(23, 55))
+    late = local_datetime(
+        timezone.localdate().replace(year=9999, month=12, day=31), time(23, 55)
+    )
     with pytest.raises(ValidationError) as error:
         book(patient, clinician, late)
     assert "starts_at" in error.value.message_dict

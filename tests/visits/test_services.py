@@ -1,4 +1,4 @@
-"""visits.services and visits.selectors: booking rules, status transitions, suggestions, worklist."""
+"""Visit services and selectors: booking, transitions, suggestions, worklist."""
 
 from __future__ import annotations
 
@@ -9,14 +9,20 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from patients.services import patient_archive
-from tests.conftest import make_injection, make_patient, make_session, make_user, make_visit
-from tests.helpers import at, rome, tomorrow_at
 from core import roles as clinic_roles
+from patients.services import patient_archive
+from tests.conftest import (
+    make_injection,
+    make_patient,
+    make_session,
+    make_user,
+    make_visit,
+)
+from tests.helpers import at, rome, tomorrow_at
+from treatments.choices import Form, Gas
 from visits import models as visit_models
 from visits import selectors as visit_selectors
 from visits import services as visit_services
-from treatments.choices import Form, Gas
 from visits.models import (
     AdverseEvent,
     StatusReason,
@@ -77,7 +83,9 @@ def test_it_books_a_visit(patient, clinician, frontdesk):
         ((9, 0), 20),  # the very same slot
     ],
 )
-def test_it_refuses_an_overlapping_visit(booked, other_patient, clinician, start, duration):
+def test_it_refuses_an_overlapping_visit(
+    booked, other_patient, clinician, start, duration
+):
     with pytest.raises(ValidationError) as excinfo:
         book(other_patient, clinician, tomorrow_at(*start), duration)
     assert "starts_at" in excinfo.value.error_dict
@@ -104,18 +112,30 @@ def test_another_clinician_may_see_a_patient_at_the_same_time(
 
 
 @pytest.mark.parametrize("status", [VisitStatus.CANCELLED, VisitStatus.NO_SHOW])
-def test_cancelled_and_no_show_visits_do_not_block(patient, other_patient, clinician, status):
-    make_visit(patient, clinician, starts_at=tomorrow_at(9, 0), status=status, status_reason="other")
+def test_cancelled_and_no_show_visits_do_not_block(
+    patient, other_patient, clinician, status
+):
+    make_visit(
+        patient,
+        clinician,
+        starts_at=tomorrow_at(9, 0),
+        status=status,
+        status_reason="other",
+    )
     assert book(other_patient, clinician, tomorrow_at(9, 0)).pk
 
 
 def test_an_arrived_visit_still_blocks(patient, other_patient, clinician):
-    make_visit(patient, clinician, starts_at=tomorrow_at(9, 0), status=VisitStatus.ARRIVED)
+    make_visit(
+        patient, clinician, starts_at=tomorrow_at(9, 0), status=VisitStatus.ARRIVED
+    )
     with pytest.raises(ValidationError):
         book(other_patient, clinician, tomorrow_at(9, 10))
 
 
-def test_a_long_visit_from_the_previous_hours_is_found(patient, other_patient, clinician):
+def test_a_long_visit_from_the_previous_hours_is_found(
+    patient, other_patient, clinician
+):
     make_visit(patient, clinician, starts_at=tomorrow_at(8, 0), duration_min=240)
     with pytest.raises(ValidationError) as excinfo:
         book(other_patient, clinician, tomorrow_at(11, 50))
@@ -128,10 +148,15 @@ def test_it_refuses_a_time_in_the_past(patient, clinician):
     assert "starts_at" in excinfo.value.error_dict
 
 
-@pytest.mark.parametrize(("duration", "ok"), [(4, False), (5, True), (240, True), (241, False)])
+@pytest.mark.parametrize(
+    ("duration", "ok"), [(4, False), (5, True), (240, True), (241, False)]
+)
 def test_duration_must_be_5_to_240_minutes(patient, clinician, duration, ok):
     if ok:
-        assert book(patient, clinician, tomorrow_at(9, 0), duration).duration_min == duration
+        assert (
+            book(patient, clinician, tomorrow_at(9, 0), duration).duration_min
+            == duration
+        )
     else:
         with pytest.raises(ValidationError) as excinfo:
             book(patient, clinician, tomorrow_at(9, 0), duration)
@@ -162,7 +187,10 @@ def test_an_archived_patient_cannot_be_booked(patient, clinician):
 
 def test_rescheduling_onto_its_own_slot_is_not_a_conflict(booked, clinician):
     visit = visit_services.visit_reschedule(
-        visit=booked, starts_at=tomorrow_at(9, 10), duration_min=20, clinician=clinician,
+        visit=booked,
+        starts_at=tomorrow_at(9, 10),
+        duration_min=20,
+        clinician=clinician,
         expected_version=booked.version,
     )
     assert visit.starts_at == tomorrow_at(9, 10)
@@ -173,7 +201,10 @@ def test_rescheduling_into_another_visit_is_refused(booked, other_patient, clini
     other = book(other_patient, clinician, tomorrow_at(10, 0))
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=other, starts_at=tomorrow_at(9, 10), duration_min=20, clinician=clinician,
+            visit=other,
+            starts_at=tomorrow_at(9, 10),
+            duration_min=20,
+            clinician=clinician,
             expected_version=other.version,
         )
     assert "already has a visit 09:00–09:20" in _message(excinfo)
@@ -183,7 +214,10 @@ def test_rescheduling_into_another_visit_is_refused(booked, other_patient, clini
 
 def test_rescheduling_to_another_clinician(booked, colleague):
     visit = visit_services.visit_reschedule(
-        visit=booked, starts_at=tomorrow_at(9, 0), duration_min=30, clinician=colleague,
+        visit=booked,
+        starts_at=tomorrow_at(9, 0),
+        duration_min=30,
+        clinician=colleague,
         expected_version=1,
     )
     assert visit.clinician == colleague
@@ -192,12 +226,18 @@ def test_rescheduling_to_another_clinician(booked, colleague):
 
 def test_a_stale_reschedule_is_refused(booked, clinician):
     visit_services.visit_reschedule(
-        visit=booked, starts_at=tomorrow_at(11, 0), duration_min=20, clinician=clinician,
+        visit=booked,
+        starts_at=tomorrow_at(11, 0),
+        duration_min=20,
+        clinician=clinician,
         expected_version=1,
     )
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=booked, starts_at=tomorrow_at(12, 0), duration_min=20, clinician=clinician,
+            visit=booked,
+            starts_at=tomorrow_at(12, 0),
+            duration_min=20,
+            clinician=clinician,
             expected_version=1,
         )
     assert "This follow-up visit was changed by" in _message(excinfo)
@@ -209,7 +249,10 @@ def test_a_cancelled_visit_cannot_be_moved(booked, clinician):
     visit_services.visit_cancel(visit=booked, reason=StatusReason.PATIENT_REQUEST)
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
-            visit=booked, starts_at=tomorrow_at(11, 0), duration_min=20, clinician=clinician,
+            visit=booked,
+            starts_at=tomorrow_at(11, 0),
+            duration_min=20,
+            clinician=clinician,
             expected_version=None,
         )
     assert "Only a scheduled visit can be moved" in _message(excinfo)
@@ -229,9 +272,12 @@ def test_the_happy_path_scheduled_arrived_completed(patient, clinician):
     visit = visit_services.visit_mark_arrived(visit=visit)
     assert visit.status == VisitStatus.ARRIVED and visit.arrived_at is not None
     visit = visit_services.visit_complete(
-        visit=visit, plan=VisitPlan.ANOTHER_SESSION, clearance_pct=60,
+        visit=visit,
+        plan=VisitPlan.ANOTHER_SESSION,
+        clearance_pct=60,
         adverse_events=[AdverseEvent.HYPERPIGMENTATION, AdverseEvent.HYPERPIGMENTATION],
-        satisfaction=4, expected_version=visit.version,
+        satisfaction=4,
+        expected_version=visit.version,
     )
     visit.refresh_from_db()
     assert visit.status == VisitStatus.COMPLETED
@@ -242,16 +288,23 @@ def test_the_happy_path_scheduled_arrived_completed(patient, clinician):
 
 
 def test_it_cancels_with_a_coded_reason(booked):
-    visit = visit_services.visit_cancel(visit=booked, reason=StatusReason.ILLNESS, note=" flu ")
+    visit = visit_services.visit_cancel(
+        visit=booked, reason=StatusReason.ILLNESS, note=" flu "
+    )
     visit.refresh_from_db()
     assert (visit.status, visit.status_reason, visit.status_note) == (
-        VisitStatus.CANCELLED, "illness", "flu",
+        VisitStatus.CANCELLED,
+        "illness",
+        "flu",
     )
 
 
 def test_an_arrived_visit_can_still_be_cancelled(patient, clinician):
     visit = _past_visit(patient, clinician, status=VisitStatus.ARRIVED)
-    assert visit_services.visit_cancel(visit=visit, reason=StatusReason.CLINIC).status == "cancelled"
+    assert (
+        visit_services.visit_cancel(visit=visit, reason=StatusReason.CLINIC).status
+        == "cancelled"
+    )
 
 
 def test_a_cancellation_needs_a_known_reason(booked):
@@ -259,7 +312,9 @@ def test_a_cancellation_needs_a_known_reason(booked):
         visit_services.visit_cancel(visit=booked, reason="")
     assert "status_reason" in excinfo.value.error_dict
     with pytest.raises(ValidationError):
-        visit_services.visit_cancel(visit=booked, reason=StatusReason.FORGOT)  # a no-show reason
+        visit_services.visit_cancel(
+            visit=booked, reason=StatusReason.FORGOT
+        )  # a no-show reason
 
 
 def test_other_reason_needs_a_note(booked):
@@ -304,10 +359,16 @@ def test_arrival_is_refused_before_the_visit_day(booked):
 def test_invalid_transitions_are_refused(patient, clinician, status, action):
     visit = _past_visit(patient, clinician, status=status)
     calls = {
-        "complete": lambda: visit_services.visit_complete(visit=visit, plan=VisitPlan.COMPLETE),
-        "no_show": lambda: visit_services.visit_mark_no_show(visit=visit, reason=StatusReason.FORGOT),
+        "complete": lambda: visit_services.visit_complete(
+            visit=visit, plan=VisitPlan.COMPLETE
+        ),
+        "no_show": lambda: visit_services.visit_mark_no_show(
+            visit=visit, reason=StatusReason.FORGOT
+        ),
         "arrive": lambda: visit_services.visit_mark_arrived(visit=visit),
-        "cancel": lambda: visit_services.visit_cancel(visit=visit, reason=StatusReason.CLINIC),
+        "cancel": lambda: visit_services.visit_cancel(
+            visit=visit, reason=StatusReason.CLINIC
+        ),
     }
     with pytest.raises(ValidationError) as excinfo:
         calls[action]()
@@ -319,9 +380,13 @@ def test_invalid_transitions_are_refused(patient, clinician, status, action):
 
 def test_a_completed_outcome_can_be_amended(patient, clinician):
     visit = _past_visit(patient, clinician, status=VisitStatus.ARRIVED)
-    visit = visit_services.visit_complete(visit=visit, plan=VisitPlan.ANOTHER_SESSION, clearance_pct=50)
+    visit = visit_services.visit_complete(
+        visit=visit, plan=VisitPlan.ANOTHER_SESSION, clearance_pct=50
+    )
     first_completed = visit.completed_at
-    visit = visit_services.visit_complete(visit=visit, plan=VisitPlan.COMPLETE, clearance_pct=90)
+    visit = visit_services.visit_complete(
+        visit=visit, plan=VisitPlan.COMPLETE, clearance_pct=90
+    )
     assert (visit.clearance_pct, visit.plan) == (90, "complete")
     assert visit.completed_at == first_completed
 
@@ -329,10 +394,18 @@ def test_a_completed_outcome_can_be_amended(patient, clinician):
 def test_outcome_rules(patient, clinician):
     visit = _past_visit(patient, clinician, status=VisitStatus.ARRIVED)
     with pytest.raises(ValidationError) as excinfo:
-        visit_services.visit_complete(visit=visit, plan="", adverse_events=["other", "bogus"])
-    assert set(excinfo.value.error_dict) == {"plan", "adverse_events", "adverse_event_notes"}
+        visit_services.visit_complete(
+            visit=visit, plan="", adverse_events=["other", "bogus"]
+        )
+    assert set(excinfo.value.error_dict) == {
+        "plan",
+        "adverse_events",
+        "adverse_event_notes",
+    }
     with pytest.raises(ValidationError) as excinfo:
-        visit_services.visit_complete(visit=visit, plan=VisitPlan.COMPLETE, clearance_pct=150)
+        visit_services.visit_complete(
+            visit=visit, plan=VisitPlan.COMPLETE, clearance_pct=150
+        )
     assert "clearance_pct" in excinfo.value.error_dict
     visit.refresh_from_db()
     assert visit.status == VisitStatus.ARRIVED
@@ -356,8 +429,10 @@ def test_allowed_actions_follow_status_and_time(patient, clinician):
 
 def _session_on(patient, clinician, day: date, **extra):
     return make_session(
-        patient, clinician,
-        performed_at=rome(day, 10), **extra,
+        patient,
+        clinician,
+        performed_at=rome(day, 10),
+        **extra,
     )
 
 
@@ -365,29 +440,43 @@ def test_liquid_session_suggests_a_check_two_weeks_later(patient, clinician):
     session = _session_on(patient, clinician, date(2026, 11, 10))  # a Tuesday
     make_injection(session)
     suggestion = visit_selectors.suggested_follow_up_date(session)
-    assert suggestion == visit_selectors.Suggestion(date(2026, 11, 24), VisitPurpose.CHECK)
+    assert suggestion == visit_selectors.Suggestion(
+        date(2026, 11, 24), VisitPurpose.CHECK
+    )
 
 
 def test_ultrasound_guided_foam_suggests_a_duplex_check(patient, clinician):
     session = _session_on(patient, clinician, date(2026, 11, 10))
     make_injection(session)
     make_injection(
-        session, form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"),
-        volume_ml=Decimal("4"), ultrasound_guided=True,
+        session,
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        volume_ml=Decimal("4"),
+        ultrasound_guided=True,
     )
     suggestion = visit_selectors.suggested_follow_up_date(session)
     assert suggestion.purpose == VisitPurpose.DOPPLER
-    assert suggestion.day == date(2026, 11, 10) + timedelta(days=visit_selectors.DUPLEX_AFTER_UGFS_DAYS)
+    assert suggestion.day == date(2026, 11, 10) + timedelta(
+        days=visit_selectors.DUPLEX_AFTER_UGFS_DAYS
+    )
 
 
 def test_foam_without_ultrasound_or_voided_ugfs_suggests_a_check(patient, clinician):
     session = _session_on(patient, clinician, date(2026, 11, 10))
     make_injection(session, form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"))
     make_injection(
-        session, form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"),
-        ultrasound_guided=True, voided_at=timezone.now(),
+        session,
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        ultrasound_guided=True,
+        voided_at=timezone.now(),
     )
-    assert visit_selectors.suggested_follow_up_date(session).purpose == VisitPurpose.CHECK
+    assert (
+        visit_selectors.suggested_follow_up_date(session).purpose == VisitPurpose.CHECK
+    )
 
 
 def test_a_suggestion_on_sunday_moves_to_monday(patient, clinician):
@@ -423,19 +512,31 @@ def test_worklist_lists_treated_patients_without_follow_up(clinician):
     make_visit(booked, clinician, session=make_session(booked, clinician))
     done = make_patient(last_name="Done")
     make_session(done, clinician)
-    make_visit(done, clinician, starts_at=timezone.now() - timedelta(hours=1),
-               status=VisitStatus.COMPLETED)
+    make_visit(
+        done,
+        clinician,
+        starts_at=timezone.now() - timedelta(hours=1),
+        status=VisitStatus.COMPLETED,
+    )
     cancelled = make_patient(last_name="Cancelled")
     make_session(cancelled, clinician)
-    make_visit(cancelled, clinician, status=VisitStatus.CANCELLED, status_reason="clinic")
+    make_visit(
+        cancelled, clinician, status=VisitStatus.CANCELLED, status_reason="clinic"
+    )
     before = make_patient(last_name="Before")
-    make_visit(before, clinician, starts_at=timezone.now() - timedelta(days=20),
-               status=VisitStatus.COMPLETED)
+    make_visit(
+        before,
+        clinician,
+        starts_at=timezone.now() - timedelta(days=20),
+        status=VisitStatus.COMPLETED,
+    )
     make_session(before, clinician)
     old = make_patient(last_name="Old")
     make_session(old, clinician, performed_at=timezone.now() - timedelta(days=91))
     voided = make_patient(last_name="Voided")
-    make_session(voided, clinician, voided_at=timezone.now(), void_reason="wrong patient")
+    make_session(
+        voided, clinician, voided_at=timezone.now(), void_reason="wrong patient"
+    )
     archived = make_patient(last_name="Archived")
     make_session(archived, clinician)
     patient_archive(patient=archived, reason="moved")
@@ -448,7 +549,9 @@ def test_worklist_lists_treated_patients_without_follow_up(clinician):
 def test_worklist_shows_a_patient_once_with_the_latest_session(clinician):
     patient = make_patient(last_name="Twice")
     make_session(patient, clinician, performed_at=timezone.now() - timedelta(days=30))
-    latest = make_session(patient, clinician, performed_at=timezone.now() - timedelta(days=2))
+    latest = make_session(
+        patient, clinician, performed_at=timezone.now() - timedelta(days=2)
+    )
     sessions = list(visit_selectors.worklist_sessions())
     assert [s.pk for s in sessions] == [latest.pk]
 
@@ -456,11 +559,17 @@ def test_worklist_shows_a_patient_once_with_the_latest_session(clinician):
 def test_worklist_annotation_matches_the_session_rule(clinician, patient):
     session = make_session(patient, clinician)
     make_injection(
-        session, form=Form.FOAM, gas=Gas.AIR, gas_parts=Decimal("4"), ultrasound_guided=True
+        session,
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        ultrasound_guided=True,
     )
     (listed,) = visit_selectors.worklist_sessions()
     assert listed.has_ugfs is True
-    assert visit_selectors.suggested_follow_up_date(listed).purpose == VisitPurpose.DOPPLER
+    assert (
+        visit_selectors.suggested_follow_up_date(listed).purpose == VisitPurpose.DOPPLER
+    )
 
 
 def test_clinician_label_and_clinician_list(roles):
@@ -471,7 +580,7 @@ def test_clinician_label_and_clinician_list(roles):
     assert list(clinic_roles.clinicians()) == [rossi]
 
 
-# --- concurrency (PostgreSQL only: SQLite serialises writers itself) -----------------------
+# --- concurrency (PostgreSQL only: SQLite serialises writers itself) ------------------
 
 
 @pytest.mark.django_db(transaction=True)

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import date, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -14,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from core.models import Letterhead
 from tests.conftest import make_injection, make_patient, make_session, make_visit
 from tests.helpers import in_days, pdf_text, rome
-from core.models import Letterhead
 from treatments.choices import Compression
 from visits.models import VisitPurpose, VisitStatus
 
@@ -123,8 +122,11 @@ def test_purpose_and_duration_follow_the_visit(
     frontdesk_client, patient, clinician, letterhead
 ):
     visit = make_visit(
-        patient, clinician, starts_at=rome(date(2027, 7, 6), 15, 30),
-        duration_min=45, purpose=VisitPurpose.DOPPLER,
+        patient,
+        clinician,
+        starts_at=rome(date(2027, 7, 6), 15, 30),
+        duration_min=45,
+        purpose=VisitPurpose.DOPPLER,
     )
     text, _ = fetch(frontdesk_client, visit)
     assert "Doppler re-assessment" in text
@@ -147,7 +149,7 @@ def test_local_clinic_time_is_printed_across_dst(
     text, _ = fetch(frontdesk_client, visit)
     assert weekday in text
     assert "09:00 to 09:20" in text
-    utc = visit.starts_at.astimezone(dt_timezone.utc)
+    utc = visit.starts_at.astimezone(UTC)
     assert utc.hour in (7, 8)
     assert f"{utc:%H:%M}" not in text
 
@@ -184,16 +186,26 @@ def test_stocking_is_asked_for_only_after_a_session_with_compression(
     with_stocking = make_session(patient, clinician)
     assert with_stocking.compression == Compression.STOCKING
     without = make_session(
-        patient, clinician, compression=Compression.NONE, stocking_class="",
-        stocking_days=None, performed_at=timezone.now() - timedelta(days=10),
+        patient,
+        clinician,
+        compression=Compression.NONE,
+        stocking_class="",
+        stocking_days=None,
+        performed_at=timezone.now() - timedelta(days=10),
     )
     voided = make_session(
-        patient, clinician, performed_at=timezone.now() - timedelta(days=20),
+        patient,
+        clinician,
+        performed_at=timezone.now() - timedelta(days=20),
         voided_at=timezone.now(),
     )
     day = date(2027, 7, 6)
-    cases = [(9, with_stocking, True), (10, without, False),
-             (11, voided, False), (12, None, False)]
+    cases = [
+        (9, with_stocking, True),
+        (10, without, False),
+        (11, voided, False),
+        (12, None, False),
+    ]
     for hour, session, asks in cases:
         starts_at = rome(day, hour)
         visit = make_visit(patient, clinician, session=session, starts_at=starts_at)
@@ -204,15 +216,26 @@ def test_stocking_is_asked_for_only_after_a_session_with_compression(
 
 def test_nothing_clinical_is_printed(frontdesk_client, patient, clinician, letterhead):
     session = make_session(
-        patient, clinician, notes="SECRET-NOTE", immediate_reactions="VASOVAGAL-X",
+        patient,
+        clinician,
+        notes="SECRET-NOTE",
+        immediate_reactions="VASOVAGAL-X",
     )
     make_injection(session, site="SITE-XYZ")
     visit = make_visit(
         patient, clinician, session=session, starts_at=rome(date(2027, 7, 6), 9)
     )
     text, _ = fetch(frontdesk_client, visit)
-    secrets = ["SECRET-NOTE", "VASOVAGAL-X", "SITE-XYZ", "polidocanol", "Polidocanol",
-               "class 2", "mmHg", patient.phone]
+    secrets = [
+        "SECRET-NOTE",
+        "VASOVAGAL-X",
+        "SITE-XYZ",
+        "polidocanol",
+        "Polidocanol",
+        "class 2",
+        "mmHg",
+        patient.phone,
+    ]
     for secret in secrets:
         assert secret not in text, secret
 
@@ -235,18 +258,30 @@ def test_the_slip_costs_the_same_queries_with_a_long_history(
             assert frontdesk_client.get(slip_url(visit)).status_code == 200
         return len(ctx.captured_queries)
 
-    first = make_visit(patient, clinician, starts_at=rome(date(2027, 7, 6), 9),
-                       session=make_session(patient, clinician))
+    first = make_visit(
+        patient,
+        clinician,
+        starts_at=rome(date(2027, 7, 6), 9),
+        session=make_session(patient, clinician),
+    )
     small = count_for(first)
     for n in range(8):
         session = make_session(
             patient, clinician, performed_at=timezone.now() - timedelta(days=30 + n)
         )
         make_injection(session)
-        make_visit(patient, clinician, session=session,
-                   starts_at=rome(date(2027, 8, 1) + timedelta(days=n), 9))
-    last = make_visit(patient, clinician, starts_at=rome(date(2027, 9, 6), 9),
-                      session=make_session(patient, clinician))
+        make_visit(
+            patient,
+            clinician,
+            session=session,
+            starts_at=rome(date(2027, 8, 1) + timedelta(days=n), 9),
+        )
+    last = make_visit(
+        patient,
+        clinician,
+        starts_at=rome(date(2027, 9, 6), 9),
+        session=make_session(patient, clinician),
+    )
     assert count_for(last) == small
 
 
@@ -313,7 +348,9 @@ def test_day_agenda_offers_the_slip_on_scheduled_rows_only(
     day = in_days(2)
     scheduled = make_visit(patient, clinician, starts_at=rome(day, 9))
     cancelled = make_visit(
-        make_patient(last_name="Other"), clinician, starts_at=rome(day, 10),
+        make_patient(last_name="Other"),
+        clinician,
+        starts_at=rome(day, 10),
         status=VisitStatus.CANCELLED,
     )
     html = frontdesk_client.get(

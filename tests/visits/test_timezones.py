@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
 import pytest
@@ -11,21 +10,23 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from core import clock
 from tests.conftest import make_patient, make_visit
 from tests.helpers import rome
-from core import clock
 from visits import ics
 from visits import services as visit_services
 from visits.models import FollowUpVisit
 
 pytestmark = pytest.mark.django_db
 
-UTC = dt_timezone.utc
+UTC = UTC
 
 
 def last_sunday(year: int, month: int) -> date:
     """Return the last Sunday of a month: the EU changes the clocks on it."""
-    last = (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    last = (date(year, month, 28) + timedelta(days=4)).replace(day=1) - timedelta(
+        days=1
+    )
     return last - timedelta(days=(last.weekday() + 1) % 7)
 
 
@@ -68,7 +69,9 @@ def test_a_nine_oclock_visit_stays_at_nine_across_dst(
     visit = make_visit(patient, clinician, starts_at=rome(day, 9))
     assert visit.starts_at.astimezone(UTC).hour == utc_hour
 
-    response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": day.isoformat()})
+    response = frontdesk_client.get(
+        reverse("visits:agenda-day"), {"date": day.isoformat()}
+    )
     (column,) = [c for c in response.context["columns"] if c["visits"]]
     assert column["visits"] == [visit]
     assert "09:00–09:20" in response.content.decode()
@@ -83,7 +86,9 @@ def test_day_boundaries_are_local_midnight(frontdesk_client, patient, clinician)
     # 00:30 in Rome on 10 June is 22:30 UTC on 9 June.
     early = make_visit(patient, clinician, starts_at=rome(date(2026, 6, 10), 0, 30))
     late = make_visit(
-        make_patient(last_name="Late"), clinician, starts_at=rome(date(2026, 6, 10), 23, 30)
+        make_patient(last_name="Late"),
+        clinician,
+        starts_at=rome(date(2026, 6, 10), 23, 30),
     )
     assert early.starts_at.astimezone(UTC).date() == date(2026, 6, 9)
     assert late.starts_at.astimezone(UTC).date() == date(2026, 6, 10)
@@ -100,18 +105,28 @@ def test_day_boundaries_are_local_midnight(frontdesk_client, patient, clinician)
 def test_week_columns_use_local_days(frontdesk_client, patient, clinician):
     # Monday 8 June 00:30 in Rome is still Sunday in UTC.
     monday = make_visit(patient, clinician, starts_at=rome(date(2026, 6, 8), 0, 30))
-    response = frontdesk_client.get(reverse("visits:agenda-week"), {"date": "2026-06-10"})
+    response = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": "2026-06-10"}
+    )
     (row,) = [r for r in response.context["rows"] if r["clinician"] == clinician]
     assert row["cells"][0] == [monday]
-    previous = frontdesk_client.get(reverse("visits:agenda-week"), {"date": "2026-06-06"})
+    previous = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": "2026-06-06"}
+    )
     assert all(not cell for r in previous.context["rows"] for cell in r["cells"])
 
 
 def test_local_days_are_23_and_25_hours_long_at_the_changes():
     start, end = clock.local_day_bounds(date(2026, 3, 29))
-    assert (start, end - start) == (datetime(2026, 3, 28, 23, tzinfo=UTC), timedelta(hours=23))
+    assert (start, end - start) == (
+        datetime(2026, 3, 28, 23, tzinfo=UTC),
+        timedelta(hours=23),
+    )
     start, end = clock.local_day_bounds(date(2026, 10, 25))
-    assert (start, end - start) == (datetime(2026, 10, 24, 22, tzinfo=UTC), timedelta(hours=25))
+    assert (start, end - start) == (
+        datetime(2026, 10, 24, 22, tzinfo=UTC),
+        timedelta(hours=25),
+    )
 
 
 # The services refuse a time in the past: the tests that book through them take
@@ -125,31 +140,46 @@ def test_the_changes_of_a_known_year_are_found():
 
 
 @pytest.mark.date_dependent
-def test_a_visit_across_the_autumn_change_counts_real_minutes(patient, clinician, next_year):
+def test_a_visit_across_the_autumn_change_counts_real_minutes(
+    patient, clinician, next_year
+):
     day = next_year.autumn
     # 02:30 happens twice that night; the first one is CEST (00:30 UTC).
     make_visit(patient, clinician, starts_at=utc(day, 0, 30), duration_min=60)
     # 01:15 UTC (02:15 CET, after the clocks went back) is inside that hour.
     with pytest.raises(ValidationError):
         visit_services.visit_book(
-            patient=make_patient(last_name="Other"), clinician=clinician,
+            patient=make_patient(last_name="Other"),
+            clinician=clinician,
             starts_at=utc(day, 1, 15).astimezone(timezone.get_default_timezone()),
-            duration_min=20, purpose="check",
+            duration_min=20,
+            purpose="check",
         )
     # Back-to-back in real time (01:30 UTC) is fine.
     visit = visit_services.visit_book(
-        patient=make_patient(last_name="Third"), clinician=clinician,
-        starts_at=utc(day, 1, 30), duration_min=20, purpose="check",
+        patient=make_patient(last_name="Third"),
+        clinician=clinician,
+        starts_at=utc(day, 1, 30),
+        duration_min=20,
+        purpose="check",
     )
     assert visit.pk
 
 
 @pytest.mark.date_dependent
-def test_booking_form_reads_clinic_time(frontdesk_client, patient, clinician, next_year):
+def test_booking_form_reads_clinic_time(
+    frontdesk_client, patient, clinician, next_year
+):
     # The day of the spring change: 09:00 CEST is 07:00 UTC.
     url = reverse("visits:create", args=[patient.code])
-    data = {"purpose": "check", "date": next_year.spring.isoformat(), "time": "09:00",
-            "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
+    data = {
+        "purpose": "check",
+        "date": next_year.spring.isoformat(),
+        "time": "09:00",
+        "duration_min": "20",
+        "clinician": str(clinician.pk),
+        "session": "",
+    }
     assert frontdesk_client.post(url, data).status_code == 302
     visit = FollowUpVisit.objects.get()
     assert visit.starts_at == utc(next_year.spring, 7)
@@ -160,8 +190,14 @@ def test_a_time_skipped_by_the_spring_change_is_refused(
     frontdesk_client, patient, clinician, next_year
 ):
     url = reverse("visits:create", args=[patient.code])
-    data = {"purpose": "check", "date": next_year.spring.isoformat(), "time": "02:30",
-            "duration_min": "20", "clinician": str(clinician.pk), "session": ""}
+    data = {
+        "purpose": "check",
+        "date": next_year.spring.isoformat(),
+        "time": "02:30",
+        "duration_min": "20",
+        "clinician": str(clinician.pk),
+        "session": "",
+    }
     response = frontdesk_client.post(url, data)
     assert response.status_code == 200
     assert "clocks go forward" in response.context["form"].errors["time"][0]
@@ -174,8 +210,11 @@ def test_conflict_message_shows_clinic_time(patient, clinician, next_year):
     make_visit(patient, clinician, starts_at=rome(day, 9))
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_book(
-            patient=make_patient(last_name="Other"), clinician=clinician,
-            starts_at=rome(day, 9, 10), duration_min=20, purpose="check",
+            patient=make_patient(last_name="Other"),
+            clinician=clinician,
+            starts_at=rome(day, 9, 10),
+            duration_min=20,
+            purpose="check",
         )
     assert "09:00–09:20" in " ".join(excinfo.value.messages)
 
@@ -205,7 +244,10 @@ def test_ics_lines_end_in_crlf_are_folded_and_escaped(patient, clinician):
 
 def test_ics_of_a_cancelled_visit_says_so(patient, clinician):
     visit = make_visit(
-        patient, clinician, starts_at=rome(date(2026, 12, 1), 9),
-        status="cancelled", status_reason="patient",
+        patient,
+        clinician,
+        starts_at=rome(date(2026, 12, 1), 9),
+        status="cancelled",
+        status_reason="patient",
     )
     assert "STATUS:CANCELLED\r\n" in ics.visit_ics(visit, clinic_name="Clinic")

@@ -38,7 +38,9 @@ def visit(patient, clinician):
 
 @pytest.fixture
 def past_visit(patient, clinician):
-    return make_visit(patient, clinician, starts_at=timezone.now() - timedelta(minutes=10))
+    return make_visit(
+        patient, clinician, starts_at=timezone.now() - timedelta(minutes=10)
+    )
 
 
 # --- role matrix ---------------------------------------------------------------------
@@ -55,7 +57,8 @@ def _get_urls(patient, visit) -> dict[str, tuple[str, set[str]]]:
         "visit-ics": (reverse("visits:ics", args=[visit.code]), viewers),
         "visit-create": (reverse("visits:create", args=[patient.code]), bookers),
         "visit-reschedule": (
-            reverse("visits:reschedule", args=[visit.code]), bookers,
+            reverse("visits:reschedule", args=[visit.code]),
+            bookers,
         ),
         "visit-outcome": (reverse("visits:outcome", args=[visit.code]), {"clinician"}),
     }
@@ -107,7 +110,9 @@ def _book_data(who, **overrides):
     return data
 
 
-def test_front_desk_books_a_visit_in_clinic_time(frontdesk_client, frontdesk, patient, clinician):
+def test_front_desk_books_a_visit_in_clinic_time(
+    frontdesk_client, frontdesk, patient, clinician
+):
     url = reverse("visits:create", args=[patient.code])
     response = frontdesk_client.post(url, _book_data(clinician))
     visit = FollowUpVisit.objects.get()
@@ -162,7 +167,9 @@ def test_double_booking_shows_the_conflict_on_the_time(
     assert response.context["form"]["time"].value() == "09:10"
 
 
-def test_booking_from_a_session_prefills_the_suggestion(frontdesk_client, patient, clinician):
+def test_booking_from_a_session_prefills_the_suggestion(
+    frontdesk_client, patient, clinician
+):
     session = make_session(patient, clinician)
     make_injection(session)
     url = reverse("visits:create", args=[patient.code])
@@ -175,7 +182,9 @@ def test_booking_from_a_session_prefills_the_suggestion(frontdesk_client, patien
     assert "Suggested after this session" in response.content.decode()
 
 
-@pytest.mark.parametrize("value", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"])
+@pytest.mark.parametrize(
+    "value", ["not-a-uuid", "00000000-0000-0000-0000-000000000000"]
+)
 def test_a_bad_session_parameter_is_ignored(frontdesk_client, patient, value):
     url = reverse("visits:create", args=[patient.code])
     response = frontdesk_client.get(url, {"session": value})
@@ -188,28 +197,42 @@ def test_header_offers_book_follow_up_to_front_desk_only(
 ):
     book_url = reverse("visits:create", args=[patient.code])
     assert book_url in frontdesk_client.get(patient.get_absolute_url()).content.decode()
-    assert book_url not in manager_client.get(patient.get_absolute_url()).content.decode()
+    assert (
+        book_url not in manager_client.get(patient.get_absolute_url()).content.decode()
+    )
 
 
-# --- reschedule, status actions ---------------------------------------------------------
+# --- reschedule, status actions -------------------------------------------------------
 
 
 def test_reschedule_moves_the_visit(frontdesk_client, visit, colleague):
     url = reverse("visits:reschedule", args=[visit.code])
-    data = {"date": in_days(1).isoformat(), "time": "11:30", "duration_min": "30",
-            "clinician": str(colleague.pk), "version": str(visit.version)}
+    data = {
+        "date": in_days(1).isoformat(),
+        "time": "11:30",
+        "duration_min": "30",
+        "clinician": str(colleague.pk),
+        "version": str(visit.version),
+    }
     response = frontdesk_client.post(url, data)
     assert response.status_code == 302
     visit.refresh_from_db()
     assert (visit.starts_at, visit.duration_min, visit.clinician) == (
-        tomorrow_at(11, 30), 30, colleague,
+        tomorrow_at(11, 30),
+        30,
+        colleague,
     )
 
 
 def test_a_stale_reschedule_form_is_refused(frontdesk_client, visit, clinician):
     url = reverse("visits:reschedule", args=[visit.code])
-    data = {"date": in_days(1).isoformat(), "time": "11:30", "duration_min": "20",
-            "clinician": str(clinician.pk), "version": str(visit.version - 1)}
+    data = {
+        "date": in_days(1).isoformat(),
+        "time": "11:30",
+        "duration_min": "20",
+        "clinician": str(clinician.pk),
+        "version": str(visit.version - 1),
+    }
     response = frontdesk_client.post(url, data)
     assert response.status_code == 200
     assert "This follow-up visit was changed by" in response.content.decode()
@@ -218,7 +241,9 @@ def test_a_stale_reschedule_form_is_refused(frontdesk_client, visit, clinician):
 def test_cancel_from_the_agenda_returns_to_the_agenda(frontdesk_client, visit):
     back = reverse("visits:agenda-day") + f"?date={in_days(1)}"
     url = reverse("visits:cancel", args=[visit.code])
-    response = frontdesk_client.post(url, {"reason": "patient", "note": "", "next": back})
+    response = frontdesk_client.post(
+        url, {"reason": "patient", "note": "", "next": back}
+    )
     assert response["Location"] == back
     visit.refresh_from_db()
     assert (visit.status, visit.status_reason) == ("cancelled", "patient")
@@ -256,7 +281,7 @@ def test_no_show_records_the_reason(frontdesk_client, past_visit):
     assert (past_visit.status, past_visit.status_reason) == ("no_show", "no_contact")
 
 
-# --- outcome -----------------------------------------------------------------------------
+# --- outcome --------------------------------------------------------------------------
 
 
 def _outcome_data(visit, **overrides):
@@ -276,7 +301,9 @@ def _outcome_data(visit, **overrides):
 @pytest.fixture
 def arrived(patient, clinician):
     return make_visit(
-        patient, clinician, starts_at=timezone.now() - timedelta(minutes=10),
+        patient,
+        clinician,
+        starts_at=timezone.now() - timedelta(minutes=10),
         status=VisitStatus.ARRIVED,
     )
 
@@ -322,7 +349,9 @@ def test_outcome_bad_input_gives_field_messages(
     assert arrived.status == VisitStatus.ARRIVED and arrived.clearance_pct is None
 
 
-def test_outcome_of_a_scheduled_visit_is_refused_with_a_message(clinician_client, visit):
+def test_outcome_of_a_scheduled_visit_is_refused_with_a_message(
+    clinician_client, visit
+):
     url = reverse("visits:outcome", args=[visit.code])
     response = clinician_client.post(url, _outcome_data(visit))
     assert response.status_code == 200
@@ -338,7 +367,7 @@ def test_front_desk_cannot_record_an_outcome(frontdesk_client, arrived):
     assert arrived.status == VisitStatus.ARRIVED
 
 
-# --- ICS ----------------------------------------------------------------------------------
+# --- ICS ------------------------------------------------------------------------------
 
 
 def test_ics_download(frontdesk_client, visit):
@@ -350,7 +379,7 @@ def test_ics_download(frontdesk_client, visit):
     assert "Esposito" not in body and "check" not in body.lower()
 
 
-# --- pages show what they should, at a fixed query cost ------------------------------------
+# --- pages show what they should, at a fixed query cost -------------------------------
 
 
 def _many_visits(clinician, colleague, count: int, day: date):
@@ -420,7 +449,9 @@ def test_agenda_offers_arrival_and_no_show_only_when_they_make_sense(
 ):
     def html_for(v):
         day = timezone.localdate(v.starts_at).isoformat()
-        return frontdesk_client.get(reverse("visits:agenda-day"), {"date": day}).content.decode()
+        return frontdesk_client.get(
+            reverse("visits:agenda-day"), {"date": day}
+        ).content.decode()
 
     future_html = html_for(visit)
     assert reverse("visits:no-show", args=[visit.code]) not in future_html
@@ -431,7 +462,9 @@ def test_agenda_offers_arrival_and_no_show_only_when_they_make_sense(
 
 
 def test_a_bad_agenda_date_falls_back_to_today(frontdesk_client):
-    response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": "2026-13-45"})
+    response = frontdesk_client.get(
+        reverse("visits:agenda-day"), {"date": "2026-13-45"}
+    )
     assert response.status_code == 200
     assert response.context["day"] == timezone.localdate()
     response = frontdesk_client.get(reverse("visits:agenda-week"), {"clinician": "x"})
@@ -439,21 +472,34 @@ def test_a_bad_agenda_date_falls_back_to_today(frontdesk_client):
 
 
 def test_week_agenda_runs_monday_to_saturday(frontdesk_client):
-    response = frontdesk_client.get(reverse("visits:agenda-week"), {"date": "2026-12-03"})
+    response = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": "2026-12-03"}
+    )
     days = response.context["days"]
     assert [d.isoformat() for d in (days[0], days[-1])] == ["2026-11-30", "2026-12-05"]
     assert len(days) == 6
 
 
-def test_visit_card_partial_needs_no_extra_queries(patient, clinician, django_assert_num_queries):
+def test_visit_card_partial_needs_no_extra_queries(
+    patient, clinician, django_assert_num_queries
+):
     from django.template.loader import render_to_string
 
     make_visit(
-        patient, clinician, starts_at=timezone.now() - timedelta(hours=1),
-        status=VisitStatus.COMPLETED, clearance_pct=80, adverse_events=["matting"],
-        satisfaction=5, plan="complete",
+        patient,
+        clinician,
+        starts_at=timezone.now() - timedelta(hours=1),
+        status=VisitStatus.COMPLETED,
+        clearance_pct=80,
+        adverse_events=["matting"],
+        satisfaction=5,
+        plan="complete",
     )
     visit = FollowUpVisit.objects.select_related("clinician").get()
     with django_assert_num_queries(0):
         html = render_to_string("visits/visit_card.html", {"visit": visit})
-    assert "80 %" in html and "Telangiectatic matting" in html and "Course complete" in html
+    assert (
+        "80 %" in html
+        and "Telangiectatic matting" in html
+        and "Course complete" in html
+    )
