@@ -167,6 +167,18 @@ class Command(BaseCommand):
             self.skipped += 1
             return None
 
+    @staticmethod
+    def _screening(i: int) -> dict[str, str]:
+        """Every question answered no, a few yes, and now and then a chart
+        whose absolute questions still wait to be asked."""
+        answers = dict.fromkeys(QUESTION_FIELDS, "no")
+        answers["migraine_with_aura"] = "yes" if i % 9 == 4 else "no"
+        answers["thrombophilia"] = "yes" if i % 13 == 6 else "no"
+        answers["sclerosant_allergy"] = "yes" if i == 11 else "no"
+        if i % 10 == 7:
+            answers.update(immobility="", acute_thrombosis="")
+        return answers
+
     def _load_patients(self, users: dict) -> int:
         rng = random.Random(42)
         today = timezone.localdate()
@@ -189,9 +201,8 @@ class Command(BaseCommand):
                     email=f"patient{i}@example.org",
                     language="it" if i % 3 else "en",
                     weight_kg=Decimal(rng.randint(52, 95)),
-                    migraine_with_aura=(i % 9 == 4),
-                    thrombophilia=(i % 13 == 6),
-                    sclerosant_allergy=(i == 11),
+                    screening_asked_on=today - timedelta(days=rng.randint(30, 400)),
+                    **self._screening(i),
                 ),
             )
             if i % 4 == 3:
@@ -214,7 +225,7 @@ class Command(BaseCommand):
             doppler = doppler_create(
                 patient=patient,
                 examiner=clinician,
-                assessed_on=today - timedelta(days=rng.randint(20, 500)),
+                assessed_on=today - timedelta(days=rng.randint(45, 500)),
                 findings=findings,
                 ceap_c_right=[rng.choice([CeapClass.C1, CeapClass.C2])],
                 ceap_s_right="S",
