@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from datetime import date
 
 from django.db.models import F, Q, QuerySet, Value
 from django.db.models.functions import Replace
@@ -52,3 +54,38 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
     for token in query.split():
         name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
     return queryset.filter(condition | name_condition)
+
+
+def _name_key(text: str) -> str:
+    """Return a name as compared for duplicates: no accents, no case, one kind
+    of apostrophe, single spaces."""
+    decomposed = unicodedata.normalize("NFKD", text or "")
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    for apostrophe in "’‘`":
+        bare = bare.replace(apostrophe, "'")
+    return " ".join(bare.casefold().split())
+
+
+def possible_duplicates(
+    first_name: str,
+    last_name: str,
+    date_of_birth: date | None,
+    exclude: Patient | None = None,
+) -> list[Patient]:
+    """Return the patients, archived ones too, with this name and birth date.
+
+    Names compare without case or accents ("Nicolò" is "NICOLO"). The
+    candidates share the birth date (an indexed column); the names are
+    compared in Python so SQLite and PostgreSQL agree.
+    """
+    if date_of_birth is None:
+        return []
+    wanted = (_name_key(first_name), _name_key(last_name))
+    candidates = Patient.objects.filter(date_of_birth=date_of_birth)
+    if exclude is not None and exclude.pk is not None:
+        candidates = candidates.exclude(pk=exclude.pk)
+    return [
+        patient
+        for patient in candidates.order_by("chart_number")
+        if (_name_key(patient.first_name), _name_key(patient.last_name)) == wanted
+    ]

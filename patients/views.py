@@ -17,7 +17,7 @@ from core.forms import add_service_error
 from patients import services
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.selectors import get_patient, search_patients
+from patients.selectors import get_patient, possible_duplicates, search_patients
 
 PAGE_SIZE = 25
 
@@ -50,18 +50,27 @@ def patient_list(request: HttpRequest) -> HttpResponse:
 def patient_create(request: HttpRequest) -> HttpResponse:
     can_edit_medical = request.user.has_perm("patients.change_medical_history")
     form = PatientForm(request.POST or None, can_edit_medical=can_edit_medical)
+    duplicates: list[Patient] = []
     if request.method == "POST" and form.is_valid():
-        patient = services.patient_create(
-            patient=form.save(commit=False), user=request.user
-        )
-        messages.success(
-            request,
-            _("Patient %(chart)s registered.") % {"chart": patient.chart_number},
-        )
-        return redirect(patient)
-    return render(
-        request, "patients/patient_form.html", {"form": form, "page": "patients"}
-    )
+        # Same name (without case or accents) and birth date as a chart on
+        # file: show it and register only once the user confirms.
+        if not request.POST.get("confirm_new_patient"):
+            duplicates = possible_duplicates(
+                form.cleaned_data["first_name"],
+                form.cleaned_data["last_name"],
+                form.cleaned_data["date_of_birth"],
+            )
+        if not duplicates:
+            patient = services.patient_create(
+                patient=form.save(commit=False), user=request.user
+            )
+            messages.success(
+                request,
+                _("Patient %(chart)s registered.") % {"chart": patient.chart_number},
+            )
+            return redirect(patient)
+    context = {"form": form, "duplicates": duplicates, "page": "patients"}
+    return render(request, "patients/patient_form.html", context)
 
 
 @permission_required("patients.change_patient", raise_exception=True)
