@@ -77,7 +77,8 @@ def patient_archive(*, patient: Patient, reason: str, user: Any = None) -> Patie
     current.archive_reason = reason
     current.bump_version()
     current._history_user = user
-    current._change_reason = f"Archived: {reason}"
+    # The history row keeps 100 characters; archive_reason keeps it whole.
+    current._change_reason = f"Archived: {reason}"[:100]
     current.save()
     patient.refresh_from_db()
     return current
