@@ -53,13 +53,17 @@ def _label_finding(r) -> str:
 
 
 def _sources(patient: Patient) -> list[tuple[str, Any, Callable]]:
-    doppler_ids = DopplerAssessment.objects.filter(patient=patient).values("id")
-    session_ids = TreatmentSession.objects.filter(patient=patient).values("id")
+    # Every record that was ever on this chart, with its whole history: a
+    # record moved here by a merge brings its earlier versions, and the
+    # merged chart keeps showing the records it held.
+    doppler_ids = DopplerAssessment.history.filter(patient_id=patient.id).values("id")
+    session_ids = TreatmentSession.history.filter(patient_id=patient.id).values("id")
+    visit_ids = FollowUpVisit.history.filter(patient_id=patient.id).values("id")
     return [
         (_("Patient"), Patient.history.filter(id=patient.id), _label_patient),
         (
             _("Doppler assessment"),
-            DopplerAssessment.history.filter(patient_id=patient.id),
+            DopplerAssessment.history.filter(id__in=doppler_ids),
             _label_doppler,
         ),
         (
@@ -69,7 +73,7 @@ def _sources(patient: Patient) -> list[tuple[str, Any, Callable]]:
         ),
         (
             _("Treatment session"),
-            TreatmentSession.history.filter(patient_id=patient.id),
+            TreatmentSession.history.filter(id__in=session_ids),
             lambda r: f"{r.performed_at:%Y-%m-%d %H:%M}",
         ),
         (
@@ -79,7 +83,7 @@ def _sources(patient: Patient) -> list[tuple[str, Any, Callable]]:
         ),
         (
             _("Follow-up visit"),
-            FollowUpVisit.history.filter(patient_id=patient.id),
+            FollowUpVisit.history.filter(id__in=visit_ids),
             lambda r: f"{r.starts_at:%Y-%m-%d %H:%M}",
         ),
     ]
