@@ -105,7 +105,9 @@ def patient_archive(request: HttpRequest, code) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give a reason for archiving."))
         return redirect(patient)
-    services.patient_archive(patient=patient, reason=form.cleaned_data["reason"])
+    services.patient_archive(
+        patient=patient, reason=form.cleaned_data["reason"], user=request.user
+    )
     messages.success(request, _("Patient archived. The record is kept."))
     return redirect(patient)
 
@@ -114,6 +116,6 @@ def patient_archive(request: HttpRequest, code) -> HttpResponse:
 @permission_required("patients.archive_patient", raise_exception=True)
 def patient_restore(request: HttpRequest, code) -> HttpResponse:
     patient = get_patient(code)
-    services.patient_restore(patient=patient)
+    services.patient_restore(patient=patient, user=request.user)
     messages.success(request, _("Patient restored from the archive."))
     return redirect(patient)
