@@ -201,8 +201,9 @@ class BaseInjectionFormSet(BaseInlineFormSet):
             row = {
                 name: form.cleaned_data.get(name) for name in InjectionForm.Meta.fields
             }
-            if form.instance.pk:
-                row["id"] = form.instance.pk
+            ident = form.instance.pk or _posted_id(form)
+            if ident:
+                row["id"] = ident
             rows.append(row)
         return rows
 
@@ -211,12 +212,27 @@ class BaseInjectionFormSet(BaseInlineFormSet):
         kept = []
         for form in self.forms:
             data = getattr(form, "cleaned_data", None) or {}
+            if _posted_id(form):
+                # An id the formset's queryset does not hold (another
+                # session's injection, or one removed meanwhile) goes to the
+                # service, which refuses the row: never voided, never copied.
+                kept.append(form)
+                continue
             if not data or data.get("void"):
                 continue
             if not form.instance.pk and not form.has_changed():
                 continue
             kept.append(form)
         return kept
+
+
+def _posted_id(form: InjectionForm) -> int | None:
+    """Return the injection id posted for a row the formset could not match
+    to one of its own injections (the form then holds a new instance)."""
+    if form.instance.pk:
+        return None
+    posted = (getattr(form, "cleaned_data", None) or {}).get("id")
+    return getattr(posted, "pk", None)
 
 
 def injection_formset(extra: int):

@@ -183,9 +183,17 @@ def _build_injections(
         if ident is not None:
             injection = existing.get(ident)
             if injection is None:
+                # Not an active injection of this session: refused, whatever
+                # session it belongs to; nothing is voided or copied.
+                removed = Injection.objects.filter(pk=ident, session=session).exists()
                 row_errors[index] = {
                     NON_FIELD_ERRORS: [
                         _("This injection was removed from the session.")
+                        if removed
+                        else _(
+                            "This injection is not one of this session's; "
+                            "reload the page."
+                        )
                     ]
                 }
                 continue

@@ -504,3 +504,28 @@ def test_a_removed_new_row_is_not_rendered_back_after_an_error(
     assert 'name="injections-1-leg"' in html
     assert 'name="injections-2-leg"' not in html
     assert 'name="injections-TOTAL_FORMS" value="3"' in html
+
+
+@pytest.mark.parametrize("void", ["", "1"])
+def test_an_injection_of_another_session_is_refused_not_voided_or_copied(
+    clinician_client, patient, clinician, void
+):
+    session = make_session(patient, clinician)
+    mine = make_injection(session)
+    earlier = session.performed_at - timedelta(days=7)
+    other_session = make_session(patient, clinician, performed_at=earlier)
+    theirs = make_injection(other_session, site="calf")
+    data = _edit_data(session, [ROW_FIELDS])
+    data["injections-0-id"] = str(theirs.pk)
+    data["injections-0-void"] = void
+    url = reverse("treatments:session-edit", args=[session.code])
+    response = clinician_client.post(url, data)
+    assert response.status_code == 200
+    mine.refresh_from_db()
+    theirs.refresh_from_db()
+    assert mine.voided_at is None and theirs.voided_at is None
+    assert theirs.session == other_session
+    assert Injection.objects.count() == 2
+    session.refresh_from_db()
+    assert session.version == 1
+    assert "not one of this session" in response.content.decode()
