@@ -8,7 +8,8 @@ is refused with who changed the record in between.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
@@ -70,14 +71,20 @@ class Versioned(models.Model):
             return
         raise ValidationError({NON_FIELD_ERRORS: [self.stale_message()]}, code="stale")
 
-    def stale_message(self) -> str:
+    def last_change(self) -> tuple[Any, datetime | None]:
+        """Return who saved the record last and when, from its latest history
+        row (one query); (None, updated_at) for a record without history."""
         history = getattr(self, "history", None)
         last = history.select_related("history_user").first() if history else None
         user = getattr(last, "history_user", None)
+        when = getattr(last, "history_date", None) or getattr(self, "updated_at", None)
+        return user, when
+
+    def stale_message(self) -> str:
+        user, when = self.last_change()
         who = (
             (user.get_full_name() or user.get_username()) if user else _("someone else")
         )
-        when = getattr(last, "history_date", None) or getattr(self, "updated_at", None)
         return _(
             "This %(record)s was changed by %(who)s at %(time)s after you opened "
             "it. Your changes are still on this page: open the record in another "

@@ -128,6 +128,22 @@ def clinicians(*, including: Any = None) -> QuerySet:
     )
 
 
+# The headlines-only rule, decided here for every page, fragment, PDF, CSV
+# and export: front desk lacks this permission, clinicians and the manager
+# have it. Without it a user sees who, when, what kind of record and its
+# status, never findings, agents, concentrations, volumes, doses, limits,
+# override reasons, reactions or outcomes (clearance, adverse events,
+# satisfaction, plan, outcome notes).
+CLINICAL_DETAIL_PERM = "doppler.view_dopplerassessment"
+
+
+def sees_clinical_detail(user: Any) -> bool:
+    """Return True if `user` may see clinical detail, not only headlines."""
+    return bool(
+        user is not None and user.is_active and user.has_perm(CLINICAL_DETAIL_PERM)
+    )
+
+
 def is_clinician(user: Any) -> bool:
     return bool(
         user is not None

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from core import roles
 from core.clock import months_between
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
@@ -44,10 +45,9 @@ DOPPLER = "doppler"
 SESSION = "session"
 VISIT = "visit"
 
-# Front desk lacks this permission; clinicians and the manager have it. It
-# gates everything clinical on the page: findings, doses, outcomes and the
-# screening alerts.
-CLINICAL_DETAIL_PERM = "doppler.view_dopplerassessment"
+# The headlines-only rule (core.roles): it gates everything clinical on the
+# page: findings, doses, outcomes and the screening alerts.
+CLINICAL_DETAIL_PERM = roles.CLINICAL_DETAIL_PERM
 
 ADVERSE_EVENT_LABELS = dict(AdverseEvent.choices)
 
@@ -353,7 +353,7 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     Queries: Dopplers (+ findings for clinical users), sessions (+ injections
     for clinical users), visits. The number never depends on the history.
     """
-    clinical = user.has_perm(CLINICAL_DETAIL_PERM)
+    clinical = roles.sees_clinical_detail(user)
     now = timezone.now()
     today = timezone.localdate()
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core import roles
 from core.forms import VoidForm, add_service_error
 from patients.models import Patient
 from treatments import services
@@ -217,25 +218,29 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
 @permission_required("treatments.view_treatmentsession", raise_exception=True)
 def session_detail(request: HttpRequest, code) -> HttpResponse:
     session = _get_session(code)
-    injections = list(session.injections.all())
-    active = [i for i in injections if i.voided_at is None]
-    review = session_review(
-        patient=session.patient,
-        performed_at=session.performed_at,
-        weight_kg=session.weight_kg,
-        doppler=session.doppler,
-        injections=active,
-        session=session,
-    )
+    changed_by, changed_at = session.last_change()
     context = {
         "session": session,
         "patient": session.patient,
-        "injections": active,
-        "voided_injections": [i for i in injections if i.voided_at is not None],
-        "review": review,
-        "void_form": VoidForm(),
+        "clinical": roles.sees_clinical_detail(request.user),
+        "changed_by": changed_by,
+        "changed_at": changed_at,
         "page": "patients",
     }
+    if context["clinical"]:
+        injections = list(session.injections.all())
+        active = [i for i in injections if i.voided_at is None]
+        context["injections"] = active
+        context["voided_injections"] = [i for i in injections if i.voided_at]
+        context["review"] = session_review(
+            patient=session.patient,
+            performed_at=session.performed_at,
+            weight_kg=session.weight_kg,
+            doppler=session.doppler,
+            injections=active,
+            session=session,
+        )
+        context["void_form"] = VoidForm()
     return render(request, "treatments/session_detail.html", context)
 
 

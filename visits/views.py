@@ -251,6 +251,7 @@ def visit_detail(request: HttpRequest, code) -> HttpResponse:
         "visit": visit,
         "patient": visit.patient,
         "clinician_label": roles.clinician_label(visit.clinician),
+        "clinical": roles.sees_clinical_detail(request.user),
         "page": "agenda",
         **_status_forms(),
     }

@@ -96,7 +96,8 @@ def _requests(patient, session):
 
 
 EXPECTED = {
-    # create, detail, edit, row, preview, void
+    # create, detail, edit, row, preview, void. What each role may see on the
+    # detail page (front desk: headlines only) is in tests/test_headlines_only.py.
     "clinician": [200, 200, 200, 200, 200, 302],
     "frontdesk": [403, 200, 403, 403, 403, 403],
     "manager": [403, 200, 403, 403, 403, 403],

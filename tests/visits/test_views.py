@@ -47,6 +47,8 @@ def past_visit(patient, clinician):
 
 
 def _get_urls(patient, visit) -> dict[str, tuple[str, set[str]]]:
+    # Who may open the page; what each role sees on the visit page (front
+    # desk: headlines only) is in tests/test_headlines_only.py.
     viewers = {"clinician", "frontdesk", "manager"}
     bookers = {"clinician", "frontdesk"}
     return {
