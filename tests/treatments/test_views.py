@@ -530,3 +530,18 @@ def test_an_injection_of_another_session_is_refused_not_voided_or_copied(
     session.refresh_from_db()
     assert session.version == 1
     assert "not one of this session" in response.content.decode()
+
+
+def test_an_unknown_injection_id_is_refused_on_its_row(
+    clinician_client, patient, clinician
+):
+    session = make_session(patient, clinician)
+    mine = make_injection(session)
+    data = _edit_data(session, [ROW_FIELDS])
+    data["injections-0-id"] = str(mine.pk + 1000)
+    url = reverse("treatments:session-edit", args=[session.code])
+    response = clinician_client.post(url, data)
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    mine.refresh_from_db()
+    assert mine.voided_at is None and Injection.objects.count() == 1
