@@ -3,8 +3,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
 from simple_history.admin import SimpleHistoryAdmin
 
+from core.admin_users import StaffGroupAdmin, StaffUserAdmin
 from core.models import Letterhead
 
 
@@ -35,3 +38,10 @@ class LetterheadAdmin(SimpleHistoryAdmin):
 
     def has_delete_permission(self, request: Any, obj: Any = None) -> bool:
         return False
+
+
+# Staff accounts and the role groups: what a manager may do (core.admin_users).
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), StaffUserAdmin)
+admin.site.unregister(Group)
+admin.site.register(Group, StaffGroupAdmin)

@@ -20,6 +20,9 @@ from django.utils.translation import gettext as _
 CLINICIAN = "clinician"
 FRONT_DESK = "front desk"
 MANAGER = "manager"
+# Every account has one of these roles (the staff admin sets it, see
+# core.admin_users).
+ROLES = (CLINICIAN, FRONT_DESK, MANAGER)
 
 _CLINICAL = [
     "patients.view_patient",
@@ -126,6 +129,18 @@ def clinicians(*, including: Any = None) -> QuerySet:
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
+
+
+def role_of(user: Any) -> str | None:
+    """Return the user's role (the first of ROLES whose group they are in)."""
+    names = set(user.groups.values_list("name", flat=True))
+    return next((role for role in ROLES if role in names), None)
+
+
+def set_role(user: Any, role: str) -> None:
+    """Put the user in the group of `role` and in no other role's group."""
+    user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
+    user.groups.add(Group.objects.get(name=role))
 
 
 # The headlines-only rule, decided here for every page, fragment, PDF, CSV
