@@ -159,7 +159,7 @@ class PasswordSetDoneView(auth_views.PasswordResetCompleteView):
 class StaffUserAdmin(UserAdmin):
     add_form_template = "admin/auth/user/staff_add_form.html"
     list_display = ("username", "first_name", "last_name", "email", "role", "is_active")
-    actions = ["send_password_set_link"]
+    actions = ["send_password_set_link", "deactivate"]
 
     staff_add_fieldsets = (
         (None, {"fields": ("username", "first_name", "last_name", "email", "role")}),
@@ -304,6 +304,36 @@ class StaffUserAdmin(UserAdmin):
                 % {"count": sent},
                 messages.SUCCESS,
             )
+
+    @admin.action(description=_("Deactivate selected accounts"), permissions=["change"])
+    def deactivate(self, request: Any, queryset: Any) -> None:
+        """Deactivate (never delete: records name their author); not oneself,
+        and a superuser's account only by a superuser."""
+        skipped = queryset.filter(pk=request.user.pk)
+        if not _is_superuser(request):
+            skipped = skipped | queryset.filter(is_superuser=True)
+        changed = 0
+        for user in queryset.filter(is_active=True).exclude(pk__in=skipped):
+            user.is_active = False
+            user.save(update_fields=["is_active"])
+            self.log_change(request, user, [{"changed": {"fields": ["is_active"]}}])
+            changed += 1
+        if skipped.exists():
+            self.message_user(
+                request,
+                _("Left active: your own account and any superuser's account."),
+                messages.WARNING,
+            )
+        self.message_user(
+            request,
+            ngettext(
+                "Deactivated %(count)d account.",
+                "Deactivated %(count)d accounts.",
+                changed,
+            )
+            % {"count": changed},
+            messages.SUCCESS,
+        )
 
 
 class StaffGroupAdmin(GroupAdmin):

@@ -160,6 +160,26 @@ def test_manager_deactivates_an_account(manager_client, clinician):
     assert not clinician.is_active
 
 
+def test_deactivate_action_skips_oneself_and_superusers(
+    manager_client, manager, clinician, frontdesk, superuser
+):
+    response = manager_client.post(
+        LIST,
+        {
+            "action": "deactivate",
+            "_selected_action": [clinician.pk, frontdesk.pk, manager.pk, superuser.pk],
+        },
+    )
+    assert response.status_code == 302
+    active = dict(User.objects.values_list("username", "is_active"))
+    assert active == {
+        "clinician": False,
+        "frontdesk": False,
+        "manager": True,
+        "root": True,
+    }
+
+
 def test_manager_cannot_deactivate_or_demote_themselves(manager_client, manager):
     for overrides in ({"is_active": ""}, {"role": CLINICIAN}):
         response = manager_client.post(
