@@ -62,7 +62,8 @@ from django.utils import timezone  # noqa: E402
 
 from core.pdf import render_pdf  # noqa: E402
 from core.roles import CLINICIAN, FRONT_DESK, setup_roles  # noqa: E402
-from doppler.models import DopplerAssessment, DopplerFinding, Segment
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment
 from patients.models import Leg, Patient
 from patients.services import patient_create  # noqa: E402
 from printing.aftercare import (  # noqa: E402

@@ -28,11 +28,10 @@ from doppler.clinical import (
     vcss_fields,
     vcss_total_field,
 )
-from doppler.models import (
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import (
     MAX_DIAMETER_MM,
     MAX_REFLUX_S,
-    DopplerAssessment,
-    DopplerFinding,
     Segment,
     Thrombus,
     reflux_cutoff_s,

@@ -18,7 +18,8 @@ from doppler.clinical import (
     vcss_fields,
     vcss_total_field,
 )
-from doppler.models import DopplerAssessment, DopplerFinding, Segment, Thrombus
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment, Thrombus
 from patients.models import Leg, Patient
 
 FINDING_DATA_FIELDS = ("reflux_s", "diameter_mm", "thrombus", "note")

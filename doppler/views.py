@@ -19,7 +19,8 @@ from doppler.forms import (
     DopplerAssessmentForm,
     SegmentGridForm,
 )
-from doppler.models import DopplerAssessment, reflux_cutoff_s
+from doppler.models import DopplerAssessment
+from doppler.segments import reflux_cutoff_s
 from patients.models import Leg, Patient
 
 

@@ -20,7 +20,7 @@ from django.utils.translation import ngettext, pgettext
 from core.clock import local_day_bounds
 from core.models import Letterhead
 from core.templatetags.clinic_tags import date_phrase, long_date
-from doppler.models import Segment
+from doppler.segments import Segment
 from patients.models import Leg, Patient, Sex
 from treatments.choices import Compression, Form, VesselType
 from treatments.models import Injection, TreatmentSession

@@ -24,7 +24,8 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
-from doppler.models import DopplerAssessment, DopplerFinding, Segment
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment
 from patients.models import Leg, Patient
 from patients.services import patient_create
 from tests.helpers import at, in_days

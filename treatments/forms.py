@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateTimeLocalInput, DecimalInputField, VersionedModelForm
-from doppler.models import DopplerAssessment, Segment
+from doppler.models import DopplerAssessment
+from doppler.segments import Segment
 from patients.models import Patient
 from treatments.choices import Compression, Form
 from treatments.models import Injection, TreatmentSession

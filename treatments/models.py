@@ -22,7 +22,8 @@ from simple_history.models import HistoricalRecords
 
 from core.models import Versioned, Voidable
 from core.validators import validate_clinical_date, validate_reason
-from doppler.models import DopplerAssessment, Segment
+from doppler.models import DopplerAssessment
+from doppler.segments import Segment
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Leg, Patient
 from treatments import dosing
 from treatments.choices import (

@@ -16,13 +16,8 @@ from doppler.clinical import (
     join_ceap_classes,
     vcss_field,
 )
-from doppler.models import (
-    DopplerAssessment,
-    DopplerFinding,
-    Segment,
-    Thrombus,
-    reflux_cutoff_s,
-)
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment, Thrombus, reflux_cutoff_s
 from patients.models import Leg
 from tests.conftest import make_doppler
 

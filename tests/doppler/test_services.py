@@ -9,7 +9,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from doppler import services
-from doppler.models import DopplerAssessment, DopplerFinding, Segment, Thrombus
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment, Thrombus
 from patients.models import Leg
 from tests.conftest import make_doppler
 from tests.helpers import in_days

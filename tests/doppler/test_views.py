@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from doppler.clinical import VCSS_ITEMS
-from doppler.models import DopplerAssessment, DopplerFinding, Segment
+from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.segments import Segment
 from patients.models import Leg
 from tests.conftest import make_doppler, make_patient
 

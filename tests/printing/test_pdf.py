@@ -12,7 +12,7 @@ from pypdf import PdfReader
 
 from core import pdf as pdf_module
 from core.pdf import ForbiddenURL, render_pdf, static_path_for, static_url_fetcher
-from doppler.models import Segment
+from doppler.segments import Segment
 from patients.models import Leg
 from printing.aftercare import (
     sessions_for_sheets,

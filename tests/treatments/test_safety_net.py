@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from doppler.models import Segment, Thrombus
+from doppler.segments import Segment, Thrombus
 from patients.models import Leg
 from patients.screening import QUESTION_FIELDS
 from tests.conftest import make_doppler, make_injection, make_session

@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from core.services import letterhead_update
-from doppler.models import CeapClass, RecommendedPlan, Segment
+from doppler.models import CeapClass, RecommendedPlan
+from doppler.segments import Segment
 from doppler.services import doppler_create
 from patients.models import Leg, Patient
 from patients.screening import QUESTION_FIELDS
