@@ -19,8 +19,8 @@ from printing.aftercare import (
     sessions_on,
     sheet_context,
     sheets_for,
-    treated_in_plain_words,
 )
+from printing.wording import treated_in_plain_words
 from tests.conftest import make_injection, make_patient, make_session, make_visit
 from tests.helpers import in_days, pdf_pages, pdf_text, rome
 from treatments.choices import Compression, Form, Gas, StockingLength, VesselType
