@@ -11,25 +11,20 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
-from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Versioned, Voidable
-from core.validators import validate_clinical_date, validate_reason
+from core.validators import validate_clinical_date
 from doppler.models import DopplerAssessment
 from doppler.segments import Segment
 from patients.models import MAX_WEIGHT_KG, MIN_WEIGHT_KG, Leg, Patient
-from treatments import dosing
+from treatments import dosing, wording
 from treatments.choices import (
-    CLASS_PRESSURE_MMHG,
-    CONCENTRATION_RANGE_PCT,
-    STOCKING_FIELDS,
     Agent,
     Compression,
     Form,
@@ -44,9 +39,9 @@ from treatments.dosing import (
     MIN_GAS_PARTS,
     MIN_INJECTION_VOLUME_ML,
     SessionTotals,
-    plain_number,
     totals_of,
 )
+from treatments.validation import clean_injection, clean_session
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -214,62 +209,8 @@ class TreatmentSession(Voidable, Versioned):
         return reverse("treatments:session-detail", kwargs={"code": self.code})
 
     def clean(self) -> None:
-        """The compression details must fit the kind of compression (the
-        database constraint says the same; this names the field), and going on
-        without the screening or the consent needs a reason."""
-        errors: dict[str, str] = {}
-        for done, reason_field, message in (
-            (
-                self.screening_confirmed,
-                "screening_missing_reason",
-                gettext(
-                    "Ask the screening questions today and tick the box, or record "
-                    "why they were not asked."
-                ),
-            ),
-            (
-                self.consent_obtained,
-                "consent_missing_reason",
-                gettext(
-                    "Tick it once informed consent is obtained, or record why it "
-                    "was not."
-                ),
-            ),
-        ):
-            reason = getattr(self, reason_field).strip()
-            if not done and not reason:
-                errors[reason_field] = message
-            elif not done:
-                try:
-                    validate_reason(reason)
-                except ValidationError as error:
-                    errors[reason_field] = error.messages[0]
-        kind = self.compression
-        if kind == Compression.NONE:
-            for name in [*STOCKING_FIELDS, "bandage_days"]:
-                if getattr(self, name):
-                    errors[name] = gettext(
-                        "Leave empty when no compression is prescribed."
-                    )
-        elif kind in (Compression.STOCKING, Compression.BANDAGE_THEN_STOCKING):
-            if not (self.stocking_class or self.stocking_mmhg):
-                errors["stocking_class"] = gettext(
-                    "Give the stocking class or its pressure in mmHg."
-                )
-            if not self.stocking_days:
-                errors["stocking_days"] = gettext(
-                    "Say for how many days the stocking is worn."
-                )
-            if kind == Compression.STOCKING and self.bandage_days:
-                errors["bandage_days"] = gettext(
-                    "Choose “Bandage, then stocking” to prescribe a bandage."
-                )
-            if kind == Compression.BANDAGE_THEN_STOCKING and not self.bandage_days:
-                errors["bandage_days"] = gettext(
-                    "Say for how many days the bandage stays on."
-                )
-        if errors:
-            raise ValidationError(errors)
+        """Compression details, screening and consent (clean_session)."""
+        clean_session(self)
 
     def totals(self) -> SessionTotals:
         """Return totals of the active injections (uses a prefetch if present)."""
@@ -277,50 +218,16 @@ class TreatmentSession(Voidable, Versioned):
 
     def stocking_summary(self) -> str:
         """Return the stocking in words: "class 2 thigh-high stocking for 14 days"."""
-        strength = ""
-        if self.stocking_class and self.stocking_mmhg:
-            strength = gettext("class %(cls)s (%(mmhg)s mmHg)") % {
-                "cls": self.stocking_class,
-                "mmhg": self.stocking_mmhg,
-            }
-        elif self.stocking_class:
-            strength = gettext("class %(cls)s") % {"cls": self.stocking_class}
-        elif self.stocking_mmhg:
-            strength = gettext("%(mmhg)s mmHg") % {"mmhg": self.stocking_mmhg}
-        words = " ".join(
-            part for part in [strength, str(self.get_stocking_length_display())] if part
-        )
-        days = self.stocking_days or 0
-        return ngettext(
-            "%(stocking)s stocking for %(days)d day",
-            "%(stocking)s stocking for %(days)d days",
-            days,
-        ) % {"stocking": words, "days": days}
+        return wording.stocking_summary(self)
 
     def stocking_pressure(self) -> str:
         """Return the stocking's pressure: as prescribed in mmHg, else its
         class's range ("23–32 mmHg"); empty when neither is set."""
-        if self.stocking_mmhg:
-            return gettext("%(mmhg)s mmHg") % {"mmhg": self.stocking_mmhg}
-        if self.stocking_class in CLASS_PRESSURE_MMHG:
-            return gettext("%(mmhg)s mmHg") % {
-                "mmhg": CLASS_PRESSURE_MMHG[self.stocking_class]
-            }
-        return ""
+        return wording.stocking_pressure(self)
 
     def compression_summary(self) -> str:
         """Return the compression prescribed in words, for the record and the sheet."""
-        if self.compression == Compression.STOCKING:
-            text = self.stocking_summary()
-            return text[:1].upper() + text[1:]
-        if self.compression == Compression.BANDAGE_THEN_STOCKING:
-            days = self.bandage_days or 0
-            return ngettext(
-                "Bandage for %(days)d day, then %(stocking)s",
-                "Bandage for %(days)d days, then %(stocking)s",
-                days,
-            ) % {"days": days, "stocking": self.stocking_summary()}
-        return gettext("No compression")
+        return wording.compression_summary(self)
 
 
 class Injection(models.Model):
@@ -415,39 +322,8 @@ class Injection(models.Model):
         )
 
     def clean(self) -> None:
-        """Single-row rules, as field errors: agent range, foam fields, a site."""
-        errors: dict[str, str] = {}
-        limits = CONCENTRATION_RANGE_PCT.get(self.agent)
-        if limits and self.concentration_pct is not None:
-            low, high = limits
-            if not low <= self.concentration_pct <= high:
-                errors["concentration_pct"] = gettext(
-                    "%(agent)s is given at %(low)s–%(high)s %%; "
-                    "%(value)s %% is out of range."
-                ) % {
-                    "agent": self.get_agent_display(),
-                    "low": plain_number(low),
-                    "high": plain_number(high),
-                    "value": plain_number(self.concentration_pct),
-                }
-        if self.form == Form.FOAM:
-            if not self.gas:
-                errors["gas"] = gettext("Foam needs a gas.")
-            if self.gas_parts is None:
-                errors["gas_parts"] = gettext(
-                    "Foam needs a liquid:gas ratio (1 + gas parts)."
-                )
-        elif self.form == Form.LIQUID:
-            if self.gas:
-                errors["gas"] = gettext("Liquid has no gas: clear it or choose foam.")
-            if self.gas_parts is not None:
-                errors["gas_parts"] = gettext(
-                    "Liquid has no gas ratio: clear it or choose foam."
-                )
-        if not (self.site or "").strip() and not self.segment:
-            errors["site"] = gettext("Give the site or the segment treated.")
-        if errors:
-            raise ValidationError(errors)
+        """Agent range, foam fields, a site (clean_injection)."""
+        clean_injection(self)
 
     @property
     def liquid_ml(self) -> Decimal:
