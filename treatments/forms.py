@@ -20,7 +20,7 @@ from doppler.segments import Segment
 from patients.models import Patient
 from treatments.choices import Compression, Form
 from treatments.models import Injection, TreatmentSession
-from treatments.services import INJECTION_FIELDS, SESSION_FIELDS
+from treatments.submission import INJECTION_FIELDS, SESSION_FIELDS
 
 if TYPE_CHECKING:
     from decimal import Decimal

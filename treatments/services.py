@@ -20,44 +20,16 @@ from core.validators import validate_reason
 from patients.models import Patient
 from treatments.models import Injection, TreatmentSession
 from treatments.review import SessionReview, session_review
+from treatments.submission import (
+    apply_session_data,
+    build_injections,
+    injection_values,
+)
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
     from django.db.models import Field
 
-SESSION_FIELDS = [
-    "performed_at",
-    "doppler",
-    "weight_kg",
-    "screening_confirmed",
-    "screening_notes",
-    "consent_obtained",
-    "consent_missing_reason",
-    "screening_missing_reason",
-    "notes",
-    "immediate_reactions",
-    "compression",
-    "stocking_class",
-    "stocking_mmhg",
-    "stocking_length",
-    "stocking_days",
-    "bandage_days",
-]
-INJECTION_FIELDS = [
-    "leg",
-    "segment",
-    "site",
-    "vessel_type",
-    "agent",
-    "concentration_pct",
-    "form",
-    "gas",
-    "gas_parts",
-    "volume_ml",
-    "ultrasound_guided",
-    "diagram_x_pct",
-    "diagram_y_pct",
-]
 OVERRIDE_PERM = "treatments.override_limit"
 
 
@@ -160,90 +132,6 @@ def _apply_limits(
     return override_by, reason
 
 
-def _row_id(row: Mapping) -> int | None:
-    ident = row.get("id")
-    if isinstance(ident, Injection):
-        return ident.pk
-    return int(ident) if ident else None
-
-
-def _injection_values(injection: Injection) -> tuple:
-    return tuple(getattr(injection, name) for name in INJECTION_FIELDS)
-
-
-def _build_injections(
-    session: TreatmentSession, rows: list[Mapping], existing: Mapping[int, Injection]
-) -> tuple[list[Injection], dict[int, dict[str, list[str]]], dict[int, tuple]]:
-    """Return injection instances for the rows, errors per row, and original values."""
-    built: list[Injection] = []
-    row_errors: dict[int, dict[str, list[str]]] = {}
-    originals: dict[int, tuple] = {}
-    for index, row in enumerate(rows):
-        ident = _row_id(row)
-        if ident is not None:
-            injection = existing.get(ident)
-            if injection is None:
-                # Not an active injection of this session: refused, whatever
-                # session it belongs to; nothing is voided or copied.
-                removed = Injection.objects.filter(pk=ident, session=session).exists()
-                row_errors[index] = {
-                    NON_FIELD_ERRORS: [
-                        _("This injection was removed from the session.")
-                        if removed
-                        else _(
-                            "This injection is not one of this session's; "
-                            "reload the page."
-                        )
-                    ]
-                }
-                continue
-            originals[index] = _injection_values(injection)
-        else:
-            injection = Injection(session=session)
-        for name in INJECTION_FIELDS:
-            if name in row:
-                value = row[name]
-                if value is None and name in ("segment", "site", "gas"):
-                    value = ""
-                setattr(injection, name, value)
-        try:
-            injection.full_clean(exclude=["session"])
-        except ValidationError as error:
-            row_errors[index] = error.message_dict
-        built.append(injection)
-    return built, row_errors, originals
-
-
-def _apply_session_data(
-    session: TreatmentSession, data: Mapping
-) -> dict[str, list[str]]:
-    for name in SESSION_FIELDS:
-        if name in data:
-            value = data[name]
-            if value is None and name in (
-                "stocking_class",
-                "stocking_length",
-                "screening_notes",
-                "notes",
-                "immediate_reactions",
-                "consent_missing_reason",
-                "screening_missing_reason",
-            ):
-                value = ""
-            setattr(session, name, value)
-    errors: dict[str, list[str]] = {}
-    try:
-        session.full_clean(exclude=["patient", "clinician"])
-    except ValidationError as error:
-        errors = error.message_dict
-    doppler = session.doppler
-    if doppler is not None and (
-        doppler.patient_id != session.patient_id or doppler.is_voided
-    ):
-        errors["doppler"] = [_("Choose a Doppler assessment of this patient.")]
-    return errors
-
-
 def _save_all(
     session: TreatmentSession,
     injections: list[Injection],
@@ -256,7 +144,7 @@ def _save_all(
     session._change_reason = reason
     session.save()
     for index, injection in enumerate(injections):
-        if injection.pk and originals.get(index) == _injection_values(injection):
+        if injection.pk and originals.get(index) == injection_values(injection):
             continue
         injection.session = session
         injection._history_user = user
@@ -274,8 +162,8 @@ def _validate_and_review(
     override_confirmed: bool,
     user,
 ) -> tuple[list[Injection], dict[int, tuple]]:
-    errors = _apply_session_data(session, data)
-    injections, row_errors, originals = _build_injections(session, rows, existing)
+    errors = apply_session_data(session, data)
+    injections, row_errors, originals = build_injections(session, rows, existing)
     if not rows:
         errors.setdefault("injections", []).append(_("Record at least one injection."))
     if errors or row_errors:
@@ -292,7 +180,7 @@ def _validate_and_review(
         stocking_class=session.stocking_class,
     )
     changed = any(
-        injection.pk is None or originals.get(index) != _injection_values(injection)
+        injection.pk is None or originals.get(index) != injection_values(injection)
         for index, injection in enumerate(injections)
     )
     override_by, reason = _apply_limits(
