@@ -11,8 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from core.clock import months_between
 from patients.models import Leg
-from records.timeline import months_between
 from tests.conftest import (
     make_doppler,
     make_injection,
