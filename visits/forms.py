@@ -1,15 +1,18 @@
-"""Forms of the follow-up screens. They shape input; visits.services decides."""
+"""Forms of the follow-up screens, and what the agenda and booking pages read
+from the query string. They shape input; visits.services decides."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core import roles
+from core import clock, roles
 from core.clock import exists_locally, local_datetime
 from core.forms import (
     ClinicianChoiceField,
@@ -20,8 +23,10 @@ from core.forms import (
     add_service_error,
 )
 from core.validators import validate_clinical_date
+from patients.models import Patient
 from treatments.models import TreatmentSession
 from visits import models as visit_models
+from visits import selectors
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,
@@ -168,3 +173,60 @@ class VisitOutcomeForm(VersionedModelForm):
 
     def add_service_error(self, error: ValidationError) -> None:
         add_service_error(error, self)
+
+
+def status_forms() -> dict:
+    """The reason menus of the cancel and no-show buttons, for the context."""
+    return {
+        "cancel_form": VisitStatusForm(
+            reasons=visit_models.CANCEL_REASONS, auto_id=False
+        ),
+        "no_show_form": VisitStatusForm(
+            reasons=visit_models.NO_SHOW_REASONS, auto_id=False
+        ),
+    }
+
+
+def parse_agenda_day(text: str | None) -> date:
+    """Return the day asked for in ?date=, or today for nonsense or a day out
+    of the plausible range (year 1 or 9999 cannot even be put on a grid)."""
+    today = timezone.localdate()
+    day = clock.parse_day(text, default=today)
+    try:
+        validate_clinical_date(day)
+    except ValidationError:
+        return today
+    return day
+
+
+def selected_clinician(wanted: str, clinicians: list):
+    """Return the clinician of ?clinician= among `clinicians`, or None."""
+    for user in clinicians:
+        if str(user.pk) == wanted:
+            return user
+    return None
+
+
+def booking_initial(
+    patient: Patient, query: QueryDict
+) -> tuple[dict, selectors.Suggestion | None]:
+    """Return the booking form's initial values and the follow-up suggested:
+    ?session= names the session to follow up; ?date=, ?time= and ?clinician=
+    (from an agenda slot) win over the suggestion."""
+    initial: dict = {"duration_min": visit_models.DEFAULT_DURATION_MIN}
+    suggestion = None
+    session_code = query.get("session", "")
+    if session_code:
+        session = selectors.session_to_follow_up(patient, session_code)
+        if session:
+            suggestion = selectors.suggested_follow_up_date(session)
+            initial.update(
+                session=session,
+                purpose=suggestion.purpose,
+                date=suggestion.bookable_day(),
+                clinician=session.clinician,
+            )
+    for key in ("date", "time", "clinician"):
+        if query.get(key):
+            initial[key] = query[key]
+    return initial, suggestion

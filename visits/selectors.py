@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -11,6 +13,7 @@ from django.utils import timezone
 
 from core.clock import local_day_bounds
 from core.roles import clinician_label
+from patients.models import Patient
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
 from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose
@@ -138,6 +141,43 @@ def worklist_sessions(now: datetime | None = None) -> QuerySet:
         .annotate(has_ugfs=ugfs_exists())
         .select_related("patient", "clinician")
         .order_by("performed_at", "id")
+    )
+
+
+def worklist_rows(sessions: Iterable[TreatmentSession], today: date) -> list[dict]:
+    """Return the worklist's rows: each session with its suggested follow-up."""
+    rows = []
+    for session in sessions:
+        suggestion = suggested_follow_up_date(session)
+        rows.append(
+            {
+                "session": session,
+                "patient": session.patient,
+                "suggestion": suggestion,
+                "bookable_day": suggestion.bookable_day(today),
+                "overdue": suggestion.is_overdue(today),
+            }
+        )
+    return rows
+
+
+def _valid_uuids(text: str) -> list[str]:
+    try:
+        return [str(uuid.UUID(text))]
+    except ValueError:
+        return []
+
+
+def session_to_follow_up(
+    patient: Patient, session_code: str
+) -> TreatmentSession | None:
+    """Return the patient's active session with this code (?session= of the
+    booking page), or None for another patient's, a voided one or nonsense."""
+    return (
+        TreatmentSession.objects.active()
+        .filter(patient=patient, code__in=_valid_uuids(session_code))
+        .select_related("clinician")
+        .first()
     )
 
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -21,9 +20,7 @@ from django.views.decorators.http import require_POST, require_safe
 from core import clock, roles
 from core.models import Letterhead
 from core.pdf import render_pdf
-from core.validators import validate_clinical_date
 from patients.models import Patient
-from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
 from visits.forms import (
@@ -31,6 +28,10 @@ from visits.forms import (
     VisitOutcomeForm,
     VisitRescheduleForm,
     VisitStatusForm,
+    booking_initial,
+    parse_agenda_day,
+    selected_clinician,
+    status_forms,
 )
 from visits.models import FollowUpVisit
 
@@ -45,26 +46,6 @@ def _get_visit(code) -> FollowUpVisit:
     )
 
 
-def _parse_day(text: str | None) -> date:
-    """Return the day asked for in ?date=, or today for nonsense or a day out
-    of the plausible range (year 1 or 9999 cannot even be put on a grid)."""
-    today = timezone.localdate()
-    day = clock.parse_day(text, default=today)
-    try:
-        validate_clinical_date(day)
-    except ValidationError:
-        return today
-    return day
-
-
-def _selected_clinician(request: HttpRequest, clinicians: list):
-    wanted = request.GET.get("clinician", "")
-    for user in clinicians:
-        if str(user.pk) == wanted:
-            return user
-    return None
-
-
 def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
     target = request.POST.get("next", "")
     if target and url_has_allowed_host_and_scheme(
@@ -72,17 +53,6 @@ def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
     ):
         return target
     return visit.get_absolute_url()
-
-
-def _status_forms() -> dict:
-    return {
-        "cancel_form": VisitStatusForm(
-            reasons=visit_models.CANCEL_REASONS, auto_id=False
-        ),
-        "no_show_form": VisitStatusForm(
-            reasons=visit_models.NO_SHOW_REASONS, auto_id=False
-        ),
-    }
 
 
 def _submit(
@@ -113,9 +83,9 @@ def _error_text(error: ValidationError) -> str:
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def agenda_day(request: HttpRequest) -> HttpResponse:
-    day = _parse_day(request.GET.get("date"))
+    day = parse_agenda_day(request.GET.get("date"))
     clinicians = list(roles.clinicians())
-    selected = _selected_clinician(request, clinicians)
+    selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
     shown = [selected] if selected else clinicians
     columns = selectors.agenda_day_columns(day, shown, selected)
     context = {
@@ -128,17 +98,17 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         "columns": columns,
         "visit_count": sum(len(c["visits"]) for c in columns),
         "page": "agenda",
-        **_status_forms(),
+        **status_forms(),
     }
     return render(request, "visits/agenda_day.html", context)
 
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def agenda_week(request: HttpRequest) -> HttpResponse:
-    monday = clock.week_start(_parse_day(request.GET.get("date")))
+    monday = clock.week_start(parse_agenda_day(request.GET.get("date")))
     days = [monday + timedelta(days=n) for n in range(WEEK_DAYS)]
     clinicians = list(roles.clinicians())
-    selected = _selected_clinician(request, clinicians)
+    selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
     shown = [selected] if selected else clinicians
     rows = selectors.agenda_week_rows(days, shown, selected)
     context = {
@@ -161,20 +131,8 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(selectors.worklist_sessions(), WORKLIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    rows = []
-    for session in page_obj:
-        suggestion = selectors.suggested_follow_up_date(session)
-        rows.append(
-            {
-                "session": session,
-                "patient": session.patient,
-                "suggestion": suggestion,
-                "bookable_day": suggestion.bookable_day(today),
-                "overdue": suggestion.is_overdue(today),
-            }
-        )
     context = {
-        "rows": rows,
+        "rows": selectors.worklist_rows(page_obj, today),
         "page_obj": page_obj,
         "lookback_days": selectors.WORKLIST_LOOKBACK_DAYS,
         "page": "worklist",
@@ -188,27 +146,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @permission_required("visits.add_followupvisit", raise_exception=True)
 def visit_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
-    initial: dict = {"duration_min": visit_models.DEFAULT_DURATION_MIN}
-    suggestion = None
-    session_code = request.GET.get("session", "")
-    if session_code:
-        session = (
-            TreatmentSession.objects.active()
-            .filter(patient=patient, code__in=_valid_uuids(session_code))
-            .select_related("clinician")
-            .first()
-        )
-        if session:
-            suggestion = selectors.suggested_follow_up_date(session)
-            initial.update(
-                session=session,
-                purpose=suggestion.purpose,
-                date=suggestion.bookable_day(),
-                clinician=session.clinician,
-            )
-    for key in ("date", "time", "clinician"):
-        if request.GET.get(key):
-            initial[key] = request.GET[key]
+    initial, suggestion = booking_initial(patient, request.GET)
     form = VisitBookForm(request.POST or None, patient=patient, initial=initial)
     booked = _submit(
         request,
@@ -236,13 +174,6 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
     return render(request, "visits/visit_form.html", context)
 
 
-def _valid_uuids(text: str) -> list[str]:
-    try:
-        return [str(uuid.UUID(text))]
-    except ValueError:
-        return []
-
-
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def visit_detail(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
@@ -253,7 +184,7 @@ def visit_detail(request: HttpRequest, code) -> HttpResponse:
         "clinician_label": roles.clinician_label(visit.clinician),
         "clinical": roles.sees_clinical_detail(request.user),
         "page": "agenda",
-        **_status_forms(),
+        **status_forms(),
     }
     return render(request, "visits/visit_detail.html", context)
 
