@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from django.urls import reverse
@@ -15,6 +16,9 @@ from treatments.models import TreatmentSession
 expect = playwright_sync_api().expect
 
 ROWS = "#injection-rows tr.injection-row"
+# The session page after a save; a glob like "**/sessions/*/" would also match
+# the form's own URL (".../sessions/new/") and not wait for the save at all.
+SAVED_SESSION = re.compile(r".*/sessions/[0-9a-f-]{36}/$")
 
 
 def _open_new_session(page, log_in, clinician):
@@ -109,7 +113,7 @@ def test_rows_added_in_place_update_the_live_totals_and_save(page, log_in, clini
     expect(totals).to_contain_text("5.00 / 10.00 mL")
 
     page.get_by_role("button", name="Save session").click()
-    page.wait_for_url("**/sessions/*/")
+    page.wait_for_url(SAVED_SESSION)
     session = TreatmentSession.objects.get(patient=patient)
     assert page.url.endswith(session.get_absolute_url())
     totals_saved = session.totals()
@@ -168,7 +172,7 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
         expect(field).to_be_disabled()
 
     page.get_by_role("button", name="Save session").click()
-    page.wait_for_url("**/sessions/*/")
+    page.wait_for_url(SAVED_SESSION)
     session = TreatmentSession.objects.get(patient=patient)
     assert session.compression == Compression.NONE
     assert session.stocking_class == ""
@@ -189,7 +193,7 @@ def test_typing_a_comma_decimal_gives_three_tenths(page, log_in, clinician):
     # 0.3 % x 10 x 1.5 mL = 4.5 mg (0,3 must never become 3 %).
     expect(page.locator("#totals-card")).to_contain_text("4.50 / 120.00 mg")
     page.get_by_role("button", name="Save session").click()
-    page.wait_for_url("**/sessions/*/")
+    page.wait_for_url(SAVED_SESSION)
     injection = TreatmentSession.objects.get(patient=patient).injections.get()
     assert injection.concentration_pct == Decimal("0.3")
     assert injection.volume_ml == Decimal("1.5")
@@ -211,7 +215,7 @@ def test_stocking_fields_are_saved_when_compression_is_chosen(page, log_in, clin
     page.locator('select[name="stocking_length"]').select_option("thigh")
     page.locator('input[name="stocking_days"]').fill("14")
     page.get_by_role("button", name="Save session").click()
-    page.wait_for_url("**/sessions/*/")
+    page.wait_for_url(SAVED_SESSION)
     session = TreatmentSession.objects.get(patient=patient)
     assert (session.compression, session.stocking_class, session.stocking_days) == (
         Compression.STOCKING,
