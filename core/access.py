@@ -1,0 +1,51 @@
+"""What a request read of patient data, for the access log.
+
+A view that shows or sends patient data says so with `note_access`; the
+access log's middleware (accesslog.middleware) writes one row per request
+from what was noted, after the response is made. Noting costs no query, so
+every layer may call it without importing the log itself.
+
+    note_access(request, "session", patient=session.patient, label=str(session))
+    note_access(request, "patient-search", query=q, count=page.paginator.count)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+ATTRIBUTE = "_sclero_access"
+
+
+@dataclass
+class Access:
+    """One read: its kind, the patient it named (if one), and for a list or
+    search the query and how many patients it showed."""
+
+    kind: str
+    patient: Any = None
+    label: str = ""
+    query: str = ""
+    count: int | None = None
+
+
+def note_access(
+    request: Any,
+    kind: str,
+    *,
+    patient: Any = None,
+    label: str = "",
+    query: str = "",
+    count: int | None = None,
+) -> None:
+    """Record on the request what it read; the last note of a request wins."""
+    setattr(
+        request,
+        ATTRIBUTE,
+        Access(kind=kind, patient=patient, label=label, query=query, count=count),
+    )
+
+
+def noted_access(request: Any) -> Access | None:
+    """Return what the request noted, or None."""
+    return getattr(request, ATTRIBUTE, None)
