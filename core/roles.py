@@ -74,6 +74,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.add_user",
         "auth.change_user",
         "auth.view_group",
+        "accesslog.view_accessevent",
     ],
 }
 

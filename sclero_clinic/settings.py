@@ -108,6 +108,7 @@ INSTALLED_APPS = [
     # One-way layers, lowest first (see README, Layout; import-linter checks).
     "core",
     "patients",
+    "accesslog",
     "doppler",
     "treatments",
     "visits",
@@ -127,6 +128,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accesslog.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
 ]

@@ -1,0 +1,41 @@
+"""The kinds of read the access log knows, as stable slugs with a label.
+
+Views name their read with one of these slugs (core.access.note_access); the
+log stores the slug and shows the label. A slug missing here is shown as is.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+KIND_LABELS = {
+    "patient": _("Patient page"),
+    "patient-earlier": _("Patient page, earlier entries"),
+    "patient-edit": _("Patient details form"),
+    "patient-list": _("Patient list or search"),
+    "history": _("Audit trail"),
+    "merge": _("Chart merge"),
+    "doppler": _("Doppler assessment"),
+    "doppler-form": _("Doppler form"),
+    "session": _("Treatment session"),
+    "session-form": _("Session form"),
+    "session-preview": _("Session totals preview"),
+    "visit": _("Follow-up visit"),
+    "visit-form": _("Visit form"),
+    "ics": _("Calendar file (ICS)"),
+    "visit-slip": _("Appointment slip (PDF)"),
+    "agenda": _("Agenda"),
+    "worklist": _("Worklist"),
+    "aftercare-pdf": _("Aftercare sheet (PDF)"),
+    "aftercare-print": _("Aftercare sheet (print view)"),
+    "day-sheets": _("Day's aftercare sheets"),
+    "day-sheets-pdf": _("Day's aftercare sheets (PDF)"),
+    "statistics-overrides": _("Sessions over a limit"),
+    "access-log": _("Access log"),
+    "refused": _("Refused request"),
+}
+
+
+def kind_label(kind: str) -> str:
+    """Return the label of a kind, or the slug itself if unknown."""
+    return str(KIND_LABELS.get(kind, kind))

@@ -1,0 +1,102 @@
+"""Write one access-log row for each request that read patient data.
+
+A view notes what it read with core.access.note_access; after the view has
+answered, this middleware turns the note into one INSERT (the user and the
+patient are already loaded, so no other query). An authenticated request
+refused with 403 is logged too, as kind "refused", so that attempts on
+records one may not see leave a trace. The row is written before the
+response leaves, so it exists once the user has the page; if the write
+fails the page is still returned and the failure goes to the
+"sclero.accesslog" logger.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from accesslog.models import (
+    LABEL_MAX,
+    PATH_MAX,
+    QUERY_MAX,
+    USER_AGENT_MAX,
+    AccessEvent,
+)
+from core.access import noted_access
+
+logger = logging.getLogger("sclero.accesslog")
+
+REFUSED = "refused"
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """Return the client's address: REMOTE_ADDR, or behind the TLS proxy
+    (settings.SECURE_PROXY_SSL_HEADER set) the first X-Forwarded-For address.
+    Anything that is not an IP address gives None."""
+    candidate = request.META.get("REMOTE_ADDR", "")
+    if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded.strip():
+            candidate = forwarded.split(",")[0]
+    try:
+        return str(ipaddress.ip_address(candidate.strip()))
+    except ValueError:
+        return None
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _event(request: HttpRequest, response: HttpResponse) -> AccessEvent | None:
+    noted = noted_access(request)
+    if noted is None and response.status_code != 403:
+        # Checked first: asking for request.user would load the session and
+        # the user on pages that never needed them (login, static files).
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    if noted is None:
+        kind, patient_id, label, query, count = REFUSED, None, "", "", None
+    else:
+        kind, label, query, count = noted.kind, noted.label, noted.query, noted.count
+        patient_id = getattr(noted.patient, "pk", None)
+    return AccessEvent(
+        user_id=user.pk,
+        ip=client_ip(request),
+        user_agent=_cut(request.META.get("HTTP_USER_AGENT", ""), USER_AGENT_MAX),
+        method=request.method or "",
+        path=_cut(request.get_full_path(), PATH_MAX),
+        kind=kind,
+        patient_id=patient_id,
+        label=_cut(str(label), LABEL_MAX),
+        query=_cut(str(query), QUERY_MAX),
+        count=count,
+        status=response.status_code,
+    )
+
+
+class AccessLogMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        try:
+            event = _event(request, response)
+            if event is not None:
+                event.save(force_insert=True)
+        except Exception:
+            # The page has been made; losing it for want of a log row would
+            # hurt the patient more than the missing row. Say so loudly.
+            logger.exception(
+                "Access log row not written for %s %s",
+                request.method,
+                request.path,
+            )
+        return response
