@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import note_access
 from core.forms import VoidForm, add_service_error
 from doppler import services
 from doppler.forms import (
@@ -55,6 +56,7 @@ def _render_form(
 @permission_required("doppler.add_dopplerassessment", raise_exception=True)
 def doppler_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
+    note_access(request, "doppler-form", patient=patient)
     form = DopplerAssessmentForm(request.POST or None, user=request.user)
     grid = SegmentGridForm(request.POST or None)
     if request.method == "POST" and _both_valid(form, grid):
@@ -78,6 +80,8 @@ def doppler_edit(request: HttpRequest, code) -> HttpResponse:
             request, _("This assessment is voided and can no longer be changed.")
         )
         return redirect(assessment)
+    label = f"{assessment.assessed_on:%Y-%m-%d}"
+    note_access(request, "doppler-form", patient=assessment.patient, label=label)
     initial = SegmentGridForm.initial_from(list(assessment.findings.all()))
     form = DopplerAssessmentForm(request.POST or None, instance=assessment)
     grid = SegmentGridForm(request.POST or None, initial=initial)
@@ -122,6 +126,8 @@ def _segment_rows(assessment: DopplerAssessment) -> list[dict[str, Any]]:
 @permission_required("doppler.view_dopplerassessment", raise_exception=True)
 def doppler_detail(request: HttpRequest, code) -> HttpResponse:
     assessment = _get_assessment(code)
+    label = f"{assessment.assessed_on:%Y-%m-%d}"
+    note_access(request, "doppler", patient=assessment.patient, label=label)
     context = {
         "assessment": assessment,
         "patient": assessment.patient,

@@ -10,10 +10,12 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core import roles
+from core.access import note_access
 from core.forms import VoidForm, add_service_error
 from patients.models import Patient
 from treatments import services
@@ -39,6 +41,11 @@ def _get_session(code) -> TreatmentSession:
         ),
         code=code,
     )
+
+
+def _when(session: TreatmentSession) -> str:
+    """Return the session's clinic date and time, for the access log."""
+    return f"{localtime(session.performed_at):%Y-%m-%d %H:%M}"
 
 
 def _uuid_or_404(value) -> uuid.UUID:
@@ -170,6 +177,7 @@ def _save(request, form, formset, *, patient, session=None):
 @permission_required("treatments.add_treatmentsession", raise_exception=True)
 def session_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
+    note_access(request, "session-form", patient=patient)
     can_override = request.user.has_perm(OVERRIDE_PERM)
     FormSet = injection_formset(extra=1)
     form = SessionForm(request.POST or None, patient=patient, can_override=can_override)
@@ -192,6 +200,7 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
         messages.error(request, _("A voided session cannot be edited."))
         return redirect(session)
     patient = session.patient
+    note_access(request, "session-form", patient=patient, label=_when(session))
     can_override = request.user.has_perm(OVERRIDE_PERM)
     FormSet = injection_formset(extra=0)
     form = SessionForm(
@@ -218,6 +227,7 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
 @permission_required("treatments.view_treatmentsession", raise_exception=True)
 def session_detail(request: HttpRequest, code) -> HttpResponse:
     session = _get_session(code)
+    note_access(request, "session", patient=session.patient, label=_when(session))
     changed_by, changed_at = session.last_change()
     context = {
         "session": session,
@@ -293,6 +303,7 @@ def session_preview(request: HttpRequest) -> HttpResponse:
             code=_uuid_or_404(request.POST["session_code"]),
             patient=patient,
         )
+    note_access(request, "session-preview", patient=patient)
     FormSet = injection_formset(extra=0)
     form = SessionForm(request.POST, instance=session, patient=patient)
     queryset = _active_injections(session) if session else Injection.objects.none()
