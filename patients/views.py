@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.access import note_access
 from core.forms import add_service_error
 from patients import services
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
@@ -35,6 +36,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         patients = patients.active()
     found = search_patients(patients, query)
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    note_access(request, "patient-list", query=query, count=len(page))
     filters = {"q": query, **({"archived": "on"} if show_archived else {})}
     context = {
         "form": form,
@@ -60,7 +62,9 @@ def patient_create(request: HttpRequest) -> HttpResponse:
                 form.cleaned_data["last_name"],
                 form.cleaned_data["date_of_birth"],
             )
-        if not duplicates:
+        if duplicates:
+            note_access(request, "patient-duplicates", count=len(duplicates))
+        else:
             patient = services.patient_create(
                 patient=form.save(commit=False), user=request.user
             )
@@ -76,6 +80,7 @@ def patient_create(request: HttpRequest) -> HttpResponse:
 @permission_required("patients.change_patient", raise_exception=True)
 def patient_edit(request: HttpRequest, code) -> HttpResponse:
     patient = get_patient(code)
+    note_access(request, "patient-edit", patient=patient)
     can_edit_medical = request.user.has_perm("patients.change_medical_history")
     form = PatientForm(
         request.POST or None, instance=patient, can_edit_medical=can_edit_medical
