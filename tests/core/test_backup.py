@@ -1,0 +1,186 @@
+"""Encrypted backups: the round trip finds every row, and a damaged file or
+a wrong key is refused before anything is restored."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from core import backup
+from tests.conftest import make_doppler, make_injection, make_session, make_visit
+
+KEY = backup.new_key()
+
+
+@pytest.fixture
+def backup_key(settings):
+    settings.SCLERO_BACKUP_KEY = KEY
+    return KEY
+
+
+def _fill(patient, clinician):
+    make_doppler(patient, clinician)
+    session = make_session(patient, clinician)
+    make_injection(session)
+    make_injection(session, volume_ml="0.5")
+    make_visit(patient, clinician)
+
+
+def _counts() -> dict[str, int]:
+    """Rows of every table the project's models (and their history) use."""
+    return {
+        model._meta.db_table: model._default_manager.count()
+        for model in apps.get_models()
+        if model._meta.managed and not model._meta.proxy
+    }
+
+
+def test_round_trip_on_sqlite(
+    transactional_db, patient, clinician, tmp_path, backup_key
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("the SQLite round trip; PostgreSQL has its own test")
+    _fill(patient, clinician)
+    expected = _counts()
+    file = tmp_path / "clinic.sclerobak"
+    call_command("backup", output=file, stdout=io.StringIO())
+    assert patient.last_name.encode() not in file.read_bytes()  # encrypted
+
+    target = tmp_path / "restored.sqlite3"
+    call_command("restore", file, sqlite=target, stdout=io.StringIO())
+    restored = sqlite3.connect(target)
+    try:
+        for table, count in expected.items():
+            (found,) = restored.execute(f'SELECT count(*) FROM "{table}"').fetchone()
+            assert found == count, table
+        (name,) = restored.execute(
+            "SELECT last_name FROM patients_patient WHERE id = ?", [patient.id]
+        ).fetchone()
+        assert name == patient.last_name
+    finally:
+        restored.close()
+    assert expected["treatments_injection"] == 2
+
+
+def test_round_trip_on_postgresql(
+    transactional_db, patient, clinician, tmp_path, backup_key
+):
+    if connection.vendor != "postgresql":
+        pytest.skip("the PostgreSQL round trip; SQLite has its own test")
+    import psycopg2
+
+    _fill(patient, clinician)
+    expected = _counts()
+    file = tmp_path / "clinic.sclerobak"
+    call_command("backup", output=file, stdout=io.StringIO())
+
+    db = connection.settings_dict
+    fresh = f"{db['NAME']}_restore"
+    params = {
+        k: v
+        for k, v in {
+            "host": db["HOST"],
+            "port": db["PORT"],
+            "user": db["USER"],
+            "password": db["PASSWORD"],
+        }.items()
+        if v
+    }
+    admin = psycopg2.connect(dbname="postgres", **params)
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
+        cur.execute(f'CREATE DATABASE "{fresh}"')
+    try:
+        call_command("restore", file, database=fresh, stdout=io.StringIO())
+        restored = psycopg2.connect(dbname=fresh, **params)
+        try:
+            with restored.cursor() as cur:
+                for table, count in expected.items():
+                    cur.execute(f'SELECT count(*) FROM "{table}"')
+                    assert cur.fetchone()[0] == count, table
+                cur.execute(
+                    "SELECT last_name FROM patients_patient WHERE id = %s", [patient.id]
+                )
+                assert cur.fetchone()[0] == patient.last_name
+        finally:
+            restored.close()
+        # A second restore into the now full database is refused.
+        with pytest.raises(CommandError, match="not empty"):
+            call_command("restore", file, database=fresh, stdout=io.StringIO())
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{fresh}"')
+        admin.close()
+
+
+def _encrypted(data: bytes, key: str = KEY) -> bytes:
+    out = io.BytesIO()
+    backup.encrypt_stream(io.BytesIO(data), out, key, {"engine": "sqlite"})
+    return out.getvalue()
+
+
+def test_the_file_decrypts_to_what_was_written():
+    data = bytes(range(256)) * 9000  # more than one chunk
+    plain = io.BytesIO()
+    meta = backup.decrypt_stream(io.BytesIO(_encrypted(data)), plain, KEY)
+    assert plain.getvalue() == data
+    assert meta == {"engine": "sqlite"}
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        pytest.param(lambda b: b[:-10], id="truncated"),
+        pytest.param(lambda b: b[: len(b) // 2], id="cut in half"),
+        pytest.param(
+            lambda b: b[:200] + bytes([b[200] ^ 1]) + b[201:], id="a changed byte"
+        ),
+        pytest.param(lambda b: b + b"more", id="data after the end"),
+        pytest.param(lambda b: b"not a backup" + b, id="not a backup"),
+    ],
+)
+def test_a_damaged_file_is_refused(damage):
+    data = b"x" * (backup.CHUNK + 10)
+    with pytest.raises(backup.BackupError):
+        backup.decrypt_stream(io.BytesIO(damage(_encrypted(data))), io.BytesIO(), KEY)
+
+
+def test_a_wrong_key_is_refused():
+    with pytest.raises(backup.BackupError, match="wrong key"):
+        backup.decrypt_stream(
+            io.BytesIO(_encrypted(b"data")), io.BytesIO(), backup.new_key()
+        )
+
+
+def test_without_a_key_nothing_is_written(db, settings, tmp_path):
+    settings.SCLERO_BACKUP_KEY = ""
+    with pytest.raises(CommandError, match="SCLERO_BACKUP_KEY"):
+        call_command("backup", output=tmp_path / "b.sclerobak", stdout=io.StringIO())
+    assert not any(tmp_path.iterdir())
+
+
+def test_new_key_prints_a_usable_key():
+    out = io.StringIO()
+    call_command("backup", new_key=True, stdout=out)
+    backup.fernet(out.getvalue().strip())
+
+
+def test_restore_refuses_a_sqlite_file_that_is_not_empty(tmp_path, backup_key):
+    source = tmp_path / "source.sqlite3"
+    sqlite3.connect(source).execute("CREATE TABLE t (x)").connection.commit()
+    file = tmp_path / "b.sclerobak"
+    file.write_bytes(_encrypted(source.read_bytes()))
+    target = tmp_path / "existing.sqlite3"
+    target.write_bytes(source.read_bytes())
+    with pytest.raises(CommandError, match="not empty"):
+        call_command("restore", file, sqlite=target, stdout=io.StringIO())
+    call_command("restore", file, sqlite=target, replace=True, stdout=io.StringIO())
+    assert Path(target).stat().st_size > 0
