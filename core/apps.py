@@ -1,5 +1,6 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_migrate, pre_delete
 
 
 class CoreConfig(AppConfig):
@@ -8,8 +9,14 @@ class CoreConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
-        from core import roles
+        from core import accounts, roles
 
         # After every migrate the groups hold exactly the permissions that
         # core.roles names, so a release that adds a permission needs no step.
         post_migrate.connect(roles.setup_roles_after_migrate, dispatch_uid="core.roles")
+        # Accounts named by the records are deactivated, never deleted.
+        pre_delete.connect(
+            accounts.refuse_deleting_an_author,
+            sender=get_user_model(),
+            dispatch_uid="core.accounts",
+        )
