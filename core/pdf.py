@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import mimetypes
 from pathlib import Path, PurePosixPath
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings
@@ -85,15 +86,34 @@ def static_path_for(url: str) -> Path:
     raise ForbiddenURL(f"Refused URL {url!r}")
 
 
-def static_url_fetcher(url: str, *args, **kwargs) -> dict:
-    """A WeasyPrint URL fetcher that serves only files under static/."""
+def static_url_fetcher(url: str) -> Any:
+    """Return the file under static/ that `url` names as WeasyPrint's
+    URLFetcherResponse, or raise ForbiddenURL."""
+    from weasyprint.urls import URLFetcherResponse
+
     path = static_path_for(url)
     mime_type, _encoding = mimetypes.guess_type(path.name)
-    return {
-        "string": path.read_bytes(),
-        "mime_type": mime_type or "application/octet-stream",
-        "redirected_url": path.as_uri(),
-    }
+    return URLFetcherResponse(
+        path.as_uri(),
+        path.read_bytes(),
+        {"Content-Type": mime_type or "application/octet-stream"},
+    )
+
+
+def _static_fetcher() -> Any:
+    """A WeasyPrint URLFetcher that serves only files under static/.
+
+    It opens no connection and no file of its own: `fetch` hands every URL
+    to `static_url_fetcher`; WeasyPrint logs a refused URL and leaves that
+    resource out, as it does for a missing image.
+    """
+    from weasyprint.urls import URLFetcher
+
+    class StaticURLFetcher(URLFetcher):
+        def fetch(self, url: str, headers: Any = None) -> Any:
+            return static_url_fetcher(url)
+
+    return StaticURLFetcher(allowed_protocols=("file",), fail_on_errors=False)
 
 
 def render_pdf(template: str, context: dict) -> bytes:
@@ -104,6 +124,6 @@ def render_pdf(template: str, context: dict) -> bytes:
 
     html = render_to_string(template, context)
     document = weasyprint.HTML(
-        string=html, base_url=BASE_URL, url_fetcher=static_url_fetcher
+        string=html, base_url=BASE_URL, url_fetcher=_static_fetcher()
     )
     return document.write_pdf()

@@ -51,8 +51,9 @@ def render_for(*sessions) -> bytes:
 )
 def test_fetcher_serves_bundled_static_files(url):
     result = static_url_fetcher(url)
-    assert b"@page" in result["string"]
-    assert result["mime_type"] == "text/css"
+    assert b"@page" in result.read()
+    assert result.content_type == "text/css"
+    assert result.url == (pdf_module.STATIC_DIR / "css" / "pdf.css").as_uri()
 
 
 @pytest.mark.parametrize(
@@ -173,9 +174,9 @@ def test_a_hostile_patient_name_is_printed_as_text_and_fetches_nothing(
     make_injection(session)
     asked = []
 
-    def spy(url, *args, **kwargs):
+    def spy(url):
         asked.append(url)
-        return static_url_fetcher(url, *args, **kwargs)
+        return static_url_fetcher(url)
 
     monkeypatch.setattr(pdf_module, "static_url_fetcher", spy)
     data = render_for(session)
@@ -239,3 +240,12 @@ def test_day_pdf_has_one_sheet_per_session_each_in_its_language(clinician):
     assert "What we treated" in pages[1]
     assert "Cosa abbiamo trattato" in pages[2]
     assert "Voided" not in "".join(pages)
+
+
+def test_the_fetcher_weasyprint_gets_refuses_the_network():
+    fetcher = pdf_module._static_fetcher()
+    with pytest.raises(ForbiddenURL):
+        fetcher.fetch("http://example.com/x.png")
+    with pytest.raises(ForbiddenURL):
+        fetcher("file:///etc/passwd")
+    assert b"@page" in fetcher.fetch("file:///static/css/pdf.css").read()
