@@ -13,6 +13,7 @@ KIND_LABELS = {
     "patient-earlier": _("Patient page, earlier entries"),
     "patient-edit": _("Patient details form"),
     "patient-list": _("Patient list or search"),
+    "patient-duplicates": _("Possible duplicate patients"),
     "history": _("Audit trail"),
     "merge": _("Chart merge"),
     "doppler": _("Doppler assessment"),

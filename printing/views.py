@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core.access import note_access
 from core.models import Letterhead
 from core.pdf import render_pdf
 from core.services import letterhead_update
@@ -44,12 +45,15 @@ def aftercare_pdf(request: HttpRequest, code) -> HttpResponse:
     sheets = sheets_for([session])
     pdf = render_pdf(SHEET_TEMPLATE, sheet_context(sheets))
     day = sheets[0].session_day.isoformat()
-    return _pdf_response(pdf, f"aftercare-{session.patient.chart_number}-{day}.pdf")
+    filename = f"aftercare-{session.patient.chart_number}-{day}.pdf"
+    note_access(request, "aftercare-pdf", patient=session.patient, label=filename)
+    return _pdf_response(pdf, filename)
 
 
 @permission_required("treatments.print_aftercare", raise_exception=True)
 def aftercare_print(request: HttpRequest, code) -> HttpResponse:
     session = _get_printable_session(code)
+    note_access(request, "aftercare-print", patient=session.patient)
     context = sheet_context(sheets_for([session]), browser=True)
     context["back_url"] = session.patient.get_absolute_url()
     return render(request, SHEET_TEMPLATE, context)
@@ -66,6 +70,8 @@ def aftercare_day(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         day = form.cleaned_data["date"]
         sessions = list(sessions_on(day))
+        # One sheet per session, so count is sheets (a patient may have two).
+        note_access(request, "day-sheets", query=day.isoformat(), count=len(sessions))
         if request.GET.get("format") == "pdf":
             if not sessions:
                 messages.info(request, _("No sessions on this day: nothing to print."))
@@ -73,6 +79,9 @@ def aftercare_day(request: HttpRequest) -> HttpResponse:
                     f"{reverse('printing:aftercare-day')}?date={day.isoformat()}"
                 )
             pdf = render_pdf(SHEET_TEMPLATE, sheet_context(sheets_for(sessions)))
+            note_access(
+                request, "day-sheets-pdf", query=day.isoformat(), count=len(sessions)
+            )
             return _pdf_response(pdf, f"aftercare-{day.isoformat()}.pdf")
     context = {"form": form, "day": day, "sessions": sessions, "page": "print"}
     return render(request, "printing/aftercare_day.html", context)

@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.utils.translation import gettext as _
 
+from accesslog.models import AccessEvent
 from core.validators import validate_reason
 from doppler.models import DopplerAssessment
 from patients.models import Patient
@@ -21,12 +22,17 @@ from patients.services import patient_archive
 from treatments.models import TreatmentSession
 from visits.models import FollowUpVisit
 
-# The records that belong to a chart, by model; every relation to Patient.
+# The records that belong to a chart, by model; with STAYING_MODELS, every
+# relation to Patient.
 MOVED_MODELS: tuple[type[models.Model], ...] = (
     DopplerAssessment,
     TreatmentSession,
     FollowUpVisit,
 )
+
+# What stays with the merged chart: the access log says which chart was
+# viewed, and that does not change when the chart is merged.
+STAYING_MODELS: tuple[type[models.Model], ...] = (AccessEvent,)
 
 # What identifies the chart or is bookkeeping: never copied from the other one.
 _NOT_COPIED = {

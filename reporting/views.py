@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from core.access import note_access
 from core.roles import clinician_label
 from reporting import selectors as statistics
 from reporting.forms import StatisticsFilterForm
@@ -60,6 +61,12 @@ def statistics_overrides(request: HttpRequest) -> HttpResponse:
     form, period = _filter(request)
     paginator = Paginator(statistics.override_sessions(period), OVERRIDES_PAGE_SIZE)
     page_obj = paginator.get_page(request.GET.get("page"))
+    note_access(
+        request,
+        "statistics-overrides",
+        query=_query(period),
+        count=len({session.patient_id for session in page_obj}),
+    )
     context = _base_context(form, period)
     context["page_obj"] = page_obj
     return render(request, "reporting/statistics_overrides.html", context)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core import clock, roles
+from core.access import note_access
 from core.models import Letterhead
 from core.pdf import render_pdf
 from patients.models import Patient
@@ -78,6 +79,16 @@ def _error_text(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def _when(visit: FollowUpVisit) -> str:
+    """Return the visit's clinic date and time, for the access log."""
+    return f"{timezone.localtime(visit.starts_at):%Y-%m-%d %H:%M}"
+
+
+def _filters(day, clinician) -> str:
+    """Return an agenda page's filter as the access log keeps it."""
+    return f"{day.isoformat()} {clinician.username if clinician else ''}".strip()
+
+
 # --- agenda pages ------------------------------------------------------------
 
 
@@ -88,6 +99,8 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
     shown = [selected] if selected else clinicians
     columns = selectors.agenda_day_columns(day, shown, selected)
+    visit_count = sum(len(c["visits"]) for c in columns)
+    note_access(request, "agenda", query=_filters(day, selected), count=visit_count)
     context = {
         "day": day,
         "prev_day": day - timedelta(days=1),
@@ -96,7 +109,7 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         "clinicians": clinicians,
         "selected": selected,
         "columns": columns,
-        "visit_count": sum(len(c["visits"]) for c in columns),
+        "visit_count": visit_count,
         "page": "agenda",
         **status_forms(),
     }
@@ -111,6 +124,8 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
     selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
     shown = [selected] if selected else clinicians
     rows = selectors.agenda_week_rows(days, shown, selected)
+    shown_count = sum(len(cell) for row in rows for cell in row["cells"])
+    note_access(request, "agenda", query=_filters(monday, selected), count=shown_count)
     context = {
         "monday": monday,
         "days": days,
@@ -131,8 +146,10 @@ def worklist(request: HttpRequest) -> HttpResponse:
     page_obj = Paginator(selectors.worklist_sessions(), WORKLIST_PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    rows = selectors.worklist_rows(page_obj, today)
+    note_access(request, "worklist", query=f"page {page_obj.number}", count=len(rows))
     context = {
-        "rows": selectors.worklist_rows(page_obj, today),
+        "rows": rows,
         "page_obj": page_obj,
         "lookback_days": selectors.WORKLIST_LOOKBACK_DAYS,
         "page": "worklist",
@@ -146,6 +163,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 @permission_required("visits.add_followupvisit", raise_exception=True)
 def visit_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
+    note_access(request, "visit-form", patient=patient)
     initial, suggestion = booking_initial(patient, request.GET)
     form = VisitBookForm(request.POST or None, patient=patient, initial=initial)
     booked = _submit(
@@ -177,6 +195,7 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def visit_detail(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
+    note_access(request, "visit", patient=visit.patient, label=_when(visit))
     visit.actions = visit.allowed_actions()
     context = {
         "visit": visit,
@@ -192,6 +211,7 @@ def visit_detail(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.change_followupvisit", raise_exception=True)
 def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
+    note_access(request, "visit-form", patient=visit.patient, label=_when(visit))
     local = timezone.localtime(visit.starts_at)
     initial = {
         "date": local.date(),
@@ -294,6 +314,7 @@ def visit_no_show(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.record_outcome", raise_exception=True)
 def visit_outcome(request: HttpRequest, code) -> HttpResponse:
     visit = _get_visit(code)
+    note_access(request, "visit-form", patient=visit.patient, label=_when(visit))
     form = VisitOutcomeForm(request.POST or None, instance=visit)
     recorded = _submit(
         request,
@@ -337,6 +358,7 @@ def visit_ics(request: HttpRequest, code) -> HttpResponse:
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     local = timezone.localtime(visit.starts_at)
     filename = f"visit-{local:%Y%m%d-%H%M}.ics"
+    note_access(request, "ics", patient=visit.patient, label=filename)
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
 
@@ -354,6 +376,7 @@ def visit_slip(request: HttpRequest, code) -> HttpResponse:
         pdf = render_pdf("visits/pdf/visit_slip.html", context)
     local = timezone.localtime(visit.starts_at)
     filename = f"appointment-{visit.patient.chart_number}-{local:%Y%m%d-%H%M}.pdf"
+    note_access(request, "visit-slip", patient=visit.patient, label=filename)
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
