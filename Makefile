@@ -19,11 +19,14 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	$(PY) manage.py load_demo
+	SCLERO_2FA_REQUIRED=0 $(PY) manage.py load_demo
 
+# The demo runs without two-factor authentication (SCLERO_2FA_REQUIRED=0);
+# production keeps the default, on.
 run: demo
 	@echo "Log in at http://$(HOST):$(PORT)/ as clinician, frontdesk or manager (password: sclero-demo)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	@echo "Demo mode: two-factor authentication is OFF (SCLERO_2FA_REQUIRED=0)."
+	SCLERO_2FA_REQUIRED=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run

@@ -8,6 +8,7 @@ and DATABASE_URL.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
@@ -105,6 +106,11 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # Login lockout and two-factor authentication (see README, Login and sessions).
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     # One-way layers, lowest first (see README, Layout; import-linter checks).
     "core",
     "patients",
@@ -126,11 +132,18 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Log out after SCLERO_IDLE_TIMEOUT_MINUTES, keeping a form posted late;
+    # then the second factor before any page (core.idle, core.twofactor).
+    "core.idle.IdleTimeoutMiddleware",
+    "core.twofactor.TwoFactorMiddleware",
     "accesslog.middleware.AccessLogMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out attempt into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "sclero_clinic.urls"
@@ -146,6 +159,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.idle.session_context",
             ],
         },
     },
@@ -164,15 +178,52 @@ AUTH_PASSWORD_VALIDATORS = [
             "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"
         )
     },
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("SCLERO_PASSWORD_MIN_LENGTH", "12")},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "patients:list"
 LOGOUT_REDIRECT_URL = "login"
+# The absolute limit of a login (core.idle enforces it even while the user
+# works); SCLERO_IDLE_TIMEOUT_MINUTES without a request ends it earlier.
 SESSION_COOKIE_AGE = envint("SESSION_COOKIE_AGE", str(8 * 3600))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SCLERO_IDLE_TIMEOUT_MINUTES = envint("SCLERO_IDLE_TIMEOUT_MINUTES", "15")
+
+# --- Login and sessions (README, Login and sessions) ------------------------
+# axes first: it refuses a locked-out username+address before any password check.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")
+AXES_COOLOFF_TIME = timedelta(minutes=envint("AXES_COOLOFF_MINUTES", "15"))
+# Lock the username from the address the failures came from: a stranger
+# cannot lock a clinician out from elsewhere, and colleagues behind the
+# clinic's one address do not lock each other out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client's address: REMOTE_ADDR, or the proxy's X-Forwarded-For behind
+# the TLS proxy (never a header a client could set directly).
+if envbool("DJANGO_BEHIND_TLS_PROXY", "0"):
+    AXES_IPWARE_PROXY_COUNT = envint("AXES_PROXY_COUNT", "1")
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+
+# Second factor (TOTP app, recovery codes) required for clinicians, managers
+# and superusers when on; front desk may set it up. `make run` turns it off.
+SCLERO_2FA_REQUIRED = envbool("SCLERO_2FA_REQUIRED", "1")
+OTP_TOTP_ISSUER = "Sclero Clinic"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("it", _("Italian"))]

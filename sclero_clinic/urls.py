@@ -10,6 +10,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("core.login_urls")),
     # Each room keeps its own URLs; the paths are whole in each urls.py.
     path("", include("patients.urls")),
     path("", include("records.urls")),

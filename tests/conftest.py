@@ -82,6 +82,12 @@ def _fast_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_second_factor(settings):
+    """The suite logs in without 2FA; tests/core/test_two_factor.py turns it on."""
+    settings.SCLERO_2FA_REQUIRED = False
+
+
 @pytest.fixture
 def roles(db):
     return setup_roles()

@@ -10,6 +10,8 @@ from __future__ import annotations
 import io
 from datetime import date, datetime, time, timedelta
 
+from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -40,6 +42,19 @@ def next_clinic_day() -> date:
     """Return the first day after today that the week agenda shows (not a Sunday)."""
     day = in_days(1)
     return day + timedelta(days=1) if day.weekday() == 6 else day
+
+
+# --- login ------------------------------------------------------------------------
+
+
+def login(client: Client, username: str, password: str, **extra):
+    """Log in through the login page, as a browser does, and return the response.
+
+    django-axes needs the request in authenticate(), which Client.login() does not
+    pass; posting the form counts failures and lockouts as in real life.
+    """
+    data = {"username": username, "password": password, **extra}
+    return client.post(reverse("login"), data)
 
 
 # --- PDF ---------------------------------------------------------------------------
