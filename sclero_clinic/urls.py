@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("core.login_urls")),
     # Each room keeps its own URLs; the paths are whole in each urls.py.
     path("", include("patients.urls")),
+    path("", include("accesslog.urls")),
     path("", include("records.urls")),
     path("", include("doppler.urls")),
     path("", include("treatments.urls")),
