@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.access import note_access
 from core.forms import add_service_error
 from patients.forms import ArchiveForm
 from patients.selectors import get_patient
@@ -29,12 +30,14 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
     """
     patient = get_patient(code)
     if request.GET.get("earlier") and request.headers.get("HX-Request"):
+        note_access(request, "patient-earlier", patient=patient)
         timeline = build_timeline(patient, user=request.user, show=EARLIER)
         return render(
             request,
             "records/timeline_earlier.html",
             {"patient": patient, "timeline": timeline},
         )
+    note_access(request, "patient", patient=patient)
     show = ALL if request.GET.get("all") or request.GET.get("earlier") else RECENT
     timeline = build_timeline(patient, user=request.user, show=show)
     context = {
@@ -49,6 +52,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
 @permission_required("patients.view_audit_trail", raise_exception=True)
 def patient_history(request: HttpRequest, code) -> HttpResponse:
     patient = get_patient(code)
+    note_access(request, "history", patient=patient)
     context = {
         "patient": patient,
         "entries": patient_audit_trail(patient),
@@ -65,6 +69,7 @@ def patient_merge(request: HttpRequest, code) -> HttpResponse:
     charts side by side; the second (with confirm) merges.
     """
     patient = get_patient(code)
+    note_access(request, "merge", patient=patient)
     form = MergeForm(request.POST or None, patient=patient)
     other = None
     if request.method == "POST" and not patient.is_archived and form.is_valid():
