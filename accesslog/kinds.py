@@ -32,6 +32,7 @@ KIND_LABELS = {
     "day-sheets": _("Day's aftercare sheets"),
     "day-sheets-pdf": _("Day's aftercare sheets (PDF)"),
     "statistics-overrides": _("Sessions over a limit"),
+    "changes": _("Changes across the clinic"),
     "access-log": _("Access log"),
     "refused": _("Refused request"),
 }
