@@ -151,3 +151,36 @@ class VersionedModelForm(forms.ModelForm):
     @property
     def expected_version(self) -> int | None:
         return self.cleaned_data.get("version")
+
+
+def amend_reason_field() -> forms.CharField:
+    """The reason a change to a signed (or another's) record needs."""
+    return forms.CharField(
+        label=_("Reason for the change"),
+        help_text=_(
+            "The record is signed or not yours: the change is saved as an "
+            "addendum with this reason, beside the original."
+        ),
+        strip=True,
+        validators=[validate_reason],
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={
+            "required": _("Give the reason for this change: it goes in the addendum.")
+        },
+    )
+
+
+class SignForm(forms.Form):
+    """The sign button: carries the version the page was opened on."""
+
+    version = VersionField()
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        strip=True,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write what you add to the record.")},
+    )

@@ -99,6 +99,83 @@ class Versioned(models.Model):
         self.version += 1
 
 
+class Signable(models.Model):
+    """Sign-off: the clinician who did the work signs the record once it is
+    complete; after that, a change is an addendum beside the original."""
+
+    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_signed(self) -> bool:
+        return self.signed_at is not None
+
+    def mark_signed(self, *, user) -> None:
+        """Set the sign-off fields (the caller saves, with the record's lock held)."""
+        if self.is_signed:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [_("This record is already signed.")]}
+            )
+        if getattr(self, "is_voided", False):
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [_("A voided record cannot be signed.")]}
+            )
+        self.signed_at = timezone.now()
+        self.signed_by = user
+
+
+class AddendumKind(models.TextChoices):
+    CORRECTION = "correction", gettext_lazy("correction")
+    REACTION = "reaction", gettext_lazy("reaction")
+    NOTE = "note", gettext_lazy("note")
+
+
+class Addendum(models.Model):
+    """Something added to a clinical record after the fact: who, when, why.
+
+    Append-only: written once by a service, never changed or deleted (the
+    admin shows it read-only and no page edits it). A correction holds the
+    reason and the values it changed, [{field, label, old, new}], as the
+    record showed them; the correction itself is also applied to the record.
+    """
+
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=gettext_lazy("author"),
+    )
+    created_at = models.DateTimeField(gettext_lazy("written at"), auto_now_add=True)
+    kind = models.CharField(
+        gettext_lazy("kind"), max_length=10, choices=AddendumKind.choices
+    )
+    text = models.TextField(gettext_lazy("text"))
+    changes = models.JSONField(gettext_lazy("changes"), default=list, blank=True)
+    # For a reaction: when it was noticed (may be days after the session).
+    noticed_at = models.DateTimeField(gettext_lazy("noticed at"), null=True, blank=True)
+
+    if TYPE_CHECKING:
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
+
+    class Meta:
+        abstract = True
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Letterhead(models.Model):
     """The clinic's letterhead on printed sheets; one row, edited by the manager."""
 

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from core.admin import ReadOnlyRecordAdmin
-from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.models import DopplerAddendum, DopplerAssessment, DopplerFinding
 
 
 class DopplerFindingInline(admin.TabularInline):
@@ -34,3 +34,11 @@ class DopplerAssessmentAdmin(ReadOnlyRecordAdmin):
     @admin.display(description=_("CEAP left leg"))
     def ceap_left_leg(self, obj: DopplerAssessment) -> str:
         return obj.ceap_notation_left
+
+
+@admin.register(DopplerAddendum)
+class DopplerAddendumAdmin(ReadOnlyRecordAdmin):
+    """Addenda are append-only: shown here, never added, changed or deleted."""
+
+    list_display = ["assessment", "kind", "author", "created_at"]
+    list_select_related = ["assessment__patient", "author"]

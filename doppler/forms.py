@@ -11,7 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from core.forms import DateInput, DecimalInputField, VersionedModelForm
+from core.forms import (
+    DateInput,
+    DecimalInputField,
+    VersionedModelForm,
+    amend_reason_field,
+)
 from core.roles import clinicians
 from doppler.clinical import (
     CEAP_PART_CHOICES,
@@ -240,8 +245,10 @@ class DopplerAssessmentForm(VersionedModelForm):
     # For the scoring guide below the selects.
     vcss_items = VCSS_ITEMS
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, amending: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if amending:
+            self.fields["amend_reason"] = amend_reason_field()
         current = self.instance.examiner if self.instance.examiner_id else None
         examiner = cast(ExaminerChoiceField, self.fields["examiner"])
         examiner.queryset = examiner_choices(current)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import Versioned, Voidable
+from core.models import Addendum, Signable, Versioned, Voidable
 from core.validators import validate_clinical_date
 from doppler.clinical import (
     LEGS,
@@ -73,7 +73,7 @@ class RecommendedPlan(models.TextChoices):
     NO_TREATMENT = "none", _("No treatment needed")
 
 
-class DopplerAssessment(LegScores, Voidable, Versioned):
+class DopplerAssessment(LegScores, Signable, Voidable, Versioned):
     """A duplex ultrasound study of both legs, before therapy."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -180,6 +180,13 @@ class DopplerAssessment(LegScores, Voidable, Versioned):
             *vcss_constraints(Leg.RIGHT),
             *vcss_constraints(Leg.LEFT),
         ]
+        permissions = [
+            ("sign_dopplerassessment", "Can sign off one's own Doppler assessment"),
+            (
+                "change_any_dopplerassessment",
+                "Can edit or void another examiner's Doppler (with a reason)",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Doppler {self.assessed_on:%Y-%m-%d} – {self.patient}"
@@ -263,6 +270,20 @@ class DopplerAssessment(LegScores, Voidable, Versioned):
     @property
     def reflux_summary_left(self) -> str:
         return self.reflux_summary(Leg.LEFT)
+
+
+class DopplerAddendum(Addendum):
+    """A correction or a note added to a Doppler assessment; append-only."""
+
+    assessment = models.ForeignKey(
+        DopplerAssessment, on_delete=models.PROTECT, related_name="addenda"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(Addendum.Meta):
+        verbose_name = _("Doppler addendum")
+        verbose_name_plural = _("Doppler addenda")
 
 
 class DopplerFinding(models.Model):

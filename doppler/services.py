@@ -11,6 +11,8 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.amend import changes_between, clean_amend_reason
+from core.models import AddendumKind
 from core.roles import is_clinician
 from doppler.clinical import (
     ceap_field,
@@ -18,11 +20,50 @@ from doppler.clinical import (
     vcss_fields,
     vcss_total_field,
 )
-from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.models import DopplerAddendum, DopplerAssessment, DopplerFinding
 from doppler.segments import Segment, Thrombus
+from doppler.selectors import assessment_snapshot
 from patients.models import Leg, Patient
 
 FINDING_DATA_FIELDS = ("reflux_s", "diameter_mm", "thrombus", "note")
+
+SIGN_PERM = "doppler.sign_dopplerassessment"
+ADDENDUM_PERM = "doppler.add_doppleraddendum"
+# Edits and voids another examiner's assessment (a lead clinician); no role
+# has it by default, superusers do. Every such edit needs a reason.
+CHANGE_ANY_PERM = "doppler.change_any_dopplerassessment"
+
+
+def assessment_recorder_id(assessment: DopplerAssessment) -> int | None:
+    """Return the id of who recorded the assessment (its first history row)."""
+    first = assessment.history.filter(history_type="+").order_by("history_date")
+    return first.values_list("history_user_id", flat=True).first()
+
+
+def is_own_assessment(user, assessment: DopplerAssessment) -> bool:
+    """Return True for the examiner and whoever recorded the assessment."""
+    if user is None:
+        return False
+    if user.pk == assessment.examiner_id:
+        return True
+    return user.pk == assessment_recorder_id(assessment)
+
+
+def may_change_assessment(user, assessment: DopplerAssessment) -> bool:
+    return is_own_assessment(user, assessment) or user.has_perm(CHANGE_ANY_PERM)
+
+
+def needs_amend_reason(user, assessment: DopplerAssessment) -> bool:
+    return assessment.is_signed or not is_own_assessment(user, assessment)
+
+
+def not_yours_message(assessment: DopplerAssessment) -> str:
+    examiner = assessment.examiner
+    who = examiner.get_full_name() or examiner.get_username()
+    return _(
+        "Only the examiner (%(who)s) or whoever recorded this assessment may "
+        "change or void it. You can add a note to it instead."
+    ) % {"who": who}
 
 
 def finding_key(leg: str, segment: str, field: str) -> str:
@@ -98,6 +139,7 @@ def _save_assessment(
     assessment: DopplerAssessment,
     *,
     reason: str,
+    user: Any = None,
     examiner: Any,
     assessed_on: date,
     findings: Iterable[Mapping[str, Any]] = (),
@@ -156,6 +198,8 @@ def _save_assessment(
     assessment.plan_notes = (plan_notes or "").strip()
     assessment.full_clean()
     assessment._change_reason = reason
+    if user is not None:
+        assessment._history_user = user
     assessment.save()
     # Errors in the grid roll the whole assessment back (transaction.atomic).
     _save_findings(assessment, findings)
@@ -243,12 +287,23 @@ def doppler_create(*, patient: Patient, **fields: Any) -> DopplerAssessment:
 
 @transaction.atomic
 def doppler_update(
-    *, assessment: DopplerAssessment, expected_version: int | None = None, **fields: Any
+    *,
+    assessment: DopplerAssessment,
+    expected_version: int | None = None,
+    user: Any = None,
+    amend_reason: str = "",
+    **fields: Any,
 ) -> DopplerAssessment:
     """Change an assessment and its grid; refuse voided or concurrently edited ones.
 
     `expected_version` is the version the editor loaded; if someone else
     saved in between, the change is refused rather than silently overwriting.
+
+    With `user` given, only the examiner or whoever recorded the assessment
+    changes it, or a user with CHANGE_ANY_PERM; a change to a signed
+    assessment or to another's is an amendment: it needs `amend_reason` and
+    writes an addendum with the values changed, in the same transaction.
+    (Without `user`, as in commands and imports, no amendment is checked.)
     """
     # The row lock makes the staleness check and the write one step.
     current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
@@ -257,8 +312,84 @@ def doppler_update(
             _("This assessment is voided and can no longer be changed.")
         )
     current.check_version(expected_version)
+    amending = False
+    if user is not None:
+        if not may_change_assessment(user, current):
+            raise ValidationError({NON_FIELD_ERRORS: [not_yours_message(current)]})
+        amending = needs_amend_reason(user, current)
+    elif current.is_signed:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("A signed assessment is changed by amendment.")]}
+        )
+    if amending:
+        amend_reason = clean_amend_reason(amend_reason)
+    before = assessment_snapshot(current, list(current.findings.all()))
     current.bump_version()
-    return _save_assessment(current, reason="Edited", **fields)
+    reason = f"Amended: {amend_reason}"[:100] if amending else "Edited"
+    saved = _save_assessment(current, reason=reason, user=user, **fields)
+    changes = changes_between(
+        before, assessment_snapshot(saved, list(saved.findings.all()))
+    )
+    if amending:
+        if not changes:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [_("Nothing was changed: there is no addendum.")]}
+            )
+        _write_addendum(
+            saved,
+            user=user,
+            kind=AddendumKind.CORRECTION,
+            text=amend_reason,
+            changes=changes,
+        )
+    return saved
+
+
+def _write_addendum(
+    assessment: DopplerAssessment,
+    *,
+    user: Any,
+    kind: str,
+    text: str,
+    changes: list[dict[str, str]] | None = None,
+) -> DopplerAddendum:
+    addendum = DopplerAddendum(
+        assessment=assessment, author=user, kind=kind, text=text, changes=changes or []
+    )
+    addendum._history_user = user
+    addendum._change_reason = f"Addendum ({kind})"
+    addendum.save()
+    return addendum
+
+
+@transaction.atomic
+def doppler_sign(
+    *, assessment: DopplerAssessment, user: Any, expected_version: int | None = None
+) -> DopplerAssessment:
+    """Sign a complete assessment: only its examiner, once, not voided."""
+    current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
+    current.check_version(expected_version)
+    if user is None or user.pk != current.examiner_id:
+        raise ValidationError(
+            {NON_FIELD_ERRORS: [_("Only the examiner signs a Doppler assessment.")]}
+        )
+    current.mark_signed(user=user)
+    current.bump_version()
+    current._history_user = user
+    current._change_reason = "Signed"
+    current.save()
+    return current
+
+
+@transaction.atomic
+def doppler_addendum_add(
+    *, assessment: DopplerAssessment, user: Any, text: str
+) -> DopplerAddendum:
+    """Add a note to an assessment, signed or not, by any clinician."""
+    text = (text or "").strip()
+    if not text:
+        raise ValidationError({"text": [_("Write what you add to the record.")]})
+    return _write_addendum(assessment, user=user, kind=AddendumKind.NOTE, text=text)
 
 
 @transaction.atomic
@@ -278,6 +409,17 @@ def doppler_void(
             }
         )
     current = DopplerAssessment.objects.select_for_update().get(pk=assessment.pk)
+    if current.is_signed:
+        raise ValidationError(
+            {
+                "reason": _(
+                    "A signed assessment cannot be voided: correct it with an "
+                    "amendment, which keeps the signed original."
+                )
+            }
+        )
+    if user is not None and not may_change_assessment(user, current):
+        raise ValidationError({"reason": not_yours_message(current)})
     current.mark_voided(user=user, reason=reason)
     current.bump_version()
     current._change_reason = f"Voided: {reason}"

@@ -9,4 +9,10 @@ urlpatterns = [
     path("patients/doppler/<uuid:code>/", views.doppler_detail, name="detail"),
     path("patients/doppler/<uuid:code>/edit/", views.doppler_edit, name="edit"),
     path("patients/doppler/<uuid:code>/void/", views.doppler_void, name="void"),
+    path("patients/doppler/<uuid:code>/sign/", views.doppler_sign, name="sign"),
+    path(
+        "patients/doppler/<uuid:code>/addenda/new/",
+        views.doppler_addendum,
+        name="addendum",
+    ),
 ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Prefetch, prefetch_related_objects
+from django.db.models import Count, Prefetch, prefetch_related_objects
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
@@ -203,11 +203,17 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     now = timezone.now()
     today = timezone.localdate()
 
-    dopplers_qs = DopplerAssessment.objects.filter(patient=patient).select_related(
-        "examiner"
+    # The sign-off and the number of addenda are shown on every entry (a
+    # count per row, no query per entry).
+    dopplers_qs = (
+        DopplerAssessment.objects.filter(patient=patient)
+        .select_related("examiner")
+        .annotate(addenda_count=Count("addenda"))
     )
-    sessions_qs = TreatmentSession.objects.filter(patient=patient).select_related(
-        "clinician"
+    sessions_qs = (
+        TreatmentSession.objects.filter(patient=patient)
+        .select_related("clinician")
+        .annotate(addenda_count=Count("addenda"))
     )
     visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
         "clinician"

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from core.admin import ReadOnlyRecordAdmin
-from treatments.models import Injection, TreatmentSession
+from treatments.models import Injection, SessionAddendum, TreatmentSession
 
 
 class InjectionInline(admin.TabularInline):
@@ -20,3 +20,11 @@ class TreatmentSessionAdmin(ReadOnlyRecordAdmin):
     list_display = ["patient", "performed_at", "clinician", "compression", "voided_at"]
     list_select_related = ["patient", "clinician"]
     inlines = [InjectionInline]
+
+
+@admin.register(SessionAddendum)
+class SessionAddendumAdmin(ReadOnlyRecordAdmin):
+    """Addenda are append-only: shown here, never added, changed or deleted."""
+
+    list_display = ["session", "kind", "author", "created_at"]
+    list_select_related = ["session__patient", "author"]

@@ -14,7 +14,13 @@ from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import DateTimeLocalInput, DecimalInputField, VersionedModelForm
+from core.forms import (
+    DateTimeLocalInput,
+    DecimalInputField,
+    VersionedModelForm,
+    amend_reason_field,
+)
+from core.models import AddendumKind
 from doppler.models import DopplerAssessment
 from doppler.segments import Segment
 from patients.models import Patient
@@ -58,9 +64,18 @@ class SessionForm(VersionedModelForm):
             "compression": forms.RadioSelect,
         }
 
-    def __init__(self, *args, patient: Patient, can_override: bool = False, **kwargs):
+    def __init__(
+        self,
+        *args,
+        patient: Patient,
+        can_override: bool = False,
+        amending: bool = False,
+        **kwargs,
+    ):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        if amending:
+            self.fields["amend_reason"] = amend_reason_field()
         performed_at = cast(forms.DateTimeField, self.fields["performed_at"])
         performed_at.input_formats = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
         doppler = cast(
@@ -120,6 +135,35 @@ def _style(field: forms.Field) -> None:
         widget.attrs["class"] = "form-select form-select-sm"
     elif not isinstance(widget, forms.HiddenInput):
         widget.attrs["class"] = "form-control form-control-sm"
+
+
+class SessionAddendumForm(forms.Form):
+    """A note or a reaction added to a session."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=[
+            (AddendumKind.NOTE.value, AddendumKind.NOTE.label),
+            (AddendumKind.REACTION.value, AddendumKind.REACTION.label),
+        ],
+        widget=forms.RadioSelect,
+        initial=AddendumKind.NOTE.value,
+    )
+    text = forms.CharField(
+        label=_("Text"),
+        strip=True,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write what you add to the record.")},
+    )
+    noticed_at = forms.DateTimeField(
+        label=_("Reaction noticed at"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=DateTimeLocalInput(),
+        help_text=_("For a reaction: when the patient or you noticed it."),
+        error_messages={"invalid": _("Enter a date and time as YYYY-MM-DD HH:MM.")},
+    )
 
 
 class InjectionForm(forms.ModelForm):

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from core.models import Versioned, Voidable
+from core.models import Addendum, Signable, Versioned, Voidable
 from core.validators import validate_clinical_date
 from doppler.models import DopplerAssessment
 from doppler.segments import Segment
@@ -52,7 +52,7 @@ class SessionQuerySet(models.QuerySet):
         return self.filter(voided_at__isnull=True)
 
 
-class TreatmentSession(Voidable, Versioned):
+class TreatmentSession(Signable, Voidable, Versioned):
     """One sclerotherapy session: what was injected and what was prescribed."""
 
     code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -200,6 +200,11 @@ class TreatmentSession(Voidable, Versioned):
             ("void_treatmentsession", "Can void a treatment session"),
             ("print_aftercare", "Can print aftercare sheets"),
             ("view_statistics", "Can view outcome statistics"),
+            ("sign_treatmentsession", "Can sign off one's own treatment session"),
+            (
+                "change_any_session",
+                "Can edit or void another clinician's session (with a reason)",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -228,6 +233,20 @@ class TreatmentSession(Voidable, Versioned):
     def compression_summary(self) -> str:
         """Return the compression prescribed in words, for the record and the sheet."""
         return wording.compression_summary(self)
+
+
+class SessionAddendum(Addendum):
+    """A correction, a reaction or a note added to a session; append-only."""
+
+    session = models.ForeignKey(
+        TreatmentSession, on_delete=models.PROTECT, related_name="addenda"
+    )
+
+    history = HistoricalRecords()
+
+    class Meta(Addendum.Meta):
+        verbose_name = _("session addendum")
+        verbose_name_plural = _("session addenda")
 
 
 class Injection(models.Model):

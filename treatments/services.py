@@ -16,10 +16,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.validators import validate_reason
+from core.amend import changes_between, clean_amend_reason
+from core.models import AddendumKind
+from core.validators import validate_clinical_date, validate_reason
 from patients.models import Patient
-from treatments.models import Injection, TreatmentSession
+from treatments.models import Injection, SessionAddendum, TreatmentSession
 from treatments.review import SessionReview, session_review
+from treatments.selectors import session_snapshot
 from treatments.submission import (
     apply_session_data,
     build_injections,
@@ -31,6 +34,53 @@ if TYPE_CHECKING:
     from django.db.models import Field
 
 OVERRIDE_PERM = "treatments.override_limit"
+SIGN_PERM = "treatments.sign_treatmentsession"
+ADDENDUM_PERM = "treatments.add_sessionaddendum"
+# Edits and voids another clinician's session (a lead clinician); no role has
+# it by default, superusers do. Every such edit needs a reason (an addendum).
+CHANGE_ANY_PERM = "treatments.change_any_session"
+
+# Who may edit or void a session: the treating clinician or whoever recorded
+# it, before sign-off; anyone else only with CHANGE_ANY_PERM and a reason.
+# After sign-off every change is a correction with a reason (an addendum);
+# a signed session is never voided. Notes and reactions: any clinician.
+
+
+def is_own_session(user, session: TreatmentSession) -> bool:
+    """Return True for the treating clinician and whoever recorded the session."""
+    return user is not None and user.pk in (session.clinician_id, session.created_by_id)
+
+
+def may_change_session(user, session: TreatmentSession) -> bool:
+    """Return True if `user` may edit or void `session` (role permission aside)."""
+    return is_own_session(user, session) or user.has_perm(CHANGE_ANY_PERM)
+
+
+def needs_amend_reason(user, session: TreatmentSession) -> bool:
+    """Return True if a change by `user` is an amendment with a reason:
+    the session is signed, or it is not the user's own."""
+    return session.is_signed or not is_own_session(user, session)
+
+
+def not_yours_message(session: TreatmentSession) -> str:
+    who = session.clinician.get_full_name() or session.clinician.get_username()
+    return _(
+        "Only the treating clinician (%(who)s) or whoever recorded this session "
+        "may change or void it. You can add a note to it instead."
+    ) % {"who": who}
+
+
+def _injection_changes(changes: list[dict[str, str]]) -> list[dict[str, str]]:
+    """Name injection rows that were added, removed or changed, in words."""
+    for change in changes:
+        if change["field"].startswith("injection-"):
+            if change["old"] == "—":
+                change["label"] = _("Injection added")
+            elif change["new"] == "—":
+                change["label"] = _("Injection removed")
+            else:
+                change["label"] = _("Injection changed")
+    return changes
 
 
 def _injection_field(name: str) -> Field[Any, Any]:
@@ -239,12 +289,18 @@ def session_update(
     injections: Sequence[Mapping],
     override_reason: str = "",
     override_confirmed: bool = False,
+    amend_reason: str = "",
     user,
 ) -> TreatmentSession:
     """Save changes to a session, refusing a stale version; return the saved row.
 
     Rows carry "id" for saved injections; saved injections missing from
     `injections` are voided, never deleted.
+
+    A change to a signed session, or to another clinician's session by a
+    user allowed to (CHANGE_ANY_PERM), is an amendment: it needs
+    `amend_reason`, and an addendum holding the reason and the values
+    changed (was, now) is written with it, in the same transaction.
     """
     with transaction.atomic():
         # Lock the row: two clinicians saving at once are serialised here,
@@ -254,10 +310,19 @@ def session_update(
             raise SessionRefused({NON_FIELD_ERRORS: [current.stale_message()]})
         if current.is_voided:
             raise SessionRefused({NON_FIELD_ERRORS: [_("This session was voided.")]})
+        if not may_change_session(user, current):
+            raise SessionRefused({NON_FIELD_ERRORS: [not_yours_message(current)]})
+        amending = needs_amend_reason(user, current)
+        if amending:
+            try:
+                amend_reason = clean_amend_reason(amend_reason)
+            except ValidationError as error:
+                raise SessionRefused(error.message_dict) from None
         existing = {
             injection.pk: injection
             for injection in current.injections.filter(voided_at__isnull=True)
         }
+        before = session_snapshot(current, list(existing.values()))
         rows = list(injections)
         built, originals = _validate_and_review(
             current,
@@ -268,8 +333,22 @@ def session_update(
             override_confirmed=override_confirmed,
             user=user,
         )
+        changes = _injection_changes(
+            changes_between(before, session_snapshot(current, built))
+        )
+        if amending and not changes:
+            raise SessionRefused(
+                {NON_FIELD_ERRORS: [_("Nothing was changed: there is no addendum.")]}
+            )
         current.bump_version()
-        _save_all(current, built, originals, user=user, reason="Session edited")
+        history_reason = f"Amended: {amend_reason}"[:100] if amending else ""
+        _save_all(
+            current,
+            built,
+            originals,
+            user=user,
+            reason=history_reason or "Session edited",
+        )
         kept = {injection.pk for injection in built}
         now = timezone.now()
         for pk, injection in existing.items():
@@ -278,7 +357,94 @@ def session_update(
                 injection._history_user = user
                 injection._change_reason = "Injection removed from the session"
                 injection.save(update_fields=["voided_at"])
+        if amending:
+            _write_addendum(
+                current,
+                user=user,
+                kind=AddendumKind.CORRECTION,
+                text=amend_reason,
+                changes=changes,
+            )
     return current
+
+
+def _write_addendum(
+    session: TreatmentSession,
+    *,
+    user,
+    kind: str,
+    text: str,
+    changes: list[dict[str, str]] | None = None,
+    noticed_at=None,
+) -> SessionAddendum:
+    addendum = SessionAddendum(
+        session=session,
+        author=user,
+        kind=kind,
+        text=text,
+        changes=changes or [],
+        noticed_at=noticed_at,
+    )
+    addendum._history_user = user
+    addendum._change_reason = f"Addendum ({kind})"
+    addendum.save()
+    return addendum
+
+
+def session_sign(
+    *, session: TreatmentSession, user, expected_version: int | None = None
+) -> TreatmentSession:
+    """Sign a complete session: only its treating clinician, once, not voided.
+
+    From then on a change is an amendment with a reason (session_update).
+    """
+    with transaction.atomic():
+        current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        current.check_version(expected_version)
+        if user is None or user.pk != current.clinician_id:
+            raise ValidationError(
+                {NON_FIELD_ERRORS: [_("Only the treating clinician signs a session.")]}
+            )
+        current.mark_signed(user=user)
+        current.bump_version()
+        current._history_user = user
+        current._change_reason = "Signed"
+        current.save()
+    return current
+
+
+def session_addendum_add(
+    *, session: TreatmentSession, user, kind: str, text: str, noticed_at=None
+) -> SessionAddendum:
+    """Add a note or a reaction to a session, signed or not, by any clinician.
+
+    A reaction is never refused for anything but an empty text or an
+    impossible date: it must always be possible to record one.
+    """
+    text = (text or "").strip()
+    errors: dict[str, list[str]] = {}
+    if kind not in (AddendumKind.NOTE, AddendumKind.REACTION):
+        errors["kind"] = [_("Choose a note or a reaction.")]
+    if not text:
+        errors["text"] = [_("Write what you add to the record.")]
+    if noticed_at is not None:
+        try:
+            validate_clinical_date(noticed_at)
+        except ValidationError as error:
+            errors["noticed_at"] = error.messages
+        else:
+            if noticed_at > timezone.now():
+                errors["noticed_at"] = [_("This time is in the future.")]
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        return _write_addendum(
+            session,
+            user=user,
+            kind=kind,
+            text=text,
+            noticed_at=noticed_at if kind == AddendumKind.REACTION else None,
+        )
 
 
 def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSession:
@@ -292,6 +458,19 @@ def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSe
         raise ValidationError({"reason": error.messages}) from None
     with transaction.atomic():
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        if current.is_signed:
+            raise ValidationError(
+                {
+                    "reason": [
+                        _(
+                            "A signed session cannot be voided: correct it with "
+                            "an amendment, which keeps the signed original."
+                        )
+                    ]
+                }
+            )
+        if not may_change_session(user, current):
+            raise ValidationError({"reason": [not_yours_message(current)]})
         current.mark_voided(user=user, reason=reason[:255])
         current.bump_version()
         current._history_user = user

@@ -15,4 +15,10 @@ urlpatterns = [
     path("sessions/<uuid:code>/", views.session_detail, name="session-detail"),
     path("sessions/<uuid:code>/edit/", views.session_edit, name="session-edit"),
     path("sessions/<uuid:code>/void/", views.session_void, name="session-void"),
+    path("sessions/<uuid:code>/sign/", views.session_sign, name="session-sign"),
+    path(
+        "sessions/<uuid:code>/addenda/new/",
+        views.session_addendum,
+        name="session-addendum",
+    ),
 ]

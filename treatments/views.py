@@ -6,7 +6,7 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
@@ -16,12 +16,19 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core import roles
 from core.access import note_access
-from core.forms import VoidForm, add_service_error
+from core.forms import SignForm, VoidForm, add_service_error
+from core.models import AddendumKind
 from patients.models import Patient
 from treatments import services
-from treatments.forms import InjectionForm, SessionForm, injection_formset
-from treatments.models import Injection, TreatmentSession
+from treatments.forms import (
+    InjectionForm,
+    SessionAddendumForm,
+    SessionForm,
+    injection_formset,
+)
+from treatments.models import Injection, SessionAddendum, TreatmentSession
 from treatments.review import session_review
+from treatments.selectors import session_as_signed
 
 PREFIX = "injections"
 OVERRIDE_PERM = services.OVERRIDE_PERM
@@ -36,8 +43,15 @@ def _get_session(code) -> TreatmentSession:
             "limit_override_by",
             "voided_by",
             "created_by",
+            "signed_by",
         ).prefetch_related(
-            Prefetch("injections", queryset=Injection.objects.order_by("id"))
+            Prefetch("injections", queryset=Injection.objects.order_by("id")),
+            Prefetch(
+                "addenda",
+                queryset=SessionAddendum.objects.select_related("author").order_by(
+                    "created_at", "id"
+                ),
+            ),
         ),
         code=code,
     )
@@ -167,6 +181,7 @@ def _save(request, form, formset, *, patient, session=None):
             injections=formset.rows(),
             override_reason=override,
             override_confirmed=confirmed,
+            amend_reason=form.cleaned_data.get("amend_reason", ""),
             user=request.user,
         )
     except services.SessionRefused as error:
@@ -199,15 +214,20 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
     if session.is_voided:
         messages.error(request, _("A voided session cannot be edited."))
         return redirect(session)
+    if not services.may_change_session(request.user, session):
+        messages.error(request, services.not_yours_message(session))
+        return redirect(session)
     patient = session.patient
     note_access(request, "session-form", patient=patient, label=_when(session))
     can_override = request.user.has_perm(OVERRIDE_PERM)
+    amending = services.needs_amend_reason(request.user, session)
     FormSet = injection_formset(extra=0)
     form = SessionForm(
         request.POST or None,
         instance=session,
         patient=patient,
         can_override=can_override,
+        amending=amending,
     )
     formset = FormSet(
         request.POST or None,
@@ -218,9 +238,15 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         saved = _save(request, form, formset, patient=patient, session=session)
         if saved is not None:
-            messages.success(request, _("Changes saved."))
+            messages.success(
+                request,
+                _("Amendment saved; the addendum shows what changed.")
+                if amending
+                else _("Changes saved."),
+            )
             return redirect(saved)
     context = _form_context(request, form, formset, patient, session)
+    context["amending"] = amending
     return render(request, "treatments/session_form.html", context)
 
 
@@ -229,14 +255,31 @@ def session_detail(request: HttpRequest, code) -> HttpResponse:
     session = _get_session(code)
     note_access(request, "session", patient=session.patient, label=_when(session))
     changed_by, changed_at = session.last_change()
+    user = request.user
     context = {
         "session": session,
         "patient": session.patient,
-        "clinical": roles.sees_clinical_detail(request.user),
+        "clinical": roles.sees_clinical_detail(user),
         "changed_by": changed_by,
         "changed_at": changed_at,
+        # Named on the page: a change by someone who neither treated nor
+        # recorded the session (a lead clinician's, with a reason).
+        "changed_by_other": changed_by is not None
+        and not services.is_own_session(changed_by, session),
+        "addenda": list(session.addenda.all()),
+        "owner_ids": {session.clinician_id, session.created_by_id},
+        "may_change": services.may_change_session(user, session),
+        "may_sign": user.has_perm(services.SIGN_PERM)
+        and user.pk == session.clinician_id
+        and not session.is_signed
+        and not session.is_voided,
+        "amending": services.needs_amend_reason(user, session),
+        "sign_form": SignForm(initial={"version": session.version}),
         "page": "patients",
     }
+    if context["clinical"] and request.GET.get("as_signed"):
+        context["show_as_signed"] = True
+        context["as_signed"] = session_as_signed(session)
     if context["clinical"]:
         injections = list(session.injections.all())
         active = [i for i in injections if i.voided_at is None]
@@ -262,6 +305,9 @@ def session_void(request: HttpRequest, code) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Give a reason for voiding the session."))
         return redirect(session)
+    if not services.may_change_session(request.user, session):
+        messages.error(request, services.not_yours_message(session))
+        return redirect(session)
     try:
         services.session_void(
             session=session, user=request.user, reason=form.cleaned_data["reason"]
@@ -272,6 +318,62 @@ def session_void(request: HttpRequest, code) -> HttpResponse:
         return redirect(session)
     messages.success(request, _("Session voided. It stays in the record."))
     return redirect(session)
+
+
+@require_POST
+@permission_required(services.SIGN_PERM, raise_exception=True)
+def session_sign(request: HttpRequest, code) -> HttpResponse:
+    session = get_object_or_404(TreatmentSession, code=code)
+    if request.user.pk != session.clinician_id:
+        raise PermissionDenied(_("Only the treating clinician signs a session."))
+    form = SignForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    try:
+        services.session_sign(
+            session=session, user=request.user, expected_version=version
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(session)
+    messages.success(
+        request, _("Session signed. Later changes are addenda beside the original.")
+    )
+    return redirect(session)
+
+
+@permission_required(services.ADDENDUM_PERM, raise_exception=True)
+def session_addendum(request: HttpRequest, code) -> HttpResponse:
+    """Add a note or a reaction to a session; any clinician, signed or not."""
+    session = get_object_or_404(
+        TreatmentSession.objects.select_related("patient", "clinician"), code=code
+    )
+    kind = request.GET.get("kind")
+    initial = {"kind": kind} if kind in AddendumKind.values else {}
+    form = SessionAddendumForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.session_addendum_add(
+                session=session,
+                user=request.user,
+                kind=form.cleaned_data["kind"],
+                text=form.cleaned_data["text"],
+                noticed_at=form.cleaned_data.get("noticed_at"),
+            )
+        except ValidationError as error:
+            add_service_error(error, form)
+        else:
+            messages.success(request, _("Addendum added to the session."))
+            return redirect(session)
+    note_access(request, "session-form", patient=session.patient, label=_when(session))
+    context = {
+        "form": form,
+        "record": session,
+        "patient": session.patient,
+        "title": _("Add to the session of %(when)s") % {"when": _when(session)},
+        "page": "patients",
+    }
+    return render(request, "core/addendum_form.html", context)
 
 
 @require_GET

@@ -307,6 +307,9 @@ def test_update_increments_the_version_and_keeps_history(patient, clinician):
 
 def test_stale_version_is_refused_and_nothing_saved(patient, clinician, colleague):
     session = create(patient, clinician, [row()])
+    # The colleague recorded the session for the treating clinician, so both
+    # may edit it (treatments.services.is_own_session).
+    TreatmentSession.objects.filter(pk=session.pk).update(created_by=colleague)
     first = session.injections.get()
     services.session_update(
         session=session,

@@ -336,7 +336,9 @@ def test_stale_edit_is_refused_with_who_and_when(
 ):
     from tests.conftest import client_for
 
-    session = make_session(patient, clinician)
+    # The colleague recorded the session for the treating clinician, so both
+    # may edit it (treatments.services.is_own_session).
+    session = make_session(patient, clinician, created_by=colleague)
     make_injection(session)
     url = reverse("treatments:session-edit", args=[session.code])
     mine = _edit_data(session, [ROW_FIELDS], notes="mine")
