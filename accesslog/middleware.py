@@ -35,13 +35,24 @@ REFUSED = "refused"
 
 def client_ip(request: HttpRequest) -> str | None:
     """Return the client's address: REMOTE_ADDR, or behind the TLS proxy
-    (settings.SECURE_PROXY_SSL_HEADER set) the first X-Forwarded-For address.
-    Anything that is not an IP address gives None."""
+    (settings.SECURE_PROXY_SSL_HEADER set) the X-Forwarded-For address that
+    the clinic's proxies added. Anything that is not an IP address gives None.
+
+    A client may send its own X-Forwarded-For; each proxy appends the address
+    it saw, so only the last AXES_IPWARE_PROXY_COUNT (the lockout's count,
+    1 by default) entries are trustworthy, and the one furthest left of them
+    is the client. The addresses before it are whatever the client wrote.
+    """
     candidate = request.META.get("REMOTE_ADDR", "")
     if getattr(settings, "SECURE_PROXY_SSL_HEADER", None):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded.strip():
-            candidate = forwarded.split(",")[0]
+        forwarded = [
+            part.strip()
+            for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+            if part.strip()
+        ]
+        proxies = max(getattr(settings, "AXES_IPWARE_PROXY_COUNT", 1) or 1, 1)
+        if forwarded:
+            candidate = forwarded[-min(proxies, len(forwarded))]
     try:
         return str(ipaddress.ip_address(candidate.strip()))
     except ValueError:

@@ -296,16 +296,27 @@ def test_a_refused_request_leaves_a_refused_row_without_reading_the_patient(
 # --- where from ---------------------------------------------------------------
 
 
-def test_behind_the_tls_proxy_the_first_forwarded_address_is_kept(
-    settings, clinician, patient
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "expected"),
+    [
+        (1, "203.0.113.9", "203.0.113.9"),
+        # What the client wrote itself comes first; the proxy appended the truth.
+        (1, "6.6.6.6, 203.0.113.9", "203.0.113.9"),
+        (2, "6.6.6.6, 203.0.113.9, 10.0.0.2", "203.0.113.9"),
+        (2, "203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_behind_the_tls_proxy_the_address_the_proxies_saw_is_kept(
+    settings, clinician, patient, proxies, forwarded, expected
 ):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.AXES_IPWARE_PROXY_COUNT = proxies
     client_for(clinician).get(
         reverse("records:patient", args=[patient.code]),
         REMOTE_ADDR="10.0.0.1",
-        HTTP_X_FORWARDED_FOR="203.0.113.9, 10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded,
     )
-    assert AccessEvent.objects.get().ip == "203.0.113.9"
+    assert AccessEvent.objects.get().ip == expected
 
 
 def test_without_the_proxy_a_forwarded_address_is_ignored(settings, clinician, patient):
@@ -324,7 +335,7 @@ def test_a_forwarded_value_that_is_no_address_is_stored_as_unknown(
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     client_for(clinician).get(
         reverse("records:patient", args=[patient.code]),
-        HTTP_X_FORWARDED_FOR="<script>, 10.0.0.1",
+        HTTP_X_FORWARDED_FOR="10.0.0.1, <script>",
     )
     assert AccessEvent.objects.get().ip is None
 
