@@ -8,4 +8,5 @@ urlpatterns = [
     path("patients/<uuid:code>/", views.patient_detail, name="patient"),
     path("patients/<uuid:code>/history/", views.patient_history, name="history"),
     path("patients/<uuid:code>/merge/", views.patient_merge, name="merge"),
+    path("audit/", views.audit, name="audit"),
 ]

@@ -3,20 +3,23 @@ and merging two charts of the same person."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from core.access import note_access
 from core.forms import add_service_error
 from patients.forms import ArchiveForm
+from patients.models import Patient
 from patients.selectors import get_patient
 from records import services
-from records.audit import patient_audit_trail
-from records.forms import MergeForm
+from records.audit import AuditPage, Cursor, audit_trail
+from records.forms import AuditFilterForm, MergeForm
 from records.selectors import chart_contents
 from records.timeline import ALL, EARLIER, RECENT, build_timeline
 
@@ -49,16 +52,60 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
     return render(request, "records/patient_detail.html", context)
 
 
+# Changes per page: the clinic-wide page, and one patient's.
+AUDIT_PAGE_SIZE = 50
+PATIENT_HISTORY_PAGE_SIZE = 100
+_FILTER_KEYS = ("user", "from", "to")
+
+
+def _audit_context(
+    request: HttpRequest, *, patient: Patient | None, size: int
+) -> dict[str, Any]:
+    """Return the filter form, the page of changes and the links to the
+    first and the next page (which keep the filter)."""
+    form = AuditFilterForm(request.GET or None)
+    if form.is_bound:
+        form.is_valid()
+    after = Cursor.parse(request.GET.get("after"))
+    page: AuditPage = audit_trail(
+        patient=patient, after=after, size=size, **form.filters()
+    )
+    query = QueryDict(mutable=True)
+    for key in _FILTER_KEYS:
+        if request.GET.get(key):
+            query[key] = request.GET[key]
+    first_query = query.urlencode()
+    next_query = None
+    if page.next_cursor is not None:
+        query["after"] = str(page.next_cursor)
+        next_query = query.urlencode()
+    return {
+        "form": form,
+        "entries": page.entries,
+        "is_first_page": after is None,
+        "first_query": first_query,
+        "next_query": next_query,
+    }
+
+
 @permission_required("patients.view_audit_trail", raise_exception=True)
 def patient_history(request: HttpRequest, code) -> HttpResponse:
+    """Show who changed what in the patient's records, newest first."""
     patient = get_patient(code)
     note_access(request, "history", patient=patient)
-    context = {
-        "patient": patient,
-        "entries": patient_audit_trail(patient),
-        "page": "patients",
-    }
+    context = _audit_context(request, patient=patient, size=PATIENT_HISTORY_PAGE_SIZE)
+    context.update({"patient": patient, "page": "patients"})
     return render(request, "records/patient_history.html", context)
+
+
+@permission_required("patients.view_audit_trail", raise_exception=True)
+def audit(request: HttpRequest) -> HttpResponse:
+    """Show every change to patients and clinical records in the clinic."""
+    context = _audit_context(request, patient=None, size=AUDIT_PAGE_SIZE)
+    shown = {e.patient.pk for e in context["entries"] if e.patient is not None}
+    note_access(request, "changes", count=len(shown))
+    context["page"] = "audit"
+    return render(request, "records/audit.html", context)
 
 
 @permission_required("patients.merge_patient", raise_exception=True)
