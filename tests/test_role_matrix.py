@@ -1,0 +1,765 @@
+"""The role matrix: every URL of the site, as each role, and what front desk sees.
+
+The whole URL resolver is walked (the admin included): every named pattern
+must have a row in MATRIX, so a new URL fails here until someone decides who
+may open it. Each row builds its URL from the same fixture records (a patient
+with a medical history, a Doppler, a session with an injection, a completed
+visit with an outcome, a booked visit) and gives the GET outcome for each of
+ROLES, and for a URL that changes something the POST outcome: refused (403)
+for those who may not, not refused for those who may (a form with errors or
+a redirect is fine).
+
+Front desk sees headlines only (core.roles.sees_clinical_detail): every page,
+fragment, PDF, ICS and CSV that front desk opens is searched for the clinical
+detail of the records (MARKERS: agent, concentration, volume, dose, Doppler
+findings, CEAP, outcome, adverse events, reactions, notes, medical history),
+which must be absent; a row's `clinical` markers must be present for the
+clinician on the same URL, so that the absence proves something.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import time_machine
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.test import Client, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.models import AddendumKind, Letterhead
+from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
+from doppler.models import DopplerFinding
+from doppler.segments import Segment
+from doppler.services import doppler_addendum_add
+from patients.models import Answer, Leg
+from tests.conftest import (
+    PASSWORD,
+    client_for,
+    frozen_now,
+    make_doppler,
+    make_injection,
+    make_patient,
+    make_session,
+    make_user,
+    make_visit,
+)
+from tests.helpers import at, pdf_text
+from treatments.choices import Agent
+from treatments.services import session_addendum_add
+from visits.models import AdverseEvent, VisitPlan, VisitStatus
+
+# The outcome and agenda pages follow today; the records sit around it.
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+
+ROLES = ("anonymous", "outsider", "frontdesk", "clinician", "manager")
+
+# Outcomes: an HTTP status, or one of these.
+LOGIN = "to login"  # 302 to the site's login page
+ADMIN_LOGIN = "to admin login"  # 302 to the admin's login page
+ALLOWED = "allowed"  # a POST that is not refused: not 403/405, no server error
+REDIRECT = "302 elsewhere"  # 302 to any other page (the row says which if fixed)
+
+
+# --- the clinical detail front desk never sees ----------------------------------
+
+ALLERGY = "MARKER-ALLERGY"
+HISTORY = "MARKER-HISTORY"
+CONCLUSION = "MARKER-CONCLUSION"
+REACTION = "MARKER-REACTION"
+SESSION_NOTE = "MARKER-NOTE"
+OVERRIDE = "MARKER-OVERRIDE"
+ADVERSE = "MARKER-ADVERSE"
+OUTCOME = "MARKER-OUTCOME"
+CONCENTRATION = "0.75"  # polidocanol 0.75 %
+VOLUME = "1.60"  # mL
+DOSE = "12.00"  # mg: 0.75 % of 1.60 mL
+AGENT = "Polidocanol"
+REFLUX = "3.7 s"
+CEAP = "C4c"
+CLEARANCE = "65 %"
+SATISFACTION = "3/5"
+ADVERSE_EVENT = "necrosis"  # "Skin necrosis / ulcer"
+PLAN = "Refer for laser"
+DOPPLER_ADDENDUM = "MARKER-DOPPLER-ADDENDUM"
+SESSION_ADDENDUM = "MARKER-SESSION-ADDENDUM"
+
+MARKERS = (
+    ALLERGY,
+    HISTORY,
+    CONCLUSION,
+    REACTION,
+    SESSION_NOTE,
+    OVERRIDE,
+    ADVERSE,
+    OUTCOME,
+    CONCENTRATION,
+    VOLUME,
+    DOSE,
+    AGENT,
+    REFLUX,
+    CEAP,
+    CLEARANCE,
+    SATISFACTION,
+    ADVERSE_EVENT,
+    PLAN,
+    DOPPLER_ADDENDUM,
+    SESSION_ADDENDUM,
+)
+SESSION_DETAIL = (
+    AGENT,
+    CONCENTRATION,
+    VOLUME,
+    DOSE,
+    REACTION,
+    SESSION_NOTE,
+    OVERRIDE,
+    SESSION_ADDENDUM,
+)
+DOPPLER_DETAIL = (CONCLUSION, REFLUX, CEAP, DOPPLER_ADDENDUM)
+OUTCOME_DETAIL = (CLEARANCE, SATISFACTION, ADVERSE_EVENT, ADVERSE, OUTCOME, PLAN)
+TIMELINE_DETAIL = (
+    AGENT,
+    CONCENTRATION,
+    VOLUME,
+    DOSE,
+    CONCLUSION,
+    REFLUX,
+    CEAP,
+    CLEARANCE,
+    SATISFACTION,
+    ADVERSE_EVENT,
+    PLAN,
+    ALLERGY,
+)
+
+
+# --- the records every URL is built from ---------------------------------------
+
+
+@dataclass
+class World:
+    users: dict[str, Any]
+    patient: Any
+    doppler: Any
+    session: Any
+    visit: Any  # completed, with its outcome
+    booked: Any  # next week, scheduled
+    letterhead: Any
+    superuser: Any
+    group: Any
+    # rows of models the manager has no admin permission for
+    others: dict[str, Any]
+
+    def history_id(self, record: Any) -> int:
+        return record.history.latest("history_id").history_id
+
+
+def _build_world() -> World:
+    setup_roles()
+    clinician = make_user("clinician", CLINICIAN)
+    frontdesk = make_user("frontdesk", FRONT_DESK)
+    manager = make_user("manager", MANAGER, is_staff=True)
+    outsider = make_user("outsider")
+    patient = make_patient(
+        sclerosant_allergy=Answer.YES,
+        allergy_notes=ALLERGY,
+        history_notes=HISTORY,
+        screening_asked_on=at(-10).date(),
+    )
+    doppler = make_doppler(patient, clinician, ceap_right=CEAP, conclusion=CONCLUSION)
+    DopplerFinding.objects.create(
+        assessment=doppler, leg=Leg.LEFT, segment=Segment.GSV_A, reflux_s=Decimal("3.7")
+    )
+    session = make_session(
+        patient,
+        clinician,
+        doppler=doppler,
+        immediate_reactions=REACTION,
+        notes=SESSION_NOTE,
+        limit_override_by=clinician,
+        limit_override_reason=OVERRIDE,
+    )
+    make_injection(
+        session,
+        agent=Agent.POLIDOCANOL,
+        concentration_pct=Decimal("0.75"),
+        volume_ml=Decimal("1.6"),
+    )
+    visit = make_visit(
+        patient,
+        clinician,
+        starts_at=at(-1, 9),
+        session=session,
+        status=VisitStatus.COMPLETED,
+        clearance_pct=65,
+        satisfaction=3,
+        plan=VisitPlan.LASER,
+        adverse_events=[AdverseEvent.NECROSIS],
+        adverse_event_notes=ADVERSE,
+        outcome_notes=OUTCOME,
+    )
+    booked = make_visit(patient, clinician, starts_at=at(7, 9))
+    return World(
+        users={
+            "outsider": outsider,
+            "frontdesk": frontdesk,
+            "clinician": clinician,
+            "manager": manager,
+        },
+        patient=patient,
+        doppler=doppler,
+        session=session,
+        visit=visit,
+        booked=booked,
+        letterhead=Letterhead.objects.create(clinic_name="Sclero Clinic"),
+        superuser=get_user_model().objects.create_superuser(
+            "root", password=PASSWORD, email="root@example.org"
+        ),
+        group=Group.objects.get(name=CLINICIAN),
+        # A user with a device must give its code: someone none of the clients is.
+        others=_other_admin_rows(make_user("enrolled"), doppler, session),
+    )
+
+
+def _other_admin_rows(owner: Any, doppler: Any, session: Any) -> dict[str, Any]:
+    request = {"user_agent": "test", "http_accept": "*/*", "path_info": "/login/"}
+    return {
+        "doppler_doppleraddendum": doppler_addendum_add(
+            assessment=doppler, user=doppler.examiner, text=DOPPLER_ADDENDUM
+        ),
+        "treatments_sessionaddendum": session_addendum_add(
+            session=session,
+            user=session.clinician,
+            kind=AddendumKind.REACTION,
+            text=SESSION_ADDENDUM,
+        ),
+        # (a login resets the attempts of its username: not one of the cast's)
+        "axes_accessattempt": AccessAttempt.objects.create(
+            username="enrolled",
+            get_data="",
+            post_data="",
+            failures_since_start=1,
+            **request,
+        ),
+        "axes_accessfailurelog": AccessFailureLog.objects.create(
+            username="clinician", **request
+        ),
+        "axes_accesslog": AccessLog.objects.create(username="clinician", **request),
+        "otp_static_staticdevice": StaticDevice.objects.create(
+            user=owner, name="recovery codes"
+        ),
+        "otp_totp_totpdevice": TOTPDevice.objects.create(user=owner, name="phone"),
+    }
+
+
+@pytest.fixture(scope="module")
+def shared_world(django_db_setup, django_db_blocker) -> Iterator[World]:
+    """The records, built once for the module in a transaction rolled back at
+    its end; each test's own changes (its POSTs) roll back after the test."""
+    fast_hasher = override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]
+    )
+    with django_db_blocker.unblock(), transaction.atomic():
+        with time_machine.travel(frozen_now(), tick=True), fast_hasher:
+            built = _build_world()
+        yield built
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(shared_world: World, db) -> World:
+    return shared_world
+
+
+# --- the matrix ------------------------------------------------------------------
+
+Outcomes = tuple[Any, Any, Any, Any, Any]  # in ROLES order
+
+
+def app(outsider: Any, frontdesk: Any, clinician: Any, manager: Any) -> Outcomes:
+    """A page of the site: anonymous users go to the login page."""
+    return (LOGIN, outsider, frontdesk, clinician, manager)
+
+
+def staff(manager: Any) -> Outcomes:
+    """A model's admin page: only staff (the manager) gets in; an anonymous
+    user goes to the site's login, a logged-in one without staff status to
+    the admin's login."""
+    return (LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, manager)
+
+
+def site_admin(manager: Any) -> Outcomes:
+    """One of the admin site's own pages: everyone else goes to its login."""
+    return (ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, ADMIN_LOGIN, manager)
+
+
+EVERYONE = app(200, 200, 200, 200)
+ROLE_HOLDERS = app(403, 200, 200, 200)
+CLINICIANS = app(403, 403, 200, 403)
+CLINICAL_READERS = app(403, 403, 200, 200)
+MANAGERS = app(403, 403, 403, 200)
+BOOKERS = app(403, 200, 200, 403)
+POST_ONLY = app(405, 405, 405, 405)
+
+Y, N = ALLOWED, 403
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    get: Outcomes
+    args: Callable[[World], list[Any]] | None = None
+    post: Outcomes | None = None
+    query: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+    data: Callable[[World], dict[str, Any]] | None = None
+    # Shown to the clinician on this URL, never to front desk.
+    clinical: tuple[str, ...] = ()
+    label: str = ""
+    setup: Callable[[Any], None] | None = None
+
+    @property
+    def id(self) -> str:
+        return self.label or self.name
+
+
+def _patient(w: World) -> list[Any]:
+    return [w.patient.code]
+
+
+def _doppler(w: World) -> list[Any]:
+    return [w.doppler.code]
+
+
+def _session(w: World) -> list[Any]:
+    return [w.session.code]
+
+
+def _visit(w: World) -> list[Any]:
+    return [w.visit.code]
+
+
+def _booked(w: World) -> list[Any]:
+    return [w.booked.code]
+
+
+def _pk(attr: str) -> Callable[[World], list[Any]]:
+    return lambda w: [getattr(w, attr).pk]
+
+
+def _history(attr: str) -> Callable[[World], list[Any]]:
+    return lambda w: [getattr(w, attr).pk, w.history_id(getattr(w, attr))]
+
+
+def _user(role: str) -> Callable[[World], list[Any]]:
+    return lambda w: [w.users[role].pk]
+
+
+def _all_earlier(monkeypatch: Any) -> None:
+    # Every past entry falls among the earlier ones the fragment returns.
+    monkeypatch.setattr("records.timeline.RECENT_ENTRIES", 0)
+
+
+def _session_day(w: World) -> str:
+    return w.session.performed_at.date().isoformat()
+
+
+SITE = [
+    Case("home", app(*["302 /patients/"] * 4)),
+    Case("login", (200, 200, 200, 200, 200)),
+    # Logging out leads to the login page.
+    Case("logout", POST_ONLY, post=(None, LOGIN, LOGIN, LOGIN, LOGIN)),
+    # the user's own account (the suite runs without the second factor, so
+    # its verify and recovery pages lead back to enrolment)
+    Case("account:two-factor", EVERYONE),
+    Case("account:two-factor-verify", app(*["302 /account/two-factor/enrol/"] * 4)),
+    Case("account:two-factor-enrol", EVERYONE, post=(LOGIN, Y, Y, Y, Y)),
+    Case("account:recovery-codes", app(*["302 /account/two-factor/"] * 4)),
+    Case("account:new-recovery-codes", POST_ONLY, post=(LOGIN, Y, Y, Y, Y)),
+    Case("account:password-change", EVERYONE, post=(LOGIN, Y, Y, Y, Y)),
+    Case("account:password-change-done", EVERYONE),
+    Case("account:keep-alive", POST_ONLY, post=(LOGIN, Y, Y, Y, Y)),
+    # Nothing kept: back to the start page.
+    Case("account:kept-form", app(*["302 /"] * 4)),
+    # the registry
+    Case("patients:list", ROLE_HOLDERS, query="?q=Esposito"),
+    Case("patients:create", BOOKERS, post=(LOGIN, N, Y, Y, N)),
+    Case(
+        "patients:edit",
+        BOOKERS,
+        _patient,
+        post=(LOGIN, N, Y, Y, N),
+        clinical=(ALLERGY, HISTORY),
+    ),
+    Case(
+        "patients:archive",
+        POST_ONLY,
+        _patient,
+        post=(LOGIN, N, Y, N, Y),
+        data=lambda w: {"reason": "Moved away"},
+    ),
+    Case("patients:restore", POST_ONLY, _patient, post=(LOGIN, N, Y, N, Y)),
+    # the patient's record
+    Case("records:patient", ROLE_HOLDERS, _patient, clinical=TIMELINE_DETAIL),
+    Case(
+        "records:patient",
+        ROLE_HOLDERS,
+        _patient,
+        query="?all=1",
+        clinical=TIMELINE_DETAIL,
+        label="records:patient?all",
+    ),
+    Case(
+        "records:patient",
+        ROLE_HOLDERS,
+        _patient,
+        query="?earlier=1",
+        headers={"HX-Request": "true"},
+        clinical=(AGENT, CONCENTRATION, DOSE, CLEARANCE, ADVERSE_EVENT, REFLUX),
+        label="records:patient?earlier (htmx fragment)",
+        setup=_all_earlier,
+    ),
+    Case("records:history", MANAGERS, _patient),
+    Case("records:merge", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
+    Case("records:audit", MANAGERS),
+    # the access log
+    Case("accesslog:list", MANAGERS),
+    Case("accesslog:patient", MANAGERS, _patient),
+    # Doppler
+    Case("doppler:create", CLINICIANS, _patient, post=(LOGIN, N, N, Y, N)),
+    Case("doppler:detail", CLINICAL_READERS, _doppler, clinical=DOPPLER_DETAIL),
+    Case("doppler:edit", CLINICIANS, _doppler, post=(LOGIN, N, N, Y, N)),
+    Case("doppler:void", POST_ONLY, _doppler, post=(LOGIN, N, N, Y, N)),
+    # signed by its examiner (the clinician of the cast); notes by any clinician
+    Case("doppler:sign", POST_ONLY, _doppler, post=(LOGIN, N, N, Y, N)),
+    Case("doppler:addendum", CLINICIANS, _doppler, post=(LOGIN, N, N, Y, N)),
+    # sessions
+    Case("treatments:session-create", CLINICIANS, _patient, post=(LOGIN, N, N, Y, N)),
+    Case(
+        "treatments:injection-row",
+        CLINICIANS,
+        query="?index=0",
+        headers={"HX-Request": "true"},
+        post=POST_ONLY,
+    ),
+    Case(
+        "treatments:session-preview",
+        POST_ONLY,
+        post=(LOGIN, N, N, Y, N),
+        headers={"HX-Request": "true"},
+        data=lambda w: {"patient_code": str(w.patient.code)},
+    ),
+    Case(
+        "treatments:session-detail",
+        ROLE_HOLDERS,
+        _session,
+        clinical=SESSION_DETAIL,
+    ),
+    Case(
+        "treatments:session-edit",
+        CLINICIANS,
+        _session,
+        post=(LOGIN, N, N, Y, N),
+        clinical=(CONCENTRATION, REACTION, SESSION_NOTE, OVERRIDE),
+    ),
+    Case("treatments:session-void", POST_ONLY, _session, post=(LOGIN, N, N, Y, N)),
+    Case("treatments:session-sign", POST_ONLY, _session, post=(LOGIN, N, N, Y, N)),
+    Case("treatments:session-addendum", CLINICIANS, _session, post=(LOGIN, N, N, Y, N)),
+    # follow-ups
+    Case(
+        "visits:agenda-day",
+        ROLE_HOLDERS,
+        query="?date=" + "{visit_day}",
+    ),
+    Case("visits:agenda-week", ROLE_HOLDERS),
+    Case("visits:worklist", ROLE_HOLDERS),
+    Case("visits:create", BOOKERS, _patient, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:detail", ROLE_HOLDERS, _visit, clinical=OUTCOME_DETAIL),
+    Case("visits:reschedule", BOOKERS, _booked, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:cancel", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:arrive", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:no-show", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:outcome", CLINICIANS, _visit, post=(LOGIN, N, N, Y, N)),
+    Case("visits:ics", ROLE_HOLDERS, _booked),
+    Case("visits:slip", ROLE_HOLDERS, _booked),
+    # printing
+    Case("printing:aftercare-pdf", ROLE_HOLDERS, _session),
+    Case("printing:aftercare-print", ROLE_HOLDERS, _session),
+    Case("printing:aftercare-day", ROLE_HOLDERS, query="?date={session_day}"),
+    Case(
+        "printing:aftercare-day",
+        ROLE_HOLDERS,
+        query="?date={session_day}&format=pdf",
+        label="printing:aftercare-day?format=pdf",
+    ),
+    Case("printing:letterhead-edit", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    # statistics
+    Case("reporting:statistics", CLINICAL_READERS),
+    Case("reporting:overrides", CLINICAL_READERS, clinical=(OVERRIDE,)),
+    Case("reporting:export", CLINICAL_READERS, query="?period=all"),
+]
+
+ADMIN_STAFF = staff(Y)
+ADMIN_REFUSED = staff(N)
+
+
+def _record_admin(prefix: str, attr: str) -> list[Case]:
+    """A clinical record in the admin: the manager reads it, never writes it."""
+    return [
+        Case(f"admin:{prefix}_changelist", staff(200)),
+        Case(f"admin:{prefix}_add", staff(403), post=ADMIN_REFUSED),
+        Case(f"admin:{prefix}_change", staff(200), _pk(attr), post=ADMIN_REFUSED),
+        Case(f"admin:{prefix}_history", staff(200), _pk(attr)),
+        Case(f"admin:{prefix}_simple_history", staff(200), _history(attr)),
+        Case(f"admin:{prefix}_delete", staff(403), _pk(attr), post=ADMIN_REFUSED),
+    ]
+
+
+ADMIN = [
+    Case("admin:index", site_admin(200)),
+    # A logged-in account without staff status is shown the form again.
+    Case("admin:login", (200, 200, 200, 200, "302 /admin/")),
+    # Without staff status the admin's logout leads to its index (and login).
+    Case("admin:logout", (ADMIN_LOGIN, *(["302 /admin/"] * 3), 405)),
+    Case("admin:password_change", site_admin(200)),
+    Case("admin:password_change_done", site_admin(200)),
+    Case("admin:autocomplete", site_admin(403)),  # no field asked for
+    Case("admin:jsi18n", site_admin(200)),
+    Case(
+        "admin:view_on_site",
+        site_admin(REDIRECT),
+        lambda w: [ContentType.objects.get_for_model(w.patient).pk, w.patient.pk],
+    ),
+    Case(
+        "admin:app_list",
+        site_admin(200),
+        lambda w: ["auth"],
+        label="admin:app_list auth",
+    ),
+    # the letterhead: the manager edits the one there is
+    Case("admin:core_letterhead_changelist", staff(200)),
+    Case("admin:core_letterhead_add", staff(403)),
+    Case(
+        "admin:core_letterhead_change",
+        staff(200),
+        _pk("letterhead"),
+        post=ADMIN_STAFF,
+    ),
+    Case("admin:core_letterhead_history", staff(200), _pk("letterhead")),
+    Case("admin:core_letterhead_simple_history", staff(200), _history("letterhead")),
+    Case("admin:core_letterhead_delete", staff(403), _pk("letterhead")),
+    # staff accounts (core.admin_users)
+    Case("admin:auth_user_changelist", staff(200)),
+    Case("admin:auth_user_add", staff(200), post=ADMIN_STAFF),
+    Case(
+        "admin:auth_user_change",
+        staff(200),
+        _user("clinician"),
+        post=ADMIN_STAFF,
+        label="admin:auth_user_change of a clinician",
+    ),
+    Case(
+        "admin:auth_user_change",
+        staff(403),
+        _pk("superuser"),
+        post=ADMIN_REFUSED,
+        label="admin:auth_user_change of a superuser",
+    ),
+    Case("admin:auth_user_history", staff(200), _user("clinician")),
+    Case(
+        "admin:auth_user_history",
+        staff(403),
+        _pk("superuser"),
+        label="admin:auth_user_history of a superuser",
+    ),
+    Case(
+        "admin:auth_user_password_change",
+        staff(403),
+        _user("clinician"),
+        post=ADMIN_REFUSED,
+    ),
+    Case("admin:auth_user_delete", staff(403), _user("clinician"), post=ADMIN_REFUSED),
+    # The password-set link's pages need no login (a new account has none).
+    Case(
+        "admin:auth_user_password_set_confirm",
+        (200, 200, 200, 200, 200),
+        lambda w: ["MQ", "set-password"],
+    ),
+    Case("admin:auth_user_password_set_done", (200, 200, 200, 200, 200)),
+    # the role groups: shown, never changed
+    Case("admin:auth_group_changelist", staff(200)),
+    Case("admin:auth_group_add", staff(403), post=ADMIN_REFUSED),
+    Case("admin:auth_group_change", staff(200), _pk("group"), post=ADMIN_REFUSED),
+    Case("admin:auth_group_history", staff(200), _pk("group")),
+    Case("admin:auth_group_delete", staff(403), _pk("group"), post=ADMIN_REFUSED),
+    # clinical records, read-only
+    *_record_admin("patients_patient", "patient"),
+    *_record_admin("doppler_dopplerassessment", "doppler"),
+    *_record_admin("treatments_treatmentsession", "session"),
+    *_record_admin("visits_followupvisit", "visit"),
+]
+
+
+def _out_of_reach(prefix: str, *names: str) -> list[Case]:
+    """A model's admin pages the manager has no permission for."""
+
+    def row(w: World) -> list[Any]:
+        return [w.others[prefix].pk]
+
+    def history(w: World) -> list[Any]:
+        return [*row(w), w.history_id(w.others[prefix])]
+
+    return [
+        Case(
+            f"admin:{prefix}_{name}",
+            staff(403),
+            None if name in ("changelist", "add") else row,
+        )
+        if name != "simple_history"
+        else Case(f"admin:{prefix}_{name}", staff(403), history)
+        for name in names
+    ]
+
+
+PAGES = ("changelist", "add", "change", "history", "delete")
+ADMIN += [
+    # addenda are read with their record, on its page
+    *_out_of_reach("doppler_doppleraddendum", *PAGES, "simple_history"),
+    *_out_of_reach("treatments_sessionaddendum", *PAGES, "simple_history"),
+    # login attempts and second-factor devices: a superuser's business
+    *_out_of_reach("axes_accessattempt", *PAGES),
+    *_out_of_reach("axes_accessfailurelog", *PAGES),
+    *_out_of_reach("axes_accesslog", *PAGES),
+    *_out_of_reach("otp_static_staticdevice", *PAGES),
+    *_out_of_reach("otp_totp_totpdevice", *PAGES, "config", "qrcode"),
+]
+
+MATRIX = SITE + ADMIN
+
+
+# --- every URL is in the matrix ------------------------------------------------
+
+
+def _named_patterns(patterns: Any, namespace: str = "") -> Iterator[str]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            inner = namespace + (f"{pattern.namespace}:" if pattern.namespace else "")
+            yield from _named_patterns(pattern.url_patterns, inner)
+        elif isinstance(pattern, URLPattern) and pattern.name:
+            yield namespace + pattern.name
+
+
+def test_every_named_url_is_in_the_matrix():
+    names = set(_named_patterns(get_resolver().url_patterns))
+    covered = {case.name for case in MATRIX}
+    assert not names - covered, f"URLs nobody classified: {sorted(names - covered)}"
+    assert not covered - names, f"rows for URLs that are gone: {covered - names}"
+
+
+def test_the_matrix_covers_the_admin_and_the_htmx_fragments():
+    names = {case.name for case in MATRIX}
+    assert {"admin:auth_user_change", "admin:core_letterhead_change"} <= names
+    assert {"treatments:injection-row", "treatments:session-preview"} <= names
+    assert any("earlier" in case.query for case in MATRIX)
+
+
+# --- one URL as every role -----------------------------------------------------
+
+
+def _outcome(response: Any) -> Any:
+    if response.status_code == 302:
+        location = response["Location"]
+        if location.startswith("/admin/login/"):
+            return ADMIN_LOGIN
+        if location.startswith(reverse("login")):
+            return LOGIN
+        return f"302 {location.removeprefix('http://testserver')}"
+    return response.status_code
+
+
+def _matches(got: dict[str, Any], expected: dict[str, Any]) -> dict[str, Any]:
+    """Return `got`, with a redirect elsewhere shown as REDIRECT where expected."""
+    return {
+        role: REDIRECT
+        if expected[role] == REDIRECT and str(outcome).startswith("302 /")
+        else outcome
+        for role, outcome in got.items()
+    }
+
+
+def _post_outcome(response: Any) -> Any:
+    outcome = _outcome(response)
+    if outcome in (LOGIN, ADMIN_LOGIN, 403, 405):
+        return outcome
+    assert response.status_code < 500, response.status_code
+    return ALLOWED
+
+
+def _text(response: Any) -> str:
+    content_type = response.get("Content-Type", "")
+    if content_type.startswith("application/pdf"):
+        return pdf_text(response.content)
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def _url(case: Case, w: World) -> str:
+    url = reverse(case.name, args=case.args(w) if case.args else None)
+    query = case.query.format(
+        visit_day=w.visit.starts_at.date().isoformat(),
+        session_day=_session_day(w),
+    )
+    return url + query
+
+
+def _clients(w: World) -> dict[str, Client]:
+    clients = {"anonymous": Client()}
+    clients.update({role: client_for(user) for role, user in w.users.items()})
+    return clients
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=lambda case: case.id)
+def test_each_role_gets_what_the_matrix_says(case: Case, world: World, monkeypatch):
+    if case.setup:
+        case.setup(monkeypatch)
+    url = _url(case, world)
+    clients = _clients(world)
+    got = {}
+    texts = {}
+    for role in ROLES:
+        response = clients[role].get(url, headers=case.headers)
+        got[role] = _outcome(response)
+        if response.status_code == 200:
+            texts[role] = _text(response)
+    expected = dict(zip(ROLES, case.get, strict=True))
+    assert _matches(got, expected) == expected, url
+
+    # Front desk sees headlines only; the clinician sees the detail here.
+    if "frontdesk" in texts:
+        shown = [marker for marker in MARKERS if marker in texts["frontdesk"]]
+        assert not shown, f"front desk sees {shown} on {url}"
+    for marker in case.clinical:
+        assert marker in texts["clinician"], f"the clinician misses {marker} on {url}"
+
+    if case.post is not None:
+        data = case.data(world) if case.data else {}
+        posted = {}
+        for role, want in zip(ROLES, case.post, strict=True):
+            if want is None:
+                continue
+            response = clients[role].post(url, data, headers=case.headers)
+            posted[role] = (_post_outcome(response), want)
+        assert {role: got for role, (got, _want) in posted.items()} == {
+            role: want for role, (_got, want) in posted.items()
+        }, f"POST {url}"
