@@ -82,6 +82,8 @@ def _pages(r) -> list[str]:
         ("reporting:statistics", None),
         ("reporting:overrides", None),
         ("reporting:export", None),
+        ("accesslog:list", None),
+        ("accesslog:patient", p),
     ]
     return [reverse(n, args=[c] if c else []) for n, c in names]
 
@@ -98,6 +100,8 @@ QUERY_KEYS = [
 ]
 # The statistics pages take a period.
 QUERY_KEYS += ["from", "to"]
+# The access log pages take a user and a cursor.
+QUERY_KEYS += ["user", "before"]
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk", "manager"])
