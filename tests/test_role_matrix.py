@@ -54,7 +54,7 @@ from tests.conftest import (
     make_visit,
 )
 from tests.helpers import at, pdf_text
-from treatments.choices import Agent
+from treatments.choices import Agent, Form, Gas, VesselType
 from treatments.services import session_addendum_add
 from visits.models import AdverseEvent, VisitPlan, VisitStatus
 
@@ -91,6 +91,13 @@ SATISFACTION = "3/5"
 ADVERSE_EVENT = "necrosis"  # "Skin necrosis / ulcer"
 PLAN = "Refer for laser"
 DOPPLER_ADDENDUM = "MARKER-DOPPLER-ADDENDUM"
+# Headlines everyone sees: the patients' names.
+NAME = "Esposito"
+WAITING = "Bianchi"
+# The aftercare sheet is given to the patient, whoever prints it: what was
+# treated in plain words and the compression to wear, never the agent, its
+# concentration, the volumes or doses, nor the reactions and notes of the day.
+AFTERCARE = (NAME, "What we treated", "Right leg", "Compression")
 SESSION_ADDENDUM = "MARKER-SESSION-ADDENDUM"
 
 MARKERS = (
@@ -209,6 +216,22 @@ def _build_world() -> World:
         outcome_notes=OUTCOME,
     )
     booked = make_visit(patient, clinician, starts_at=at(7, 9))
+    # Treated with foam a week ago, no follow-up booked: on the worklist.
+    waiting = make_patient(first_name="Lucia", last_name="Bianchi")
+    foam = make_session(
+        waiting, clinician, performed_at=at(-7, 11), immediate_reactions=REACTION
+    )
+    make_injection(
+        foam,
+        agent=Agent.POLIDOCANOL,
+        form=Form.FOAM,
+        gas=Gas.AIR,
+        gas_parts=Decimal("4"),
+        vessel_type=VesselType.SMALL_VARICOSE,
+        ultrasound_guided=True,
+        concentration_pct=Decimal("0.75"),
+        volume_ml=Decimal("1.6"),
+    )
     return World(
         users={
             "outsider": outsider,
@@ -325,6 +348,8 @@ class Case:
     data: Callable[[World], dict[str, Any]] | None = None
     # Shown to the clinician on this URL, never to front desk.
     clinical: tuple[str, ...] = ()
+    # Shown to front desk and the clinician alike (the URL shows the records).
+    shown: tuple[str, ...] = ()
     label: str = ""
     setup: Callable[[Any], None] | None = None
 
@@ -392,7 +417,7 @@ SITE = [
     # Nothing kept: back to the start page.
     Case("account:kept-form", app(*["302 /"] * 4)),
     # the registry
-    Case("patients:list", ROLE_HOLDERS, query="?q=Esposito"),
+    Case("patients:list", ROLE_HOLDERS, query="?q=Esposito", shown=(NAME,)),
     Case("patients:create", BOOKERS, post=(LOGIN, N, Y, Y, N)),
     Case(
         "patients:edit",
@@ -410,13 +435,20 @@ SITE = [
     ),
     Case("patients:restore", POST_ONLY, _patient, post=(LOGIN, N, Y, N, Y)),
     # the patient's record
-    Case("records:patient", ROLE_HOLDERS, _patient, clinical=TIMELINE_DETAIL),
+    Case(
+        "records:patient",
+        ROLE_HOLDERS,
+        _patient,
+        clinical=TIMELINE_DETAIL,
+        shown=(NAME, "Post-treatment check"),
+    ),
     Case(
         "records:patient",
         ROLE_HOLDERS,
         _patient,
         query="?all=1",
         clinical=TIMELINE_DETAIL,
+        shown=(NAME, "Post-treatment check"),
         label="records:patient?all",
     ),
     Case(
@@ -426,6 +458,7 @@ SITE = [
         query="?earlier=1",
         headers={"HX-Request": "true"},
         clinical=(AGENT, CONCENTRATION, DOSE, CLEARANCE, ADVERSE_EVENT, REFLUX),
+        shown=("Post-treatment check",),
         label="records:patient?earlier (htmx fragment)",
         setup=_all_earlier,
     ),
@@ -464,6 +497,7 @@ SITE = [
         ROLE_HOLDERS,
         _session,
         clinical=SESSION_DETAIL,
+        shown=(NAME,),
     ),
     Case(
         "treatments:session-edit",
@@ -476,30 +510,40 @@ SITE = [
     Case("treatments:session-sign", POST_ONLY, _session, post=(LOGIN, N, N, Y, N)),
     Case("treatments:session-addendum", CLINICIANS, _session, post=(LOGIN, N, N, Y, N)),
     # follow-ups
-    Case(
-        "visits:agenda-day",
-        ROLE_HOLDERS,
-        query="?date=" + "{visit_day}",
-    ),
-    Case("visits:agenda-week", ROLE_HOLDERS),
-    Case("visits:worklist", ROLE_HOLDERS),
+    Case("visits:agenda-day", ROLE_HOLDERS, query="?date={visit_day}", shown=(NAME,)),
+    Case("visits:agenda-week", ROLE_HOLDERS, shown=(NAME,)),
+    Case("visits:worklist", ROLE_HOLDERS, shown=(WAITING,)),
     Case("visits:create", BOOKERS, _patient, post=(LOGIN, N, Y, Y, N)),
-    Case("visits:detail", ROLE_HOLDERS, _visit, clinical=OUTCOME_DETAIL),
+    Case("visits:detail", ROLE_HOLDERS, _visit, clinical=OUTCOME_DETAIL, shown=(NAME,)),
     Case("visits:reschedule", BOOKERS, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:cancel", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:arrive", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:no-show", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:outcome", CLINICIANS, _visit, post=(LOGIN, N, N, Y, N)),
-    Case("visits:ics", ROLE_HOLDERS, _booked),
-    Case("visits:slip", ROLE_HOLDERS, _booked),
+    # The completed visit's calendar file: its outcome stays out of it. A slip
+    # is for an appointment to come (a past one's leads to the visit's page).
+    Case("visits:ics", ROLE_HOLDERS, _visit, shown=("BEGIN:VCALENDAR",)),
+    Case("visits:slip", ROLE_HOLDERS, _booked, shown=(NAME,)),
+    Case(
+        "visits:slip",
+        app(403, *[REDIRECT] * 3),
+        _visit,
+        label="visits:slip of a past visit",
+    ),
     # printing
-    Case("printing:aftercare-pdf", ROLE_HOLDERS, _session),
-    Case("printing:aftercare-print", ROLE_HOLDERS, _session),
-    Case("printing:aftercare-day", ROLE_HOLDERS, query="?date={session_day}"),
+    Case("printing:aftercare-pdf", ROLE_HOLDERS, _session, shown=AFTERCARE),
+    Case("printing:aftercare-print", ROLE_HOLDERS, _session, shown=AFTERCARE),
+    Case(
+        "printing:aftercare-day",
+        ROLE_HOLDERS,
+        query="?date={session_day}",
+        shown=(NAME,),
+    ),
     Case(
         "printing:aftercare-day",
         ROLE_HOLDERS,
         query="?date={session_day}&format=pdf",
+        shown=AFTERCARE,
         label="printing:aftercare-day?format=pdf",
     ),
     Case("printing:letterhead-edit", MANAGERS, post=(LOGIN, N, N, N, Y)),
@@ -751,6 +795,9 @@ def test_each_role_gets_what_the_matrix_says(case: Case, world: World, monkeypat
         assert not shown, f"front desk sees {shown} on {url}"
     for marker in case.clinical:
         assert marker in texts["clinician"], f"the clinician misses {marker} on {url}"
+    for role in ("frontdesk", "clinician"):
+        for headline in case.shown:
+            assert headline in texts.get(role, ""), f"{role} misses {headline} on {url}"
 
     if case.post is not None:
         data = case.data(world) if case.data else {}
