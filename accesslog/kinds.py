@@ -33,6 +33,7 @@ KIND_LABELS = {
     "day-sheets-pdf": _("Day's aftercare sheets (PDF)"),
     "statistics-overrides": _("Sessions over a limit"),
     "changes": _("Changes across the clinic"),
+    "patient-export": _("Patient data export"),
     "access-log": _("Access log"),
     "refused": _("Refused request"),
 }
