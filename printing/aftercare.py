@@ -5,6 +5,15 @@ the compression instructions; the next appointment) is worked out here, its
 wording in printing.wording. The fixed advice (expected course, do and
 avoid, warning signs) is prose in the template, with the periods below
 filled in.
+
+Front desk prints the sheet too, though it sees only headlines on screen
+(core.roles.sees_clinical_detail): the sheet is the patient's own and holds
+what the patient needs to look after the legs, the same whoever prints it.
+What was treated is said in plain words (leg, place, kind of vein), with the
+compression to wear and the next appointment; never the agent, its
+concentration, the volumes or doses, the limits, nor the day's reactions and
+notes. tests/test_role_matrix.py looks for them on every sheet front desk
+prints.
 """
 
 from __future__ import annotations

@@ -73,6 +73,7 @@ REDIRECT = "302 elsewhere"  # 302 to any other page (the row says which if fixed
 # --- the clinical detail front desk never sees ----------------------------------
 
 ALLERGY = "MARKER-ALLERGY"
+SCREENING = "sclerosant"  # the alert "known allergy to a sclerosant"
 HISTORY = "MARKER-HISTORY"
 CONCLUSION = "MARKER-CONCLUSION"
 REACTION = "MARKER-REACTION"
@@ -102,6 +103,7 @@ SESSION_ADDENDUM = "MARKER-SESSION-ADDENDUM"
 
 MARKERS = (
     ALLERGY,
+    SCREENING,
     HISTORY,
     CONCLUSION,
     REACTION,
@@ -147,6 +149,7 @@ TIMELINE_DETAIL = (
     ADVERSE_EVENT,
     PLAN,
     ALLERGY,
+    SCREENING,
 )
 
 
@@ -471,6 +474,13 @@ SITE = [
     # Doppler
     Case("doppler:create", CLINICIANS, _patient, post=(LOGIN, N, N, Y, N)),
     Case("doppler:detail", CLINICAL_READERS, _doppler, clinical=DOPPLER_DETAIL),
+    Case(
+        "doppler:detail",
+        CLINICAL_READERS,
+        _doppler,
+        query="?as_signed=1",
+        label="doppler:detail?as_signed",
+    ),
     Case("doppler:edit", CLINICIANS, _doppler, post=(LOGIN, N, N, Y, N)),
     Case("doppler:void", POST_ONLY, _doppler, post=(LOGIN, N, N, Y, N)),
     # signed by its examiner (the clinician of the cast); notes by any clinician
@@ -498,6 +508,15 @@ SITE = [
         _session,
         clinical=SESSION_DETAIL,
         shown=(NAME,),
+    ),
+    Case(
+        "treatments:session-detail",
+        ROLE_HOLDERS,
+        _session,
+        query="?as_signed=1",
+        clinical=(AGENT, CONCENTRATION),
+        shown=(NAME,),
+        label="treatments:session-detail?as_signed",
     ),
     Case(
         "treatments:session-edit",
