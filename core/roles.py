@@ -67,6 +67,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "patients.archive_patient",
         "patients.view_audit_trail",
         "patients.merge_patient",
+        "patients.export_patient",
         "doppler.view_dopplerassessment",
         "treatments.view_treatmentsession",
         "visits.view_followupvisit",

@@ -233,6 +233,7 @@ class Patient(Versioned):
             ("archive_patient", "Can archive a patient"),
             ("view_audit_trail", "Can read the audit trail"),
             ("merge_patient", "Can merge two charts of the same person"),
+            ("export_patient", "Can export all of a patient's data"),
         ]
 
     def __str__(self) -> str:

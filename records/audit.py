@@ -27,9 +27,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.clock import local_day_bounds
-from doppler.models import DopplerAssessment, DopplerFinding
+from doppler.models import DopplerAddendum, DopplerAssessment, DopplerFinding
 from patients.models import Patient
-from treatments.models import Injection, TreatmentSession
+from treatments.models import Injection, SessionAddendum, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit
 
 # Identifiers and bookkeeping that change on every save and say nothing to a
@@ -79,6 +79,10 @@ def _label_visit(r: Any) -> str:
     return clinic_time(r.starts_at)
 
 
+def _label_addendum(r: Any) -> str:
+    return f"{r.get_kind_display()} {clinic_time(r.created_at)}"
+
+
 @dataclass(frozen=True)
 class Source:
     """One audited model: its name for people, the label of one of its
@@ -119,6 +123,18 @@ SOURCES: tuple[Source, ...] = (
     ),
     Source(gettext_lazy("Injection"), Injection, _label_injection, "session_id"),
     Source(gettext_lazy("Follow-up visit"), FollowUpVisit, _label_visit, "patient_id"),
+    Source(
+        gettext_lazy("Doppler addendum"),
+        DopplerAddendum,
+        _label_addendum,
+        "assessment_id",
+    ),
+    Source(
+        gettext_lazy("Session addendum"),
+        SessionAddendum,
+        _label_addendum,
+        "session_id",
+    ),
 )
 
 
@@ -302,8 +318,17 @@ def _display(source: Source, f: models.Field, value: Any, names: _Names) -> str:
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, list):
-        return ", ".join(str(v) for v in value)
+        return "; ".join(_list_item(v) for v in value)
     return str(value)
+
+
+def _list_item(item: Any) -> str:
+    """Return one item of a stored list: an addendum's change as
+    "label: old → new", anything else as text."""
+    if isinstance(item, dict) and {"old", "new"} <= item.keys():
+        label = item.get("label") or item.get("field") or ""
+        return f"{label}: {item['old']} → {item['new']}"
+    return str(item)
 
 
 def _previous_id(history_model: Any) -> Subquery:

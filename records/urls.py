@@ -8,5 +8,6 @@ urlpatterns = [
     path("patients/<uuid:code>/", views.patient_detail, name="patient"),
     path("patients/<uuid:code>/history/", views.patient_history, name="history"),
     path("patients/<uuid:code>/merge/", views.patient_merge, name="merge"),
+    path("patients/<uuid:code>/export/", views.patient_data_export, name="export"),
     path("audit/", views.audit, name="audit"),
 ]

@@ -3,6 +3,7 @@ and merging two charts of the same person."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.contrib import messages
@@ -10,6 +11,7 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.access import note_access
@@ -19,6 +21,7 @@ from patients.models import Patient
 from patients.selectors import get_patient
 from records import services
 from records.audit import AuditPage, Cursor, audit_trail
+from records.export import export_filename, patient_export
 from records.forms import AuditFilterForm, MergeForm
 from records.selectors import chart_contents
 from records.timeline import ALL, EARLIER, RECENT, build_timeline
@@ -152,3 +155,27 @@ def patient_merge(request: HttpRequest, code) -> HttpResponse:
         "page": "patients",
     }
     return render(request, "records/patient_merge.html", context)
+
+
+@permission_required("patients.export_patient", raise_exception=True)
+def patient_data_export(request: HttpRequest, code) -> HttpResponse:
+    """GET: say what the file holds; POST: send it, as a JSON attachment.
+
+    The export is noted in the access log (kind "patient-export"), which the
+    next export of the same patient then holds.
+    """
+    patient = get_patient(code)
+    if request.method != "POST":
+        context = {"patient": patient, "page": "patients"}
+        return render(request, "records/patient_export.html", context)
+    now = timezone.now()
+    filename = export_filename(patient, now)
+    data = patient_export(patient, user=request.user, now=now)
+    note_access(request, "patient-export", patient=patient, label=filename)
+    response = HttpResponse(
+        json.dumps(data, ensure_ascii=False, indent=2),
+        content_type="application/json",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -468,6 +468,7 @@ SITE = [
     Case("records:history", MANAGERS, _patient),
     Case("records:merge", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
     Case("records:audit", MANAGERS),
+    Case("records:export", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
     # the access log
     Case("accesslog:list", MANAGERS),
     Case("accesslog:patient", MANAGERS, _patient),

@@ -1,0 +1,200 @@
+"""A patient's data export: everything about one patient in one JSON file.
+
+For a data-subject request. The file holds the patient's details and
+screening answers, every Doppler with its findings, every session with its
+injections, every follow-up visit (voided records included, marked as such,
+with their reason), the sign-offs and addenda, the audit trail of changes
+and the access log rows naming the patient. Times are ISO 8601 in clinic
+time with their offset, decimals are strings. A fixed number of queries
+however long the history.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.db.models import Prefetch
+from django.utils import timezone
+
+from accesslog.models import AccessEvent
+from doppler.models import DopplerAddendum, DopplerAssessment
+from patients.models import Patient
+from records.audit import AuditEntry, audit_trail
+from treatments.models import SessionAddendum, TreatmentSession
+from visits.models import FollowUpVisit
+
+FORMAT = "sclero-clinic-patient-export"
+VERSION = 1
+
+# Internal identifiers and bookkeeping; a record is named by its code.
+SKIPPED = {"id", "version"}
+
+
+def export_filename(patient: Patient, now: datetime) -> str:
+    """Return "patient-SC-000123-2026-11-18.json" (the clinic's date)."""
+    return f"patient-{patient.chart_number}-{timezone.localdate(now).isoformat()}.json"
+
+
+def _moment(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat() if value is not None else None
+
+
+def _user(user: Any) -> dict[str, str] | None:
+    if user is None:
+        return None
+    return {"username": user.get_username(), "name": user.get_full_name()}
+
+
+def _plain(value: Any) -> Any:
+    """Return a value JSON can hold: times in clinic time, decimals as text."""
+    if isinstance(value, datetime):
+        return _moment(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    return value
+
+
+def _fields(record: models.Model, *, parents: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Return every field of the record by name: a user by name, a related
+    record by its code, a choice with its label beside it (`<name>_display`).
+
+    The foreign keys in `parents` (the record the data is nested under) are
+    left out; the related records must have been read with the record
+    (select_related), so that this costs no query.
+    """
+    data: dict[str, Any] = {}
+    for f in record._meta.concrete_fields:
+        if f.name in SKIPPED or f.name in parents:
+            continue
+        if f.is_relation:
+            related = getattr(record, f.name)
+            if related is None or hasattr(related, "get_username"):
+                data[f.name] = _user(related)
+            else:
+                data[f.name] = str(getattr(related, "code", related.pk))
+            continue
+        value = getattr(record, f.attname)
+        data[f.name] = _plain(value)
+        if f.choices and value not in (None, ""):
+            data[f"{f.name}_display"] = str(dict(f.flatchoices).get(value, value))
+    if hasattr(record, "voided_at"):
+        data["voided"] = record.voided_at is not None
+    return data
+
+
+def _addenda(record: Any, parent: str) -> list[dict[str, Any]]:
+    return [_fields(a, parents=(parent,)) for a in record.addenda.all()]
+
+
+def _doppler(doppler: DopplerAssessment) -> dict[str, Any]:
+    data = _fields(doppler, parents=("patient",))
+    data["findings"] = [
+        _fields(f, parents=("assessment",)) for f in doppler.findings.all()
+    ]
+    data["addenda"] = _addenda(doppler, "assessment")
+    return data
+
+
+def _session(session: TreatmentSession) -> dict[str, Any]:
+    data = _fields(session, parents=("patient",))
+    data["injections"] = [
+        _fields(i, parents=("session",)) for i in session.injections.all()
+    ]
+    data["addenda"] = _addenda(session, "session")
+    return data
+
+
+def _change(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": _moment(entry.when),
+        "by": _user(entry.who),
+        "record": entry.kind,
+        "label": entry.label,
+        "action": entry.action,
+        "reason": entry.reason,
+        "values": [{"field": v.field, "value": v.value} for v in entry.values],
+        "changes": [
+            {"field": c.field, "old": c.old, "new": c.new} for c in entry.changes
+        ],
+    }
+
+
+def _access(event: AccessEvent) -> dict[str, Any]:
+    return {
+        "at": _moment(event.at),
+        "by": _user(event.user),
+        "kind": event.kind,
+        "what": event.kind_label,
+        "label": event.label,
+        "method": event.method,
+        "path": event.path,
+        "status": event.status,
+    }
+
+
+def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, Any]:
+    """Return everything about the patient, as the export file holds it."""
+    dopplers = (
+        DopplerAssessment.objects.filter(patient=patient)
+        .select_related("examiner", "voided_by", "signed_by")
+        .prefetch_related(
+            "findings",
+            Prefetch(
+                "addenda", queryset=DopplerAddendum.objects.select_related("author")
+            ),
+        )
+        .order_by("assessed_on", "id")
+    )
+    sessions = (
+        TreatmentSession.objects.filter(patient=patient)
+        .select_related(
+            "clinician",
+            "doppler",
+            "voided_by",
+            "signed_by",
+            "limit_override_by",
+            "created_by",
+        )
+        .prefetch_related(
+            "injections",
+            Prefetch(
+                "addenda", queryset=SessionAddendum.objects.select_related("author")
+            ),
+        )
+        .order_by("performed_at", "id")
+    )
+    visits = (
+        FollowUpVisit.objects.filter(patient=patient)
+        .select_related("session", "clinician", "created_by")
+        .order_by("starts_at", "id")
+    )
+    accesses = (
+        AccessEvent.objects.filter(patient=patient)
+        .select_related("user")
+        .order_by("at", "id")
+    )
+    changes = audit_trail(patient=patient).entries
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": _moment(now),
+        "exported_by": _user(user),
+        "patient": _fields(patient),
+        "dopplers": [_doppler(d) for d in dopplers],
+        "sessions": [_session(s) for s in sessions],
+        "visits": [_fields(v, parents=("patient",)) for v in visits],
+        "changes": [_change(e) for e in reversed(changes)],
+        "accesses": [_access(a) for a in accesses],
+    }
