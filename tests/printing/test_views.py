@@ -52,6 +52,13 @@ def test_role_matrix_for_the_sheet_the_print_view_and_the_day(
         assert response["Content-Type"] == "application/pdf"
         assert response.content.startswith(b"%PDF")
         assert session.patient.chart_number in response["Content-Disposition"]
+        # The patient's sheet, the same whoever prints it (front desk too):
+        # what was treated in plain words, never the agent, volume or dose.
+        text = pdf_text(response.content)
+        assert "What we treated" in text
+        assert "Right leg" in text
+        for clinical in ("Polidocanol", "polidocanol", " mL", " mg"):
+            assert clinical not in text, (client_name, clinical)
     assert client.get(print_url(session)).status_code == status
     assert client.get(DAY_URL).status_code == status
     day = timezone.localtime(session.performed_at).date().isoformat()
