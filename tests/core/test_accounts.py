@@ -137,6 +137,9 @@ def test_a_deactivated_examiner_stays_on_the_record_being_edited(
     patient, clinician, colleague, clinician_client
 ):
     doppler = make_doppler(patient, colleague)
+    # The clinician recorded it for the examiner, so may edit it
+    # (doppler.services.is_own_assessment).
+    doppler.history.update(history_user=clinician)
     colleague.is_active = False
     colleague.save()
     page = clinician_client.get(reverse("doppler:edit", args=[doppler.code]))
