@@ -468,6 +468,14 @@ SITE = [
     Case("records:history", MANAGERS, _patient),
     Case("records:merge", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
     Case("records:audit", MANAGERS),
+    # the patient's data export: a page saying what the file holds, the file
+    # by POST (the manager's, with every clinical detail)
+    Case(
+        "records:export",
+        MANAGERS,
+        _patient,
+        post=(LOGIN, N, N, N, Y),
+    ),
     Case("records:export", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
     # the access log
     Case("accesslog:list", MANAGERS),
