@@ -177,3 +177,26 @@ def test_the_user_admin_offers_no_delete_action(
     assert User.objects.filter(pk=clinician.pk).exists()
     delete = client.get(reverse("admin:auth_user_delete", args=[clinician.pk]))
     assert delete.status_code == 403
+
+
+def test_deleting_who_read_patient_data_is_refused(
+    patient, frontdesk, frontdesk_client
+):
+    # Opening the patient's page writes an access log row naming the reader.
+    assert frontdesk_client.get(patient.get_absolute_url()).status_code == 200
+    _refused_delete(frontdesk)
+    assert User.objects.filter(pk=frontdesk.pk).exists()
+
+
+def test_deleting_who_acted_in_the_admin_is_refused(manager, manager_client, roles):
+    typo = make_user("typo", CLINICIAN)
+    response = manager_client.post(
+        reverse("admin:auth_user_changelist"),
+        {"action": "deactivate", "_selected_action": [typo.pk]},
+    )
+    assert response.status_code == 302
+    typo.refresh_from_db()
+    assert not typo.is_active
+    # The admin's log names the manager who deactivated the account.
+    refused = _refused_delete(manager)
+    assert "log entry" in str(refused.args[0])
