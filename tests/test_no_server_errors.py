@@ -54,6 +54,8 @@ def _pages(r) -> list[str]:
         ("patients:archive", p),
         ("records:history", p),
         ("records:merge", p),
+        ("records:audit", None),
+        ("records:export", p),
         ("doppler:create", p),
         ("doppler:detail", d),
         ("doppler:edit", d),
@@ -106,6 +108,8 @@ QUERY_KEYS = [
 QUERY_KEYS += ["from", "to"]
 # The access log pages take a user and a cursor.
 QUERY_KEYS += ["user", "before"]
+# The audit trail pages take a cursor of their own.
+QUERY_KEYS += ["after"]
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk", "manager"])

@@ -325,3 +325,26 @@ def test_the_cursor_reads_back_what_it_wrote():
     parsed = Cursor.parse(str(cursor))
     assert parsed == cursor
     assert Decimal(str(cursor).split("-")[0]) > 0
+
+
+def test_an_addendum_is_in_the_trail_with_what_it_corrected(
+    manager_client, patient, clinician
+):
+    from treatments.models import SessionAddendum
+
+    session = make_session(patient, clinician)
+    addendum = SessionAddendum(
+        session=session,
+        author=clinician,
+        kind="correction",
+        text="Wrong site typed",
+        changes=[{"field": "notes", "label": "Notes", "old": "thigh", "new": "calf"}],
+    )
+    addendum._history_user = clinician
+    addendum.save()
+    html = manager_client.get(history_url(patient)).content.decode()
+    row = next(r for r in rows(html) if "Session addendum" in r)
+    assert "<strong>Text</strong>: Wrong site typed" in row
+    assert "<strong>Changes</strong>: Notes: thigh → calf" in row
+    assert "<strong>Author</strong>: Clinician" in row
+    assert "<strong>Session</strong>: Session of " in row
