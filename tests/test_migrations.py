@@ -30,7 +30,8 @@ OLD_TARGETS = [
     ("treatments", "0003_patient_date_indexes"),
 ]
 NEW_APPS = ("core", "doppler", "visits")
-PROJECT_APPS = ("patients", "treatments", *NEW_APPS)
+# accesslog came later, on top of patients: not a contrib app to apply early.
+PROJECT_APPS = ("patients", "treatments", "accesslog", *NEW_APPS)
 
 # (old app, model name) -> new app
 MOVED = {

@@ -14,6 +14,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('treatments', '0003_patient_date_indexes'),
+        # move_content_types reads the content types as they are now.
+        ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

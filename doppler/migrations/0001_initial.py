@@ -18,6 +18,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('patients', '0001_initial'),
+        # move_content_types reads the content types as they are now.
+        ('contenttypes', '0002_remove_content_type_name'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
