@@ -37,18 +37,19 @@
   }
 
   function ping() {
-    lastPing = Date.now();
+    var sentAt = Date.now();
+    lastPing = sentAt;
     return fetch(url, {
       method: "POST",
       credentials: "same-origin",
       headers: { "X-CSRFToken": csrfToken() },
     }).then(function (response) {
       if (response.status === 204) {
-        serverSeen = Date.now();
+        // The server noted the activity when the request arrived; count from
+        // the sending, the earlier moment. Less than the idle timeout left
+        // means the absolute limit of the login is near.
         var left = parseInt(response.headers.get("X-Session-Seconds-Left"), 10);
-        if (!isNaN(left)) {
-          serverSeen = Date.now() - (idleSeconds - left) * 1000;
-        }
+        serverSeen = sentAt - (isNaN(left) ? 0 : Math.max(0, idleSeconds - left) * 1000);
         hideWarning();
       } else if (response.status === 401 || response.redirected) {
         expired = true;
@@ -108,7 +109,8 @@
     }
   }
 
-  ["keydown", "pointerdown", "input", "change"].forEach(function (name) {
+  // Not "change": it also fires when the warning takes the focus from a field.
+  ["keydown", "pointerdown", "input"].forEach(function (name) {
     document.addEventListener(name, interacted, true);
   });
   document.addEventListener("input", function (event) {
