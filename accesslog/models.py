@@ -6,6 +6,8 @@ them, and the admin shows none of them for editing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -18,6 +20,18 @@ USER_AGENT_MAX = 255
 PATH_MAX = 500
 QUERY_MAX = 255
 LABEL_MAX = 200
+
+
+class AppendOnly(Exception):
+    """An access-log row was about to be changed or deleted."""
+
+
+class AccessEventQuerySet(models.QuerySet):
+    def update(self, **kwargs: object) -> int:
+        raise AppendOnly("The access log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("The access log is append-only.")
 
 
 class AccessEvent(models.Model):
@@ -46,6 +60,8 @@ class AccessEvent(models.Model):
     count = models.PositiveIntegerField(_("patients shown"), null=True, blank=True)
     status = models.PositiveSmallIntegerField(_("status"))
 
+    objects = AccessEventQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("access event")
         verbose_name_plural = _("access events")
@@ -57,6 +73,15 @@ class AccessEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user_id} {self.kind} {self.path}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A row is written once; a saved row is never written again.
+        if not self._state.adding:
+            raise AppendOnly("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise AppendOnly("The access log is append-only.")
 
     @property
     def kind_label(self) -> str:

@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from accesslog.models import AccessEvent
+from accesslog.models import AccessEvent, AppendOnly
 from records import services as record_services
 from tests.conftest import (
     client_for,
@@ -361,10 +361,9 @@ def test_a_logged_request_costs_exactly_one_insert(settings, clinician, records)
         assert client_for(clinician).get(url).status_code == 200
     middleware = "accesslog.middleware.AccessLogMiddleware"
     settings.MIDDLEWARE = [m for m in settings.MIDDLEWARE if m != middleware]
-    AccessEvent.objects.all().delete()  # test cleanup only; the app never deletes
     with CaptureQueriesContext(connection) as unlogged:
         assert client_for(clinician).get(url).status_code == 200
-    assert not AccessEvent.objects.exists()
+    assert AccessEvent.objects.count() == 1  # only the first request's row
 
     extra = len(logged.captured_queries) - len(unlogged.captured_queries)
     assert extra == 1
@@ -400,3 +399,24 @@ def test_a_merge_leaves_the_rows_on_the_chart_that_was_viewed(
         keep=patient, merge=other, user=manager, reason="Same person, two charts"
     )
     assert AccessEvent.objects.get().patient == other
+
+
+def test_rows_are_never_changed_or_deleted(clinician_client, patient):
+    clinician_client.get(reverse("records:patient", args=[patient.code]))
+    event = AccessEvent.objects.get()
+    event.kind = "nothing"
+    with pytest.raises(AppendOnly):
+        event.save()
+    with pytest.raises(AppendOnly):
+        event.delete()
+    with pytest.raises(AppendOnly):
+        AccessEvent.objects.filter(pk=event.pk).update(kind="nothing")
+    with pytest.raises(AppendOnly):
+        AccessEvent.objects.all().delete()
+    assert AccessEvent.objects.get().kind == "patient"
+
+
+def test_the_admin_offers_no_access_log():
+    from django.contrib import admin
+
+    assert not admin.site.is_registered(AccessEvent)
