@@ -50,6 +50,14 @@ class AccessFilterForm(forms.Form):
             self.add_error("to", _("The end date is before the start date."))
         return cleaned
 
+    def full_clean(self) -> None:
+        super().full_clean()
+        # Mark the fields in error (Bootstrap's red border).
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid"
+
     def filters(self) -> dict[str, Any]:
         """Return access_events' filter arguments. Call after is_valid()."""
         if not self.is_bound:

@@ -153,7 +153,8 @@ def test_bad_filters_give_a_message_on_the_field_and_filter_nothing(
         response = manager_client.get(url, query)
         assert response.status_code == 200
         html = response.content.decode()
-        assert f'id="id_{field}_errors"' in html
+        assert f'id="id_{field}_error"' in html
+        assert f'aria-describedby="id_{field}_error"' in html
         assert message in html
         assert "kept" in html
 
