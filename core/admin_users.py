@@ -5,7 +5,9 @@ one role (clinician, front desk, manager), deactivates it and sends it a
 password-set link. A manager never sees or sets is_superuser, is_staff (set
 from the role: managers only), groups, raw permissions or a password, and
 cannot open a superuser's account. Nobody deletes an account in the admin:
-the history of the records names its author, so accounts are deactivated.
+the history of the records names its author, so accounts are deactivated
+(and core.accounts refuses the delete of an account the records name from
+anywhere else).
 
 A superuser keeps Django's whole user admin (except delete); superusers are
 made only with `manage.py createsuperuser` (README, Production).
