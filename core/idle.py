@@ -92,18 +92,25 @@ class IdleTimeoutMiddleware:
             session = request.session
             login_at = session.setdefault(LOGIN_AT_KEY, now)
             last = session.get(LAST_ACTIVITY_KEY, now)
-            if now - last > idle_seconds() or (
-                now - login_at > settings.SESSION_COOKIE_AGE
-            ):
-                response = self._expire(request)
+            too_long = now - login_at > settings.SESSION_COOKIE_AGE
+            if too_long or now - last > idle_seconds():
+                response = self._expire(request, too_long)
                 if response is not None:
                     return response
             else:
                 session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 
-    def _expire(self, request: HttpRequest) -> HttpResponse | None:
+    def _expire(self, request: HttpRequest, too_long: bool) -> HttpResponse | None:
         username = request.user.get_username()
+        if too_long:
+            why = _(
+                "You were logged out: a login lasts %(minutes)d minutes at most."
+            ) % {"minutes": settings.SESSION_COOKIE_AGE // 60}
+        else:
+            why = _(
+                "You were logged out after %(minutes)d minutes without activity."
+            ) % {"minutes": settings.SCLERO_IDLE_TIMEOUT_MINUTES}
         keep = (
             request.method == "POST"
             and not _is_background(request)
@@ -117,20 +124,11 @@ class IdleTimeoutMiddleware:
         if keep:
             keep_form(request, path, username)
             messages.warning(
-                request,
-                _(
-                    "You were logged out after %(minutes)d minutes without "
-                    "activity. Log in again: your entries are kept."
-                )
-                % {"minutes": settings.SCLERO_IDLE_TIMEOUT_MINUTES},
+                request, why + " " + _("Log in again: your entries are kept.")
             )
             resume = reverse("account:kept-form") + "?" + urlencode({"next": path})
             return redirect_to_login(resume)
-        messages.info(
-            request,
-            _("You were logged out after %(minutes)d minutes without activity.")
-            % {"minutes": settings.SCLERO_IDLE_TIMEOUT_MINUTES},
-        )
+        messages.info(request, why)
         # LoginRequiredMiddleware sends the now anonymous request to the login.
         return None
 
