@@ -19,9 +19,9 @@ from django.utils import timezone
 
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from core.services import letterhead_update
-from doppler.models import CeapClass, RecommendedPlan
+from doppler.models import CeapClass, DopplerAssessment, RecommendedPlan
 from doppler.segments import Segment
-from doppler.services import doppler_create
+from doppler.services import doppler_create, doppler_sign
 from patients.models import Leg, Patient
 from patients.screening import QUESTION_FIELDS
 from patients.services import patient_create
@@ -35,7 +35,7 @@ from treatments.choices import (
     VesselType,
 )
 from treatments.models import TreatmentSession
-from treatments.services import session_create, session_update
+from treatments.services import session_create, session_sign, session_update
 from visits import services as visits
 from visits.models import FollowUpVisit, VisitPurpose
 
@@ -152,6 +152,7 @@ class Command(BaseCommand):
             count = self._load_patients(users)
             self._load_agenda(users)
             self._load_outcomes(users)
+            self._sign_past_records()
         self.stdout.write(
             f"Loaded {count} demo patients; users: "
             + ", ".join(u for u, *_ in DEMO_USERS)
@@ -159,6 +160,22 @@ class Command(BaseCommand):
         )
 
     skipped = 0
+
+    @staticmethod
+    def _sign_past_records() -> None:
+        """Sign what was done more than a week ago, as its clinician would
+        have; the last week's records are left to sign."""
+        week_ago = timezone.now() - timedelta(days=7)
+        sessions = TreatmentSession.objects.filter(
+            performed_at__lt=week_ago, voided_at__isnull=True
+        ).select_related("clinician")
+        for session in sessions:
+            session_sign(session=session, user=session.clinician)
+        dopplers = DopplerAssessment.objects.filter(
+            assessed_on__lt=week_ago.date(), voided_at__isnull=True
+        ).select_related("examiner")
+        for doppler in dopplers:
+            doppler_sign(assessment=doppler, user=doppler.examiner)
 
     def _book(self, **kwargs: Any) -> FollowUpVisit | None:
         """Book through the agenda's rules; a slot already taken is left out."""
