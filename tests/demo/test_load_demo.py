@@ -21,3 +21,8 @@ def test_load_demo_creates_users_and_patients_and_is_idempotent(db):
     for username in ("clinician", "frontdesk", "manager"):
         assert User.objects.get(username=username).check_password("sclero-demo")
     assert TreatmentSession.objects.exists()
+    # Records older than a week are signed by their clinician; the last
+    # week's are left to sign.
+    signed = TreatmentSession.objects.filter(signed_at__isnull=False)
+    assert signed.exists() and TreatmentSession.objects.filter(signed_at=None).exists()
+    assert all(s.signed_by_id == s.clinician_id for s in signed)
