@@ -548,6 +548,13 @@ SITE = [
     Case("visits:agenda-week", ROLE_HOLDERS, query="?date={booked_day}", shown=(NAME,)),
     Case("visits:worklist", ROLE_HOLDERS, shown=(WAITING,)),
     Case("visits:create", BOOKERS, _patient, post=(LOGIN, N, Y, Y, N)),
+    Case(
+        "visits:create",
+        BOOKERS,
+        _patient,
+        query="?session={session_code}",
+        label="visits:create after a session",
+    ),
     Case("visits:detail", ROLE_HOLDERS, _visit, clinical=OUTCOME_DETAIL, shown=(NAME,)),
     Case("visits:reschedule", BOOKERS, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:cancel", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
@@ -797,6 +804,7 @@ def _url(case: Case, w: World) -> str:
     query = case.query.format(
         visit_day=w.visit.starts_at.date().isoformat(),
         booked_day=w.booked.starts_at.date().isoformat(),
+        session_code=w.session.code,
         session_day=_session_day(w),
     )
     return url + query
