@@ -28,6 +28,10 @@ from django.utils.translation import gettext as _
 LAST_ACTIVITY_KEY = "sclero_last_activity"
 LOGIN_AT_KEY = "sclero_login_at"
 KEPT_FORMS_KEY = "sclero_kept_forms"
+# The last activity is written to the session at most this often, so that a
+# page and its htmx requests do not each save the session: the user is
+# logged out between IDLE - 30 s and IDLE after the last request.
+WRITE_EVERY_SECONDS = 30
 # How many expired forms one browser keeps at most (one per path).
 MAX_KEPT_FORMS = 5
 
@@ -97,7 +101,7 @@ class IdleTimeoutMiddleware:
                 response = self._expire(request, too_long)
                 if response is not None:
                     return response
-            else:
+            elif now - last >= WRITE_EVERY_SECONDS or LAST_ACTIVITY_KEY not in session:
                 session[LAST_ACTIVITY_KEY] = now
         return self.get_response(request)
 

@@ -29,6 +29,9 @@ from core.roles import CLINICIAN, MANAGER
 RECOVERY_CODE_COUNT = 10
 RECOVERY_DEVICE_NAME = "recovery codes"
 TOTP_DEVICE_NAME = "authenticator app"
+# Set in a login that neither has a device nor needs one (front desk, or the
+# setting off), so that its requests do not look the devices up each time.
+NOT_NEEDED_SESSION_KEY = "sclero_2fa_not_needed"
 # The codes shown once after enrolment, between the POST and the page.
 NEW_CODES_SESSION_KEY = "sclero_new_recovery_codes"
 
@@ -164,6 +167,7 @@ class TwoFactorMiddleware:
         if (
             user.is_authenticated
             and not is_verified(user)
+            and not request.session.get(NOT_NEEDED_SESSION_KEY)
             and not self._open(request.path_info)
         ):
             if has_second_factor(user):
@@ -174,6 +178,9 @@ class TwoFactorMiddleware:
                 return redirect_to_login(
                     request.get_full_path(), reverse("account:two-factor-enrol")
                 )
+            # Neither a device nor the need for one: not asked again in this
+            # login (a device set up later is asked for from the next login).
+            request.session[NOT_NEEDED_SESSION_KEY] = True
         return self.get_response(request)
 
     @staticmethod
