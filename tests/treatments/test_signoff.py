@@ -400,6 +400,7 @@ def test_the_session_page_costs_the_same_queries_for_1_and_10_addenda(
         services.session_addendum_add(
             session=ten, user=author, kind=AddendumKind.NOTE, text=f"Note {index}"
         )
+    clinician_client.get(one.get_absolute_url())  # warm up the login session
     with CaptureQueriesContext(connection) as baseline:
         assert clinician_client.get(one.get_absolute_url()).status_code == 200
     with django_assert_num_queries(len(baseline)):
