@@ -88,7 +88,7 @@ class AuditFilterForm(forms.Form):
             f.widget.attrs["class"] = f"{css} form-control-sm"
             if self.is_bound and self.has_error(name):
                 f.widget.attrs["class"] += " is-invalid"
-                f.widget.attrs["aria-describedby"] = f"id_{name}_errors"
+                f.widget.attrs["aria-describedby"] = f"id_{name}_error"
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}

@@ -196,7 +196,9 @@ def test_bad_filters_are_refused_on_their_field(
     assert response.status_code == 200
     errors = response.context["form"].errors
     assert field in errors and message in errors[field][0]
-    assert f'id="id_{field}_errors"' in response.content.decode()
+    html = response.content.decode()
+    assert f'id="id_{field}_error"' in html
+    assert f'aria-describedby="id_{field}_error"' in html
     # The rest of the page still shows the changes, unfiltered.
     assert len(rows(response.content.decode())) >= 1
 
