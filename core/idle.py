@@ -84,6 +84,14 @@ def _is_background(request: HttpRequest) -> bool:
     )
 
 
+def note_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Start the login's clocks (a user_logged_in receiver, see core.apps)."""
+    if request is not None and hasattr(request, "session"):
+        now = time.time()
+        request.session[LOGIN_AT_KEY] = now
+        request.session[LAST_ACTIVITY_KEY] = now
+
+
 class IdleTimeoutMiddleware:
     """Log out a user idle for too long, or logged in for too long."""
 

@@ -143,6 +143,16 @@ def reset_two_factor(user) -> int:
     return count
 
 
+def note_login(sender, request: HttpRequest | None, user, **kwargs) -> None:
+    """Note a login that has no device and needs none (user_logged_in receiver)."""
+    if request is None or not hasattr(request, "session"):
+        return
+    if has_second_factor(user) or two_factor_required(user):
+        request.session.pop(NOT_NEEDED_SESSION_KEY, None)
+    else:
+        request.session[NOT_NEEDED_SESSION_KEY] = True
+
+
 @cache
 def _open_paths() -> tuple[str, ...]:
     """Return the paths an unverified user may still reach."""
