@@ -15,7 +15,6 @@ from django.contrib.auth import views as auth_views
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -24,6 +23,7 @@ from django_otp.middleware import is_verified
 from django_otp.plugins.otp_static.models import StaticDevice
 
 from core import idle, twofactor
+from core.urls_safe import safe_next
 
 
 class CodeForm(forms.Form):
@@ -43,12 +43,7 @@ class CodeForm(forms.Form):
 
 def _next_url(request: HttpRequest) -> str:
     """Return the safe `next` of the request, or the home page."""
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return reverse("home")
+    return safe_next(request, reverse("home"))
 
 
 def two_factor_verify(request: HttpRequest) -> HttpResponse:

@@ -13,7 +13,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -21,6 +20,7 @@ from core import clock, roles
 from core.access import note_access
 from core.models import Letterhead
 from core.pdf import render_pdf
+from core.urls_safe import redirect_next
 from patients.models import Patient
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
@@ -47,13 +47,10 @@ def _get_visit(code) -> FollowUpVisit:
     )
 
 
-def _next_url(request: HttpRequest, visit: FollowUpVisit) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return visit.get_absolute_url()
+def _next_url(request: HttpRequest, visit: FollowUpVisit) -> HttpResponse:
+    """Redirect to the posted `next` if it is a path of this site, else to the
+    visit (core.urls_safe: never a view name)."""
+    return redirect_next(request, visit.get_absolute_url())
 
 
 def _submit(
@@ -253,7 +250,7 @@ def _status_action(request, code, *, reasons, action, done) -> HttpResponse:
             form = VisitStatusForm(request.POST, reasons=reasons)
             if not form.is_valid():
                 messages.error(request, _("Choose a reason."))
-                return redirect(_next_url(request, visit))
+                return _next_url(request, visit)
             action(
                 visit=visit,
                 reason=form.cleaned_data["reason"],
@@ -268,7 +265,7 @@ def _status_action(request, code, *, reasons, action, done) -> HttpResponse:
         messages.success(
             request, done % {"patient": visit.patient.full_name, "time": _hhmm(visit)}
         )
-    return redirect(_next_url(request, visit))
+    return _next_url(request, visit)
 
 
 def _hhmm(visit: FollowUpVisit) -> str:
