@@ -5,6 +5,11 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
+# make is the development tool: every command it runs is in development,
+# plain-HTTP mode (DEBUG on). Production runs manage.py and gunicorn with
+# its own environment (OPERATIONS.md), where DEBUG is off by default.
+export DJANGO_DEBUG = 1
+
 .PHONY: run test test-dates lint install migrate demo bench clean
 
 $(VENV)/.installed: pyproject.toml
@@ -19,7 +24,7 @@ migrate: install
 	$(PY) manage.py migrate --noinput
 
 demo: migrate
-	SCLERO_2FA_REQUIRED=0 $(PY) manage.py load_demo
+	SCLERO_2FA_REQUIRED=0 $(PY) manage.py load_demo --allow-demo
 
 # The demo runs without two-factor authentication (SCLERO_2FA_REQUIRED=0);
 # production keeps the default, on.

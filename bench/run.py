@@ -37,6 +37,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "sclero_clinic.settings")
 os.environ["DJANGO_DEBUG"] = "1" if "--debug" in sys.argv else "0"
+# Production's settings, but plain HTTP in-process and a throwaway key;
+# no `.env` of the developer's.
+os.environ["DJANGO_ENV_FILE"] = ""
+os.environ["DJANGO_SECRET_KEY"] = "bench-" + os.urandom(32).hex()
+os.environ["DJANGO_SSL_REDIRECT"] = "0"
+os.environ["DJANGO_SECURE_COOKIES"] = "0"
+os.environ["DJANGO_HSTS_SECONDS"] = "0"
 
 _tmpdir = tempfile.TemporaryDirectory(prefix="sclero-bench-")
 if urlparse(os.environ.get("DATABASE_URL", "")).scheme not in (

@@ -1,8 +1,11 @@
 """Settings for Sclero Clinic, read from environment variables.
 
-Every setting has a development default so that `make run` works on a fresh
-machine; production sets DJANGO_SECRET_KEY, DJANGO_DEBUG=0, DJANGO_ALLOWED_HOSTS
-and DATABASE_URL.
+The defaults are production's: DEBUG off, secure cookies, SSL redirect and
+HSTS, and no start without a real DJANGO_SECRET_KEY. Development says so
+explicitly: `make run` and `make test` set DJANGO_DEBUG=1 (plain HTTP), the
+test suite uses sclero_clinic.settings_test. manage.py and the WSGI app read
+a `.env` file first (sclero_clinic.envfile); every variable is listed in
+OPERATIONS.md.
 """
 
 from __future__ import annotations
@@ -80,8 +83,21 @@ def sqlite_database(path: Path | None) -> dict:
     }
 
 
-SECRET_KEY = envsecret("DJANGO_SECRET_KEY", "dev-only-insecure-key-change-me")
-DEBUG = envbool("DJANGO_DEBUG", "1")
+DEBUG = envbool("DJANGO_DEBUG", "0")
+# The key of development only; with DEBUG off the app refuses to start on it.
+DEVELOPMENT_SECRET_KEY = "dev-only-insecure-key-change-me"
+SECRET_KEY = envsecret("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY if DEBUG else "")
+if not DEBUG and (
+    SECRET_KEY in ("", DEVELOPMENT_SECRET_KEY, "change-me")
+    or len(SECRET_KEY) < 40
+    or len(set(SECRET_KEY)) < 10
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE) must be a random secret "
+        "of at least 40 characters when DJANGO_DEBUG is off; make one with "
+        "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`. "
+        "For development, set DJANGO_DEBUG=1 (make run does)."
+    )
 ALLOWED_HOSTS = [
     h.strip()
     for h in os.getenv("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
@@ -106,6 +122,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "simple_history",
+    # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
+    "csp",
     # Login lockout and two-factor authentication (see README, Login and sessions).
     "axes",
     "django_otp",
@@ -127,11 +145,15 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy, on every page (not on static files).
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Permissions-Policy; no-store on what a user or patient data is in (core.headers).
+    "core.headers.SecurityHeadersMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -145,6 +167,27 @@ MIDDLEWARE = [
     # Last, as django-axes asks: turns a locked-out attempt into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+# Content-Security-Policy (django-csp): everything from the site itself, no
+# inline script, style or event handler (no 'unsafe-inline', no nonces): CSS
+# and JS live in static/; data-driven widths are SVG attributes; htmx's own
+# indicator <style> is off (base.html). data: images are Bootstrap's icons
+# (its CSS draws the select arrow, the close button and the navbar toggler
+# as data: SVGs). Nothing may frame the site.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 
 ROOT_URLCONF = "sclero_clinic.urls"
 WSGI_APPLICATION = "sclero_clinic.wsgi.application"
@@ -252,13 +295,34 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", "0")
+# HTTPS only whenever DEBUG is off, unless explicitly turned off (a test
+# server on plain HTTP); development is plain HTTP unless turned on.
+_HTTPS_DEFAULT = "0" if DEBUG else "1"
+SESSION_COOKIE_SECURE = envbool("DJANGO_SECURE_COOKIES", _HTTPS_DEFAULT)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-# Behind the reverse proxy that terminates TLS (see README, Production).
-SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT", "0")
-SECURE_HSTS_SECONDS = envint("DJANGO_HSTS_SECONDS", "0")
+# Behind the reverse proxy that terminates TLS (see OPERATIONS.md).
+SECURE_SSL_REDIRECT = envbool("DJANGO_SSL_REDIRECT", _HTTPS_DEFAULT)
+SECURE_HSTS_SECONDS = envint(
+    "DJANGO_HSTS_SECONDS", "0" if _HTTPS_DEFAULT == "0" else str(365 * 24 * 3600)
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", "1")
+SECURE_HSTS_PRELOAD = envbool("DJANGO_HSTS_PRELOAD", "0")
+# Preloading puts the domain in the browsers' built-in HTTPS list, which
+# is slow to undo and binds every subdomain: the operator opts in with
+# DJANGO_HSTS_PRELOAD=1. Without it, check --deploy's W021 ("preload not
+# set") is a decision, not an oversight.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if envbool("DJANGO_BEHIND_TLS_PROXY", "0"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Backups (`manage.py backup`, OPERATIONS.md): encrypted with a key kept
+# outside the database and away from the backup files.
+SCLERO_BACKUP_KEY = envsecret("SCLERO_BACKUP_KEY", "")
+SCLERO_BACKUP_DIR = os.getenv("SCLERO_BACKUP_DIR", str(BASE_DIR / "backups"))
+# How long clinical records are kept after the last contact
+# (`manage.py retention_report` lists the patients past it; nothing is
+# deleted by the app). Ten years: the usual minimum for outpatient records.
+SCLERO_RETENTION_YEARS = envint("SCLERO_RETENTION_YEARS", "10")
 
 # Outgoing mail (password-set links): SMTP in production, the console while
 # developing unless EMAIL_HOST is set.

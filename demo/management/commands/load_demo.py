@@ -11,9 +11,10 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
@@ -130,7 +131,22 @@ def _at(day: date, hhmm: str) -> datetime:
 class Command(BaseCommand):
     help = "Create demo users (password 'sclero-demo') and demo patients; idempotent."
 
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-demo",
+            action="store_true",
+            help="load the demo even with DEBUG off (tests, a demo server)",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_demo"]:
+            # The demo accounts have a public password: on a production
+            # database they would be open doors.
+            raise CommandError(
+                "DEBUG is off: this looks like a production database, and the "
+                "demo creates accounts with a public password. Nothing was "
+                "loaded. Give --allow-demo to load it all the same."
+            )
         groups = setup_roles()
         User = get_user_model()
         users = {}
