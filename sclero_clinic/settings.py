@@ -341,10 +341,20 @@ DEFAULT_FROM_EMAIL = os.getenv(
     "DEFAULT_FROM_EMAIL", "Sclero Clinic <noreply@localhost>"
 )
 
+# One line per event on stderr, with time, level and logger: the service
+# manager (journald, docker) keeps and rotates it (OPERATIONS.md, Logs).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"weasyprint": {"handlers": ["console"], "level": "ERROR"}},
+    "formatters": {
+        "line": {
+            "format": "%(asctime)s %(levelname)s %(name)s %(process)d %(message)s",
+        }
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "line"}},
+    "loggers": {
+        "weasyprint": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.security": {"level": "INFO"},
+    },
     "root": {"handlers": ["console"], "level": os.getenv("LOG_LEVEL", "WARNING")},
 }
