@@ -280,6 +280,13 @@ def _posted_id(form: InjectionForm) -> int | None:
     return getattr(posted, "pk", None)
 
 
+# The most injection rows one session form takes. A long session of spider
+# veins is some 30-40 punctures at 0.1-0.3 mL within the 10 mL a session
+# allows; 60 leaves room and keeps a posted TOTAL_FORMS=100000 from building
+# that many forms: Django stops at absolute_max and says so on the formset.
+MAX_INJECTIONS_PER_SESSION = 60
+
+
 def injection_formset(extra: int):
     return inlineformset_factory(
         TreatmentSession,
@@ -288,4 +295,7 @@ def injection_formset(extra: int):
         formset=BaseInjectionFormSet,
         extra=extra,
         can_delete=False,
+        max_num=MAX_INJECTIONS_PER_SESSION,
+        absolute_max=MAX_INJECTIONS_PER_SESSION,
+        validate_max=True,
     )
