@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from django import forms
+from django.core import validators
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -137,14 +138,31 @@ class VersionField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
+# The longest free text (notes, history, conclusions, reasons) a form takes:
+# pages of a clinical note, far from the megabytes a request could carry.
+FREE_TEXT_MAX_LENGTH = 5000
+
+
+def limit_free_text(form: forms.BaseForm, limit: int = FREE_TEXT_MAX_LENGTH) -> None:
+    """Give every text field of the form that has no length limit this one:
+    a maxlength on the input and a message on the field past it."""
+    for field in form.fields.values():
+        if type(field) is not forms.CharField or field.max_length is not None:
+            continue
+        field.max_length = limit
+        field.validators.append(validators.MaxLengthValidator(limit))
+        field.widget.attrs["maxlength"] = str(limit)
+
+
 class VersionedModelForm(forms.ModelForm):
     """A ModelForm that carries the edited record's version in a hidden field,
-    for the service's check_version()."""
+    for the service's check_version(); its free text has a length limit."""
 
     version = VersionField()
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        limit_free_text(self)
         if self.instance.pk:
             self.initial.setdefault("version", self.instance.version)
 
@@ -162,6 +180,7 @@ def amend_reason_field() -> forms.CharField:
             "addendum with this reason, beside the original."
         ),
         strip=True,
+        max_length=FREE_TEXT_MAX_LENGTH,
         validators=[validate_reason],
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxLengthValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -185,8 +186,13 @@ class Letterhead(models.Model):
     clinic_name = models.CharField(
         gettext_lazy("clinic name"), max_length=120, default="Sclero Clinic"
     )
+    # TextField's max_length only reaches the form; the validator makes
+    # full_clean() (the admin, a service) refuse a longer text too.
     address = models.TextField(
-        gettext_lazy("address"), max_length=TEXT_MAX_LENGTH, blank=True
+        gettext_lazy("address"),
+        max_length=TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
     )
     phone = models.CharField(gettext_lazy("phone"), max_length=40, blank=True)
     emergency_phone = models.CharField(
@@ -197,10 +203,16 @@ class Letterhead(models.Model):
     # The footer in each language of the printed sheets; a sheet prints the one
     # of its language, else the other (see `footer_in`).
     footer = models.TextField(
-        gettext_lazy("footer text (English)"), max_length=TEXT_MAX_LENGTH, blank=True
+        gettext_lazy("footer text (English)"),
+        max_length=TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
     )
     footer_it = models.TextField(
-        gettext_lazy("footer text (Italian)"), max_length=TEXT_MAX_LENGTH, blank=True
+        gettext_lazy("footer text (Italian)"),
+        max_length=TEXT_MAX_LENGTH,
+        blank=True,
+        validators=[MaxLengthValidator(TEXT_MAX_LENGTH)],
     )
     updated_at = models.DateTimeField(auto_now=True)
 
