@@ -104,9 +104,12 @@ class Signable(models.Model):
     """Sign-off: the clinician who did the work signs the record once it is
     complete; after that, a change is an addendum beside the original."""
 
-    signed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    signed_at = models.DateTimeField(
+        gettext_lazy("signed at"), null=True, blank=True, editable=False
+    )
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
+        verbose_name=gettext_lazy("signed by"),
         null=True,
         blank=True,
         editable=False,

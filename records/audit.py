@@ -36,6 +36,40 @@ from visits.models import AdverseEvent, FollowUpVisit
 # reader.
 IGNORED_FIELDS = {"id", "code", "updated_at", "version", "created_at"}
 
+# simple_history's kinds of change, in the reader's language.
+ACTIONS = {
+    "+": gettext_lazy("Created"),
+    "~": gettext_lazy("Changed"),
+    "-": gettext_lazy("Deleted"),
+}
+# The reasons the services write themselves (in English, in the history
+# tables), shown in the reader's language; a reason a user typed is shown
+# as typed after its translated prefix.
+FIXED_REASONS = {
+    "Signed": gettext_lazy("Signed"),
+    "Booked": gettext_lazy("Booked"),
+    "Restored from archive": gettext_lazy("Restored from archive"),
+    "Injection removed from the session": gettext_lazy(
+        "Injection removed from the session"
+    ),
+    "Cleared on edit": gettext_lazy("Cleared on edit"),
+}
+REASON_PREFIXES = {
+    "Voided: ": gettext_lazy("Voided: "),
+    "Archived: ": gettext_lazy("Archived: "),
+}
+
+
+def reason_label(reason: str) -> str:
+    """Return a stored change reason in the reader's language."""
+    if reason in FIXED_REASONS:
+        return str(FIXED_REASONS[reason])
+    for prefix, label in REASON_PREFIXES.items():
+        if reason.startswith(prefix):
+            return str(label) + reason[len(prefix) :]
+    return reason
+
+
 # Fields whose stored values are codes of a menu the field itself does not
 # declare (a list of choices in a JSONField).
 LIST_CHOICES: dict[tuple[type[models.Model], str], Any] = {
@@ -457,9 +491,9 @@ def _entry(index: int, row: Any, previous: Any, names: _Names) -> AuditEntry:
         who=row.history_user,
         kind=str(source.kind),
         label=source.label(row),
-        action=str(row.get_history_type_display()),
+        action=str(ACTIONS.get(row.history_type, row.get_history_type_display())),
         history_type=row.history_type,
-        reason=row.history_change_reason or "",
+        reason=reason_label(row.history_change_reason or ""),
         changes=changes,
         values=values if row.history_type == "+" or previous is None else [],
         patient=_patient_of(source, row, names),
