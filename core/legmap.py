@@ -235,6 +235,7 @@ def render(
     view_names = {FRONT: _("Front"), BACK: _("Back")}
 
     parts: list[str] = []
+    linked = False
     for view, leg, outline in OUTLINES:
         parts.append(
             format_html(
@@ -280,6 +281,7 @@ def render(
         link = href(region.leg, region.segment) if href else None
         if link:
             shape = format_html('<a href="{}">{}</a>', link, shape)
+            linked = True
         parts.append(shape)
     for marker in markers:
         m = marker if isinstance(marker, Marker) else Marker(*marker)
@@ -303,10 +305,12 @@ def render(
         )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" class="{}" viewBox="0 0 {} {}"'
-        ' role="img" aria-labelledby="{}"><title id="{}">{}</title>{}</svg>',
+        ' role="{}" aria-labelledby="{}"><title id="{}">{}</title>{}</svg>',
         _classes("legmap", f"legmap-{size}"),
         f"{WIDTH:g}",
         f"{HEIGHT:g}",
+        # An image may not hold links: with links the drawing is a group.
+        "group" if linked else "img",
         title_id,
         title_id,
         title,

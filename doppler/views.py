@@ -15,7 +15,8 @@ from django.views.decorators.http import require_POST
 
 from core.access import note_access
 from core.forms import NoteForm, SignForm, VoidForm, add_service_error
-from doppler import services
+from core.roles import sees_clinical_detail
+from doppler import legmap, services
 from doppler.forms import (
     SEGMENT_GROUPS,
     DopplerAssessmentForm,
@@ -168,6 +169,10 @@ def doppler_detail(request: HttpRequest, code) -> HttpResponse:
         "sign_form": SignForm(initial={"version": assessment.version}),
         "page": "patients",
     }
+    if sees_clinical_detail(user):
+        # Front desk never gets the map: its colours are findings.
+        context["leg_map"] = legmap.assessment_map(assessment)
+        context["leg_map_legend"] = legmap.legend()
     if request.GET.get("as_signed"):
         context["show_as_signed"] = True
         context["as_signed"] = assessment_as_signed(assessment)

@@ -115,6 +115,7 @@ def test_classes_links_and_markers():
         ' data-segment="SSV"' in svg
     )
     assert svg.count("<a ") == 2
+    assert 'role="group"' in svg  # an img role may not contain links
     assert "Great saphenous vein" in svg
     assert (
         '<g class="legmap-marker legmap-marker-done"><title>Injection 1</title>' in svg
