@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 WIDTH = 400.0
 HEIGHT = 270.0
@@ -232,7 +233,10 @@ def render(
     title_id = f"{id_prefix}-title"
     title = title or _("Leg map: both legs, front and back views")
     leg_names = {RIGHT: _("Right"), LEFT: _("Left")}
-    view_names = {FRONT: _("Front"), BACK: _("Back")}
+    view_names = {
+        FRONT: pgettext("leg map view", "Front"),
+        BACK: pgettext("leg map view", "Back"),
+    }
 
     parts: list[str] = []
     linked = False
