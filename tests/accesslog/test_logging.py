@@ -24,7 +24,7 @@ from tests.conftest import (
     make_session,
     make_visit,
 )
-from tests.helpers import at
+from tests.helpers import at, next_clinic_day
 
 pytestmark = pytest.mark.django_db
 
@@ -181,9 +181,11 @@ def test_the_patient_list_logs_how_many_patients_the_page_showed(frontdesk_clien
 def test_agenda_and_worklist_log_their_filter_and_how_many_they_showed(
     frontdesk_client, clinician, colleague, patient
 ):
-    day = timezone.localdate() + timedelta(days=1)
-    make_visit(patient, clinician, starts_at=at(1, 9))
-    make_visit(make_patient(first_name="Anna"), colleague, starts_at=at(1, 11))
+    # A day the week agenda shows (never a Sunday), whatever today is.
+    day = next_clinic_day()
+    offset = (day - timezone.localdate()).days
+    make_visit(patient, clinician, starts_at=at(offset, 9))
+    make_visit(make_patient(first_name="Anna"), colleague, starts_at=at(offset, 11))
     make_session(make_patient(first_name="Luca"), clinician)
 
     frontdesk_client.get(reverse("visits:agenda-day"), {"date": day.isoformat()})

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -24,7 +25,17 @@ from tests.helpers import rome
 from treatments.models import TreatmentSession
 from visits.models import VisitStatus
 
-pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+ROME = ZoneInfo("Europe/Rome")
+
+pytestmark = [pytest.mark.django_db]
+
+
+@pytest.fixture(autouse=True)
+def _on_a_fixed_day():
+    """The cut-off dates below are written out: the report runs on 2026-11-18
+    whatever day the suite's clock starts on (make test-dates)."""
+    with time_machine.travel(datetime(2026, 11, 18, 10, tzinfo=ROME), tick=True):
+        yield
 
 
 def _old_patient(day: date, **fields) -> Patient:
