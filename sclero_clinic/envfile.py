@@ -35,3 +35,29 @@ def load_env_file() -> Path | None:
             value = value[1:-1]
         os.environ.setdefault(key, value)
     return path
+
+
+# Any of these in the environment (or the env file) means a configured
+# installation: manage.py then keeps production's defaults.
+CONFIGURED = (
+    "DJANGO_DEBUG",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_SECRET_KEY_FILE",
+    "DATABASE_URL",
+)
+
+
+def development_when_unconfigured() -> bool:
+    """For manage.py on a bare checkout: with nothing configured, development.
+
+    A checkout with no `.env` and none of CONFIGURED set is a developer's:
+    `manage.py check`, `makemigrations` or `runserver` work there without
+    ceremony (DEBUG on, the development key, SQLite in the folder). A
+    server has its secret key and database in its environment or `.env`,
+    so it keeps DEBUG off, the key check and the load_demo guard. The WSGI
+    app never does this: gunicorn without configuration refuses to start.
+    """
+    if any(os.environ.get(name) for name in CONFIGURED):
+        return False
+    os.environ["DJANGO_DEBUG"] = "1"
+    return True

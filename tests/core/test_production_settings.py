@@ -96,13 +96,39 @@ def test_development_is_plain_http():
     "key",
     [None, "", "dev-only-insecure-key-change-me", "change-me", "short-key", "a" * 60],
 )
-def test_refuses_to_start_without_a_real_secret_key(key):
+def test_the_server_refuses_to_start_without_a_real_secret_key(key):
     env = {"DJANGO_ALLOWED_HOSTS": "clinic.example.org"}
     if key is not None:
         env["DJANGO_SECRET_KEY"] = key
+    # gunicorn imports the WSGI app: DEBUG is off unless the environment says.
+    result = run(["-c", "import sclero_clinic.wsgi"], **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"DJANGO_DEBUG": "0"},
+        {"DATABASE_URL": "postgres://clinic@db.example.org/clinic"},
+        {"DJANGO_SECRET_KEY": "change-me"},
+    ],
+    ids=["debug off", "a database", "a weak key"],
+)
+def test_a_configured_manage_py_refuses_without_a_real_secret_key(env):
     result = run(["manage.py", "check"], **env)
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY" in result.stderr
+
+
+def test_a_bare_checkout_runs_manage_py_in_development():
+    # Nothing configured at all (no .env, no key, no database): a developer's
+    # checkout, where `manage.py check` and `makemigrations` just work.
+    result = run(["manage.py", "check"])
+    assert result.returncode == 0, result.stderr
+    script = "from django.conf import settings as s; print(s.DEBUG)"
+    result = run(["manage.py", "shell", "--no-imports", "-c", script])
+    assert result.stdout.split() == ["True"]
 
 
 def test_manage_py_reads_the_env_file(tmp_path):
