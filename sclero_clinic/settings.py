@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 from django.core.exceptions import ImproperlyConfigured
@@ -124,6 +125,7 @@ INSTALLED_APPS = [
     "simple_history",
     # The Content-Security-Policy header (CONTENT_SECURITY_POLICY below).
     "csp",
+    "django_htmx",
     # Login lockout and two-factor authentication (see README, Login and sessions).
     "axes",
     "django_otp",
@@ -133,9 +135,11 @@ INSTALLED_APPS = [
     "core",
     "patients",
     "accesslog",
+    "consent",
     "doppler",
     "treatments",
     "visits",
+    "photos",
     "printing",
     "reporting",
     "records",
@@ -162,6 +166,8 @@ MIDDLEWARE = [
     "core.idle.IdleTimeoutMiddleware",
     "core.twofactor.TwoFactorMiddleware",
     "accesslog.middleware.AccessLogMiddleware",
+    # request.htmx (django-htmx): a fragment or the whole page from one view.
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out attempt into the lockout page.
@@ -278,8 +284,44 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Private files (clinical photos, signed consent forms): never under static/
+# or a public URL; served only by views that check the role and write the
+# access log. The local filesystem by default (SCLERO_PRIVATE_MEDIA_ROOT);
+# S3-compatible object storage when SCLERO_S3_BUCKET is set (django-storages
+# with boto3: `pip install -e '.[s3]'`), with the usual AWS_* credentials.
+SCLERO_PRIVATE_MEDIA_ROOT = os.getenv(
+    "SCLERO_PRIVATE_MEDIA_ROOT", str(BASE_DIR / "private_media")
+)
+SCLERO_S3_BUCKET = os.getenv("SCLERO_S3_BUCKET", "")
+if SCLERO_S3_BUCKET:
+    _PRIVATE_STORAGE: dict[str, Any] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": SCLERO_S3_BUCKET,
+            "endpoint_url": os.getenv("SCLERO_S3_ENDPOINT_URL") or None,
+            "region_name": os.getenv("SCLERO_S3_REGION") or None,
+            "location": os.getenv("SCLERO_S3_PREFIX", "private"),
+            # Private objects; a URL is only ever made by the app's own views.
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _PRIVATE_STORAGE = {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # No base_url: the storage has no public URL to give.
+        "OPTIONS": {
+            "location": SCLERO_PRIVATE_MEDIA_ROOT,
+            "base_url": None,
+            "file_permissions_mode": 0o600,
+            "directory_permissions_mode": 0o700,
+        },
+    }
+
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "private": _PRIVATE_STORAGE,
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -22,4 +22,15 @@ for name in (
 ):
     os.environ.pop(name, None)
 
+# Private files (photos, signed consents) of a test run go to a directory of
+# its own, removed when the run ends.
+import atexit  # noqa: E402
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+
 from sclero_clinic.settings import *  # noqa: E402,F403
+
+SCLERO_PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="sclero-test-private-")
+atexit.register(shutil.rmtree, SCLERO_PRIVATE_MEDIA_ROOT, ignore_errors=True)
+if STORAGES["private"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
+    STORAGES["private"]["OPTIONS"]["location"] = SCLERO_PRIVATE_MEDIA_ROOT  # noqa: F405
