@@ -1,11 +1,13 @@
 """Encrypted backups of the clinic's database, and restoring them.
 
-A backup is the database as one file: `pg_dump --format=custom` on
-PostgreSQL, SQLite's online backup API on SQLite (consistent while the
-clinic works, WAL included). It is encrypted before it touches the disk with
-a key kept outside the database (SCLERO_BACKUP_KEY or SCLERO_BACKUP_KEY_FILE,
-see OPERATIONS.md): whoever steals the backup file without the key reads
-nothing.
+A backup is the database and the clinic's private files (clinical photos,
+signed consent forms) as one file: a tar archive holding the database dump
+(`pg_dump --format=custom` on PostgreSQL, SQLite's online backup API on
+SQLite, consistent while the clinic works, WAL included) as `database.dump`
+and every file of the private storage under `files/`. It is encrypted
+before it touches the disk with a key kept outside the database
+(SCLERO_BACKUP_KEY or SCLERO_BACKUP_KEY_FILE, see OPERATIONS.md): whoever
+steals the backup file without the key reads nothing.
 
 The file: a clear header line, a clear JSON line (engine, time, format), then
 chunks of at most 1 MiB, each a Fernet token (AES-128-CBC + HMAC-SHA256) of
@@ -23,6 +25,7 @@ import shutil
 import sqlite3
 import struct
 import subprocess
+import tarfile
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,6 +33,8 @@ from typing import IO, Any
 
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
+from django.core.files.base import File
+from django.core.files.storage import Storage, storages
 from django.db import connections
 from django.utils import timezone
 
@@ -38,6 +43,11 @@ CHUNK = 1 << 20
 DATA = b"D"
 END = b"E"
 SUFFIX = ".sclerobak"
+# The plain payload of a backup: a tar of the dump and the private files.
+# Backups written before files were kept hold the bare dump (no "contents").
+CONTENTS_TAR = "tar"
+DUMP_MEMBER = "database.dump"
+FILES_PREFIX = "files/"
 
 
 class BackupError(Exception):
@@ -190,20 +200,62 @@ def dump_plain(alias: str, target: Path) -> str:
     return engine
 
 
+def private_storage() -> Storage:
+    return storages["private"]
+
+
+def _walk(storage: Storage, directory: str = "") -> Iterator[str]:
+    """Every file name in the storage, below directory (sorted, recursive)."""
+    try:
+        folders, files = storage.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in sorted(files):
+        yield f"{directory}/{name}" if directory else name
+    for folder in sorted(folders):
+        yield from _walk(storage, f"{directory}/{folder}" if directory else folder)
+
+
+def _archive(dump: Path, target: Path, storage: Storage) -> int:
+    """Write the tar of the dump and the private files; return the file count."""
+    count = 0
+    with tarfile.open(target, "w", format=tarfile.PAX_FORMAT) as archive:
+        archive.add(dump, arcname=DUMP_MEMBER, recursive=False)
+        for name in _walk(storage):
+            with storage.open(name, "rb") as handle:
+                info = tarfile.TarInfo(FILES_PREFIX + name)
+                info.size = storage.size(name)
+                info.mode = 0o600
+                archive.addfile(info, handle)
+            count += 1
+    return count
+
+
 def backup(
-    path: Path, *, key: str | None = None, alias: str = "default"
+    path: Path,
+    *,
+    key: str | None = None,
+    alias: str = "default",
+    storage: Storage | None = None,
 ) -> dict[str, Any]:
-    """Write an encrypted backup of the database to path; return its header."""
+    """Write an encrypted backup of the database and the private files to
+    path; return its header."""
     key = key or configured_key()
     fernet(key)  # a bad key stops before the dump
+    storage = storage or private_storage()
     path.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "dump"
-        engine = dump_plain(alias, plain)
+        dump = Path(tmp) / "dump"
+        engine = dump_plain(alias, dump)
+        plain = Path(tmp) / "backup.tar"
+        files = _archive(dump, plain, storage)
+        dump.unlink()
         meta = {
             "engine": engine,
             "created_at": timezone.now().isoformat(),
             "database": str(connections[alias].settings_dict["NAME"]),
+            "contents": CONTENTS_TAR,
+            "files": files,
         }
         partial = path.with_name(path.name + ".partial")
         with plain.open("rb") as source, partial.open("wb") as target:
@@ -226,33 +278,117 @@ def restore(
     pg_database: str | None = None,
     pg_settings: dict[str, Any] | None = None,
     replace: bool = False,
+    storage: Storage | None = None,
 ) -> dict[str, Any]:
     """Restore the backup at path into a fresh database; return its header.
 
     SQLite: into the file sqlite_path. PostgreSQL: into the database
     pg_database on the server of pg_settings (a DATABASES entry). The target
-    must be empty unless replace is given.
+    must be empty unless replace is given. The private files go back into
+    storage (the configured private storage by default); a file already there
+    with other content is refused unless replace is given.
     """
     key = key or configured_key()
+    storage = storage or private_storage()
     with tempfile.TemporaryDirectory() as tmp:
-        plain = Path(tmp) / "dump"
+        plain = Path(tmp) / "plain"
         with path.open("rb") as source, plain.open("wb") as target:
             meta = decrypt_stream(source, target, key)
-        if meta.get("engine") == "sqlite":
-            if sqlite_path is None:
-                raise BackupError(
-                    "This is a SQLite backup: give the file to restore to."
-                )
-            _restore_sqlite(plain, sqlite_path, replace=replace)
-        elif meta.get("engine") == "postgresql":
-            if not pg_database or pg_settings is None:
-                raise BackupError(
-                    "This is a PostgreSQL backup: give the database to restore to."
-                )
-            _restore_pg(plain, pg_database, pg_settings, replace=replace)
-        else:
+        if meta.get("engine") not in ("sqlite", "postgresql"):
             raise BackupError(f"Unknown engine in the backup: {meta.get('engine')!r}.")
+        if meta.get("engine") == "sqlite" and sqlite_path is None:
+            raise BackupError("This is a SQLite backup: give the file to restore to.")
+        if meta.get("engine") == "postgresql" and (
+            not pg_database or pg_settings is None
+        ):
+            raise BackupError(
+                "This is a PostgreSQL backup: give the database to restore to."
+            )
+        dump = plain
+        archive = None
+        if meta.get("contents") == CONTENTS_TAR:
+            archive = tarfile.open(plain, "r")
+            dump = Path(tmp) / "dump"
+            _extract_dump(archive, dump)
+        try:
+            if archive is not None:
+                # Files first: a clash stops before the database is touched.
+                meta["files_restored"] = _restore_files(
+                    archive, storage, replace=replace
+                )
+            if meta["engine"] == "sqlite":
+                assert sqlite_path is not None
+                _restore_sqlite(dump, sqlite_path, replace=replace)
+            else:
+                assert pg_database and pg_settings is not None
+                _restore_pg(dump, pg_database, pg_settings, replace=replace)
+        finally:
+            if archive is not None:
+                archive.close()
     return meta
+
+
+def _extract_dump(archive: tarfile.TarFile, target: Path) -> None:
+    try:
+        member = archive.getmember(DUMP_MEMBER)
+    except KeyError as exc:
+        raise BackupError("The backup holds no database dump.") from exc
+    source = archive.extractfile(member)
+    if source is None:
+        raise BackupError("The backup's database dump is not a file.")
+    with source, target.open("wb") as out:
+        shutil.copyfileobj(source, out)
+
+
+def _safe_name(member: tarfile.TarInfo) -> str | None:
+    """The storage name of a file member, or None for anything else."""
+    if not member.isfile() or not member.name.startswith(FILES_PREFIX):
+        return None
+    name = member.name[len(FILES_PREFIX) :]
+    parts = name.split("/")
+    if not name or name.startswith("/") or any(p in ("", ".", "..") for p in parts):
+        raise BackupError(f"The backup holds a file with a bad name: {name!r}.")
+    return name
+
+
+def _same(storage: Storage, name: str, archive: tarfile.TarFile, member) -> bool:
+    source = archive.extractfile(member)
+    if source is None:
+        return False
+    with storage.open(name, "rb") as have, source:
+        while True:
+            a, b = have.read(CHUNK), source.read(CHUNK)
+            if a != b:
+                return False
+            if not a:
+                return True
+
+
+def _restore_files(archive: tarfile.TarFile, storage: Storage, *, replace: bool) -> int:
+    members = [(m, _safe_name(m)) for m in archive.getmembers()]
+    files = [(m, n) for m, n in members if n]
+    if not replace:
+        for member, name in files:
+            if storage.exists(name) and not _same(storage, name, archive, member):
+                raise BackupError(
+                    f"The private file {name} exists with other content: restore "
+                    "into an empty file store, or give --replace."
+                )
+    count = 0
+    for member, name in files:
+        if storage.exists(name):
+            if _same(storage, name, archive, member):
+                count += 1
+                continue
+            storage.delete(name)
+        source = archive.extractfile(member)
+        assert source is not None
+        with source:
+            saved = storage.save(name, File(source, name=name))
+        if saved != name:
+            raise BackupError(f"The private file {name} could not be restored.")
+        count += 1
+    return count
 
 
 def _restore_sqlite(plain: Path, target: Path, *, replace: bool) -> None:

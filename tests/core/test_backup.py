@@ -184,3 +184,113 @@ def test_restore_refuses_a_sqlite_file_that_is_not_empty(tmp_path, backup_key):
         call_command("restore", file, sqlite=target, stdout=io.StringIO())
     call_command("restore", file, sqlite=target, replace=True, stdout=io.StringIO())
     assert Path(target).stat().st_size > 0
+
+
+# --- the private files (photos, signed consents) -----------------------------
+
+
+@pytest.fixture
+def store(tmp_path):
+    """A private file store of the test's own."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=tmp_path / "private", base_url=None)
+
+
+def test_private_files_round_trip_with_the_database(
+    transactional_db, patient, clinician, tmp_path, backup_key, store
+):
+    from django.core.files.base import ContentFile
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the files are engine-independent; checked on SQLite")
+    _fill(patient, clinician)
+    photo = b"\xff\xd8JPEG-PIXELS-OF-A-LEG" * 1000
+    signed = b"%PDF-1.7 SIGNED-CONSENT"
+    store.save("photos/2026/11/abc.jpg", ContentFile(photo))
+    store.save("consent/xyz.pdf", ContentFile(signed))
+    file = tmp_path / "clinic.sclerobak"
+    meta = backup.backup(file, storage=store)
+    assert meta["files"] == 2
+    assert b"PIXELS-OF-A-LEG" not in file.read_bytes()  # encrypted too
+
+    # The clinic's disk is lost: a new file store and a new database.
+    fresh = type(store)(location=tmp_path / "new-private", base_url=None)
+    target = tmp_path / "restored.sqlite3"
+    meta = backup.restore(file, sqlite_path=target, storage=fresh)
+    assert meta["files_restored"] == 2
+    with fresh.open("photos/2026/11/abc.jpg", "rb") as handle:
+        assert handle.read() == photo
+    with fresh.open("consent/xyz.pdf", "rb") as handle:
+        assert handle.read() == signed
+    restored = sqlite3.connect(target)
+    try:
+        (count,) = restored.execute(
+            "SELECT count(*) FROM treatments_injection"
+        ).fetchone()
+        assert count == 2
+    finally:
+        restored.close()
+
+
+def test_a_private_file_with_other_content_is_not_overwritten(
+    transactional_db, tmp_path, backup_key, store
+):
+    from django.core.files.base import ContentFile
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the files are engine-independent; checked on SQLite")
+    store.save("photos/a.jpg", ContentFile(b"the original"))
+    file = tmp_path / "clinic.sclerobak"
+    backup.backup(file, storage=store)
+    store.delete("photos/a.jpg")
+    store.save("photos/a.jpg", ContentFile(b"something else"))
+    with pytest.raises(backup.BackupError, match="other content"):
+        backup.restore(file, sqlite_path=tmp_path / "r1.sqlite3", storage=store)
+    assert not (tmp_path / "r1.sqlite3").exists()  # nothing restored
+    backup.restore(
+        file, sqlite_path=tmp_path / "r2.sqlite3", storage=store, replace=True
+    )
+    with store.open("photos/a.jpg", "rb") as handle:
+        assert handle.read() == b"the original"
+
+
+def test_a_file_name_leaving_the_store_is_refused(tmp_path, backup_key, store):
+    import tarfile
+
+    plain = tmp_path / "evil.tar"
+    with tarfile.open(plain, "w") as archive:
+        for name, data in (("database.dump", b""), ("files/../escape", b"x")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    file = tmp_path / "evil.sclerobak"
+    with plain.open("rb") as source, file.open("wb") as target:
+        backup.encrypt_stream(
+            source, target, KEY, {"engine": "sqlite", "contents": "tar"}
+        )
+    with pytest.raises(backup.BackupError, match="bad name"):
+        backup.restore(file, sqlite_path=tmp_path / "r.sqlite3", storage=store)
+    assert not (tmp_path / "escape").exists()
+
+
+def test_a_backup_without_files_from_before_still_restores(
+    transactional_db, patient, tmp_path, backup_key, store
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("an old SQLite backup")
+    dump = tmp_path / "dump"
+    backup.dump_plain("default", dump)
+    file = tmp_path / "old.sclerobak"
+    with dump.open("rb") as source, file.open("wb") as target:
+        backup.encrypt_stream(source, target, KEY, {"engine": "sqlite"})
+    target_db = tmp_path / "restored.sqlite3"
+    backup.restore(file, sqlite_path=target_db, storage=store)
+    restored = sqlite3.connect(target_db)
+    try:
+        (name,) = restored.execute(
+            "SELECT last_name FROM patients_patient WHERE id = ?", [patient.id]
+        ).fetchone()
+    finally:
+        restored.close()
+    assert name == patient.last_name

@@ -39,5 +39,6 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         size = path.stat().st_size
         self.stdout.write(
-            f"Backup of the {meta['engine']} database: {path} ({size} bytes)"
+            f"Backup of the {meta['engine']} database and {meta['files']} private "
+            f"files: {path} ({size} bytes)"
         )

@@ -4,7 +4,9 @@
     manage.py restore FILE --database NEW_DB_NAME   # on the configured server
 
 The target must be empty (a new SQLite file, a database made with createdb)
-unless --replace is given. Then point DATABASE_URL at it and run
+unless --replace is given. The private files (photos, signed consents) go
+back into the configured private storage; one already there with other
+content is refused unless --replace is given. Then point DATABASE_URL at it and run
 `manage.py migrate` (a backup of an older version is brought up to date).
 """
 
@@ -50,6 +52,8 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         target = options["sqlite"] or options["database"]
         made = meta.get("created_at", "?")
+        files = meta.get("files_restored")
+        also = f", and {files} private files" if files is not None else ""
         self.stdout.write(
-            f"Restored the {meta['engine']} backup of {made} into {target}."
+            f"Restored the {meta['engine']} backup of {made} into {target}{also}."
         )
