@@ -47,6 +47,11 @@ _CLINICAL = [
     "visits.record_outcome",
     "treatments.print_aftercare",
     "treatments.view_statistics",
+    "consent.view_consenttext",
+    "consent.view_signedconsent",
+    "consent.add_signedconsent",
+    "consent.sign_on_tablet",
+    "consent.change_signedconsent",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -61,6 +66,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.add_followupvisit",
         "visits.change_followupvisit",
         "treatments.print_aftercare",
+        # A paper consent form the patient signed at the desk may be scanned
+        # in; the list shows front desk the procedure and date, not the file.
+        "consent.add_signedconsent",
     ],
     MANAGER: [
         "patients.view_patient",
@@ -80,6 +88,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "auth.change_user",
         "auth.view_group",
         "accesslog.view_accessevent",
+        "consent.view_consenttext",
+        "consent.manage_consenttext",
+        "consent.view_signedconsent",
+        "consent.add_signedconsent",
+        "consent.sign_on_tablet",
+        "consent.change_signedconsent",
     ],
 }
 
