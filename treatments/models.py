@@ -7,13 +7,14 @@ Clinical limits are module constants (DOMAIN.md §4); they are enforced by
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
@@ -39,9 +40,10 @@ from treatments.dosing import (
     MIN_GAS_PARTS,
     MIN_INJECTION_VOLUME_ML,
     SessionTotals,
+    plain_number,
     totals_of,
 )
-from treatments.validation import clean_injection, clean_session
+from treatments.validation import clean_injection, clean_lot, clean_session
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
@@ -249,6 +251,114 @@ class SessionAddendum(Addendum):
         verbose_name_plural = _("session addenda")
 
 
+class LotQuerySet(models.QuerySet):
+    def usable_on(self, day: date) -> LotQuerySet:
+        """Return the lots open (not closed) and not expired on `day`."""
+        return self.filter(closed_at__isnull=True, expiry_date__gte=day)
+
+
+class SclerosantLot(models.Model):
+    """A lot (batch) of a sclerosant in the clinic's stock, kept by the manager.
+
+    Each injection names the lot it came from, so that the patients who
+    received a lot can be found (a recall, a reaction reported for a batch).
+    A lot is closed, never deleted; its number and expiry stay fixable, with
+    history.
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    agent = models.CharField(_("agent"), max_length=12, choices=Agent.choices)
+    concentration_pct = models.DecimalField(
+        _("concentration (%)"),
+        max_digits=4,
+        decimal_places=2,
+        validators=[
+            MinValueValidator(Decimal("0.1")),
+            MaxValueValidator(Decimal("72")),
+        ],
+    )
+    lot_number = models.CharField(_("lot number"), max_length=40)
+    expiry_date = models.DateField(_("expiry date"))
+    received_on = models.DateField(_("date received"))
+    opened_on = models.DateField(_("date opened"), null=True, blank=True)
+    closed_at = models.DateTimeField(
+        _("closed at"), null=True, blank=True, editable=False
+    )
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = LotQuerySet.as_manager()
+
+    if TYPE_CHECKING:
+        _history_user: AbstractBaseUser | None
+        _change_reason: str
+
+    class Meta:
+        ordering = ["agent", "concentration_pct", "expiry_date", "lot_number"]
+        verbose_name = _("sclerosant lot")
+        verbose_name_plural = _("sclerosant lots")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agent", "concentration_pct", "lot_number"],
+                name="treatments_sclerosantlot_unique_number",
+                violation_error_message=_(
+                    "This lot of this agent and concentration is already listed."
+                ),
+            ),
+            models.CheckConstraint(
+                name="treatments_sclerosantlot_expiry_after_receipt",
+                condition=Q(expiry_date__gt=F("received_on")),
+                violation_error_message=_(
+                    "The expiry date must be after the date received."
+                ),
+            ),
+        ]
+        permissions = [
+            ("manage_lots", "Can keep the sclerosant stock list"),
+        ]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_agent_display()} {plain_number(self.concentration_pct)} % "
+            f"· {self.lot_number}"
+        )
+
+    def get_absolute_url(self) -> str:
+        return reverse("treatments:lot-recipients", kwargs={"code": self.code})
+
+    def clean(self) -> None:
+        """Agent range, plausible dates (clean_lot)."""
+        clean_lot(self)
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+    def is_expired_on(self, day: date) -> bool:
+        """Return True if the lot is past its expiry date on `day`."""
+        return self.expiry_date < day
+
+    def usable_on(self, day: date) -> bool:
+        """Return True if the lot is open and not expired on `day`."""
+        return not self.is_closed and not self.is_expired_on(day)
+
+
 class Injection(models.Model):
     """One vein treated in a session."""
 
@@ -293,6 +403,15 @@ class Injection(models.Model):
         ],
     )
     ultrasound_guided = models.BooleanField(_("ultrasound-guided"), default=False)
+    # Old injections, and clinics that do not track their stock, have none.
+    lot = models.ForeignKey(
+        SclerosantLot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="injections",
+        verbose_name=_("Lot"),
+    )
     diagram_x_pct = models.DecimalField(
         max_digits=4,
         decimal_places=1,
@@ -315,6 +434,8 @@ class Injection(models.Model):
         # Set before save(); django-simple-history copies them to the history row.
         _history_user: AbstractBaseUser | None
         _change_reason: str
+        # The lot as read from the database (from_db).
+        _saved_lot_id: int | None
 
     class Meta:
         ordering = ["session", "id"]
@@ -339,6 +460,14 @@ class Injection(models.Model):
             f"{self.get_agent_display()} {self.concentration_pct}% "
             f"{self.get_form_display()} {self.volume_ml} mL"
         )
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        # The lot as saved: clean() refuses a closed or expired lot only
+        # when it is newly chosen, never the one an old injection keeps.
+        instance._saved_lot_id = instance.__dict__.get("lot_id")
+        return instance
 
     def clean(self) -> None:
         """Agent range, foam fields, a site (clean_injection)."""
