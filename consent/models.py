@@ -209,8 +209,8 @@ class SignedConsent(Voidable):
     @property
     def witness_label(self) -> str:
         parts = []
-        if self.witness_id:
-            user = self.witness
+        user = self.witness if self.witness_id else None
+        if user is not None:
             parts.append(user.get_full_name() or user.get_username())
         if self.witness_name:
             parts.append(self.witness_name)

@@ -15,10 +15,12 @@ from django.db import models, transaction
 from django.utils.translation import gettext as _
 
 from accesslog.models import AccessEvent
+from consent.models import SignedConsent
 from core.validators import validate_reason
 from doppler.models import DopplerAssessment
 from patients.models import Patient
 from patients.services import patient_archive
+from photos.models import ClinicalPhoto
 from treatments.models import TreatmentSession
 from visits.models import FollowUpVisit
 
@@ -28,6 +30,9 @@ MOVED_MODELS: tuple[type[models.Model], ...] = (
     DopplerAssessment,
     TreatmentSession,
     FollowUpVisit,
+    SignedConsent,
+    # With their sessions: a photo's patient is its session's.
+    ClinicalPhoto,
 )
 
 # What stays with the merged chart: the access log says which chart was

@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.selectors import consents_of
 from core.access import note_access
 from core.forms import add_service_error
 from patients.forms import ArchiveForm
@@ -50,6 +51,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
         "patient": patient,
         "timeline": timeline,
         "archive_form": ArchiveForm(),
+        "consents": consents_of(patient),
         "page": "patients",
     }
     return render(request, "records/patient_detail.html", context)

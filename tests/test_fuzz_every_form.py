@@ -26,9 +26,12 @@ from tests.conftest import (
     client_for,
     make_doppler,
     make_injection,
+    make_lot,
     make_session,
     make_visit,
 )
+from tests.consent.conftest import make_consent
+from tests.photos.factories import make_photo
 from tests.test_no_server_errors import QUERY_KEYS, _Forms
 
 HOSTILE = [
@@ -84,6 +87,14 @@ SKIPPED_NAMESPACES = {"admin"}
 SKIPPED_NAMES = {"login", "logout"}
 
 
+# The new session form filled with the last session's plan.
+EXTRA_QUERIES = {"treatments:session-create": "?repeat=last"}
+
+
+# URLs with more than a record's code.
+EXTRA_KWARGS = {"consent:sign": {"procedure": "liquid"}}
+
+
 def _named(patterns, namespace: str = "", prefix: str = ""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -112,11 +123,26 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
             code = records["session"].code
         elif "visits/<" in route:
             code = records["visit"].code
+        elif route.startswith("lots/<"):
+            code = records["lot"].code
+        elif route.startswith("photos/<"):
+            code = records["photo"].code
+        elif route.startswith("consent-texts/<"):
+            code = records["consent"].text.code
+        elif route.startswith("consents/<"):
+            code = records["consent"].code
         elif "patients/<" in route:
             code = records["patient"].code
         else:
             raise AssertionError(f"no record for {name} ({route}): add one")
-        found.append((name, reverse(name, kwargs={"code": code})))
+        kwargs = {"code": code, **EXTRA_KWARGS.get(name, {})}
+        found.append((name, reverse(name, kwargs=kwargs)))
+    # A page again with a query of its own (its form is then fuzzed too).
+    found += [
+        (name + query, url + query)
+        for name, url in list(found)
+        if (query := EXTRA_QUERIES.get(name))
+    ]
     return found
 
 
@@ -124,9 +150,18 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
 def records(patient, clinician):
     doppler = make_doppler(patient, clinician)
     session = make_session(patient, clinician, doppler=doppler)
-    make_injection(session)
+    lot = make_lot()
+    make_injection(session, lot=lot)
     visit = make_visit(patient, clinician, session=session)
-    return {"patient": patient, "doppler": doppler, "session": session, "visit": visit}
+    return {
+        "lot": lot,
+        "patient": patient,
+        "doppler": doppler,
+        "session": session,
+        "visit": visit,
+        "photo": make_photo(session, clinician),
+        "consent": make_consent(patient, clinician),
+    }
 
 
 class _Fuzz:

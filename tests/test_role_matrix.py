@@ -17,8 +17,9 @@ history and the screening alerts), which must be absent; a row's `clinical`
 markers must be present for the clinician on the same URL, so that the
 absence proves something, and its `shown` headlines for both.
 
-There are no photos yet; when sessions get them, add one to the records and
-its file name or URL to MARKERS.
+The session has a clinical photo: its note is a marker (shown on the session
+and comparison pages to clinical staff) and its file and thumbnail URLs are
+refused to front desk; their bytes are not searched for markers.
 """
 
 from __future__ import annotations
@@ -40,6 +41,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from consent.models import ConsentText
+from consent.services import consent_sign_on_tablet
 from core.models import AddendumKind, Letterhead
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from doppler.models import DopplerFinding
@@ -52,12 +55,15 @@ from tests.conftest import (
     frozen_now,
     make_doppler,
     make_injection,
+    make_lot,
     make_patient,
     make_session,
     make_user,
     make_visit,
 )
+from tests.consent.conftest import signature_png
 from tests.helpers import at, in_days, pdf_text
+from tests.photos.factories import make_photo
 from treatments.choices import Agent, Form, Gas, VesselType
 from treatments.services import session_addendum_add
 from visits.models import AdverseEvent, VisitPlan, VisitStatus
@@ -104,6 +110,8 @@ WAITING = "Bianchi"
 # concentration, the volumes or doses, nor the reactions and notes of the day.
 AFTERCARE = (NAME, "What we treated", "Right leg", "Compression")
 SESSION_ADDENDUM = "MARKER-SESSION-ADDENDUM"
+PHOTO_NOTE = "MARKER-PHOTO-NOTE"
+LOT = "LOT-4711"  # the lot number of the session's injection
 
 MARKERS = (
     ALLERGY,
@@ -127,6 +135,7 @@ MARKERS = (
     PLAN,
     DOPPLER_ADDENDUM,
     SESSION_ADDENDUM,
+    PHOTO_NOTE,
 )
 SESSION_DETAIL = (
     AGENT,
@@ -137,6 +146,7 @@ SESSION_DETAIL = (
     SESSION_NOTE,
     OVERRIDE,
     SESSION_ADDENDUM,
+    PHOTO_NOTE,
 )
 DOPPLER_DETAIL = (CONCLUSION, REFLUX, CEAP, DOPPLER_ADDENDUM)
 OUTCOME_DETAIL = (CLEARANCE, SATISFACTION, ADVERSE_EVENT, ADVERSE, OUTCOME, PLAN)
@@ -173,6 +183,9 @@ class World:
     group: Any
     # rows of models the manager has no admin permission for
     others: dict[str, Any]
+    photo: Any = None  # a clinical photo of the session
+    lot: Any = None  # the sclerosant lot of the session's injection
+    consent: Any = None  # a consent signed on the tablet, with its PDF
 
     def history_id(self, record: Any) -> int:
         return record.history.latest("history_id").history_id
@@ -203,11 +216,13 @@ def _build_world() -> World:
         limit_override_by=clinician,
         limit_override_reason=OVERRIDE,
     )
+    lot = make_lot(lot_number=LOT, concentration_pct=Decimal("0.75"))
     make_injection(
         session,
         agent=Agent.POLIDOCANOL,
         concentration_pct=Decimal("0.75"),
         volume_ml=Decimal("1.6"),
+        lot=lot,
     )
     visit = make_visit(
         patient,
@@ -260,6 +275,22 @@ def _build_world() -> World:
         group=Group.objects.get(name=CLINICIAN),
         # A user with a device must give its code: someone none of the clients is.
         others=_other_admin_rows(make_user("enrolled"), doppler, session),
+        photo=make_photo(session, clinician, notes=PHOTO_NOTE),
+        lot=lot,
+        consent=_signed_consent(patient, clinician),
+    )
+
+
+def _signed_consent(patient: Any, clinician: Any) -> Any:
+    text = ConsentText.objects.get(procedure="liquid", language="en", active=True)
+    return consent_sign_on_tablet(
+        patient=patient,
+        procedure="liquid",
+        text=text,
+        signature_png=signature_png(),
+        witness=clinician,
+        witness_name="",
+        user=clinician,
     )
 
 
@@ -387,6 +418,26 @@ def _booked(w: World) -> list[Any]:
     return [w.booked.code]
 
 
+def _lot(w: World) -> list[Any]:
+    return [w.lot.code]
+
+
+def _photo(w: World) -> list[Any]:
+    return [w.photo.code]
+
+
+def _consent(w: World) -> list[Any]:
+    return [w.consent.code]
+
+
+def _consent_text(w: World) -> list[Any]:
+    return [w.consent.text.code]
+
+
+def _sign_liquid(w: World) -> list[Any]:
+    return [w.patient.code, "liquid"]
+
+
 def _pk(attr: str) -> Callable[[World], list[Any]]:
     return lambda w: [getattr(w, attr).pk]
 
@@ -503,6 +554,15 @@ SITE = [
     Case("doppler:addendum", CLINICIANS, _doppler, post=(LOGIN, N, N, Y, N)),
     # sessions
     Case("treatments:session-create", CLINICIANS, _patient, post=(LOGIN, N, N, Y, N)),
+    # The form filled with the last session's plan: its agent and strengths.
+    Case(
+        "treatments:session-create",
+        CLINICIANS,
+        _patient,
+        query="?repeat=last",
+        clinical=(CONCENTRATION,),
+        label="treatments:session-create?repeat",
+    ),
     Case(
         "treatments:injection-row",
         CLINICIANS,
@@ -543,6 +603,43 @@ SITE = [
     Case("treatments:session-void", POST_ONLY, _session, post=(LOGIN, N, N, Y, N)),
     Case("treatments:session-sign", POST_ONLY, _session, post=(LOGIN, N, N, Y, N)),
     Case("treatments:session-addendum", CLINICIANS, _session, post=(LOGIN, N, N, Y, N)),
+    # sclerosant lots: the stock list is kept by the manager and read by
+    # clinicians; who received a lot (patients and their contacts) is read
+    # by clinical staff, never by front desk
+    Case("treatments:lot-list", CLINICAL_READERS, clinical=(LOT,)),
+    Case("treatments:lot-add", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    Case("treatments:lot-edit", MANAGERS, _lot, post=(LOGIN, N, N, N, Y)),
+    Case("treatments:lot-close", POST_ONLY, _lot, post=(LOGIN, N, N, N, Y)),
+    Case("treatments:lot-reopen", POST_ONLY, _lot, post=(LOGIN, N, N, N, Y)),
+    Case("treatments:lot-recipients", CLINICAL_READERS, _lot, clinical=(NAME, LOT)),
+    Case("treatments:lot-recipients-csv", CLINICAL_READERS, _lot, clinical=(NAME, LOT)),
+    Case(
+        "treatments:lot-recipients-print",
+        CLINICAL_READERS,
+        _lot,
+        clinical=(NAME, LOT),
+    ),
+    # clinical photos: taken by clinicians, read by clinical staff, never by
+    # front desk (the session page shows front desk none)
+    Case("photos:upload", CLINICIANS, _session, post=(LOGIN, N, N, Y, N)),
+    Case("photos:file", CLINICAL_READERS, _photo),
+    Case("photos:thumbnail", CLINICAL_READERS, _photo),
+    Case("photos:void", POST_ONLY, _photo, post=(LOGIN, N, N, Y, N)),
+    Case("photos:compare", CLINICAL_READERS, _patient, clinical=(PHOTO_NOTE,)),
+    # consent forms: texts kept by the manager; clinicians and the manager
+    # take a signature on the tablet; front desk may record a scanned paper
+    # form and sees the list (procedure, date), never the signed file
+    Case("consent:texts", CLINICAL_READERS),
+    Case("consent:text-add", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    Case("consent:text", CLINICAL_READERS, _consent_text),
+    Case(
+        "consent:patient", ROLE_HOLDERS, _patient, shown=(NAME, "Liquid sclerotherapy")
+    ),
+    Case("consent:sign", CLINICAL_READERS, _sign_liquid, post=(LOGIN, N, N, Y, Y)),
+    Case("consent:paper", ROLE_HOLDERS, _patient, post=(LOGIN, N, Y, Y, Y)),
+    Case("consent:file", CLINICAL_READERS, _consent, clinical=("Consent to liquid",)),
+    Case("consent:withdraw", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),
+    Case("consent:void", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),
     # follow-ups
     Case("visits:agenda-day", ROLE_HOLDERS, query="?date={visit_day}", shown=(NAME,)),
     Case("visits:agenda-week", ROLE_HOLDERS, query="?date={booked_day}", shown=(NAME,)),
@@ -794,6 +891,8 @@ def _text(response: Any) -> str:
     content_type = response.get("Content-Type", "")
     if content_type.startswith("application/pdf"):
         return pdf_text(response.content)
+    if content_type.startswith("image/"):
+        return ""  # a photo's pixels: who may read it is the row's outcome
     if getattr(response, "streaming", False):
         return b"".join(response.streaming_content).decode()
     return response.content.decode()
