@@ -1,6 +1,9 @@
 """Accessibility in a real browser: axe-core finds no WCAG 2.1 A/AA violation.
 
-Each role logs in once and visits a representative set of its pages; on each
+Every test runs twice, in English and in Italian: the site speaks the
+browser's language (LocaleMiddleware reads Accept-Language, which the browser
+context's locale sets), and each page is checked to be in that language.
+Each role logs in once per language and visits its pages; on each
 one axe-core (tests/e2e/vendor/axe.min.js, MPL-2.0) runs the WCAG 2.0/2.1 A and
 AA rules on the rendered page, so colour contrast, labels, landmarks, heading
 order and duplicate ids are checked as the user's browser shows them. A failure
@@ -13,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.models import AddendumKind
 from doppler.services import doppler_addendum_add, doppler_sign
@@ -47,6 +50,10 @@ RUN_AXE = """async () => {
 pytestmark = pytest.mark.date_dependent
 
 
+# The browser's locale for each language the site speaks.
+LOCALES = {"en": "en-GB", "it": "it-IT"}
+
+
 def _violations(page, url: str) -> list[str]:
     """Open `url` (it must answer 200) and return axe's findings as text lines."""
     response = page.goto(url)
@@ -57,6 +64,10 @@ def _violations(page, url: str) -> list[str]:
 
 
 def _check(page, label: str) -> list[str]:
+    # The page is in the browser's language (axe checks that lang is valid,
+    # not that it is the one asked for).
+    browser_language = page.evaluate("navigator.language").split("-")[0]
+    assert page.evaluate("document.documentElement.lang") == browser_language, label
     page.add_script_tag(path=str(AXE))
     lines = []
     for violation in page.evaluate(RUN_AXE):
@@ -74,14 +85,20 @@ def _assert_clean(page, urls: list[str]) -> None:
     assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
 
 
+@pytest.fixture(params=sorted(LOCALES))
+def language(request) -> str:
+    return request.param
+
+
 @pytest.fixture
-def page(browser, live_server, transactional_db):
-    """Like conftest's page, but the context lets Playwright inject axe.min.js
-    past the app's Content-Security-Policy (script-src 'self')."""
+def page(browser, live_server, transactional_db, language):
+    """Like conftest's page, in English or Italian, and the context lets
+    Playwright inject axe.min.js past the app's Content-Security-Policy
+    (script-src 'self')."""
     context = browser.new_context(
         base_url=live_server.url,
         viewport={"width": 1400, "height": 1000},
-        locale="en-GB",
+        locale=LOCALES[language],
         timezone_id=timezone.get_default_timezone_name(),
         bypass_csp=True,
     )
@@ -101,7 +118,8 @@ def records(clinician, colleague):
     doppler_sign(assessment=doppler, user=clinician)
     doppler_addendum_add(assessment=doppler, user=colleague, text="Checked again.")
     signed = make_session(patient, clinician)
-    make_injection(signed)
+    # Placed on the leg map: the session page, timeline and form show a marker.
+    make_injection(signed, diagram_x_pct="19.4", diagram_y_pct="27.6")
     make_injection(signed, leg="L", volume_ml="0.5", site="posterior calf")
     session_sign(session=signed, user=clinician)
     session_addendum_add(
@@ -109,10 +127,12 @@ def records(clinician, colleague):
     )
     unsigned = make_session(patient, clinician)
     make_injection(unsigned)
+    make_injection(unsigned, leg="L", volume_ml="0.3", site="lateral thigh")
     visit = make_visit(patient, clinician)
     return {
         "patient": patient,
         "doppler": doppler,
+        "draft_doppler": make_doppler(patient, clinician),
         "signed": signed,
         "unsigned": unsigned,
         "visit": visit,
@@ -127,7 +147,7 @@ def _account_pages() -> list[str]:
     ]
 
 
-def test_login_and_lockout_pages(page):
+def test_login_and_lockout_pages(page, language):
     assert not _violations(page, reverse("login"))
     # A wrong login shows the form's error; the fifth in a row, the lockout page.
     found: list[str] = []
@@ -138,7 +158,9 @@ def test_login_and_lockout_pages(page):
         page.wait_for_load_state()
         if attempt == 0:
             found.extend(_check(page, "login with an error"))
-    assert page.get_by_role("heading", name="Too many attempts").is_visible()
+    with translation.override(language):
+        heading = translation.gettext("Too many attempts")
+    assert page.get_by_role("heading", name=heading).is_visible()
     found.extend(_check(page, "lockout"))
     assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
 
@@ -151,24 +173,47 @@ def test_clinician_pages(page, log_in, clinician, records):
         page,
         [
             reverse("patients:list"),
+            reverse("patients:create"),
+            reverse("patients:edit", args=[patient.code]),
             reverse("records:patient", args=[patient.code]),
             reverse("treatments:session-detail", args=[signed.code]),
             reverse("treatments:session-detail", args=[signed.code]) + "?as_signed=1",
             reverse("treatments:session-detail", args=[records["unsigned"].code]),
             reverse("treatments:session-create", args=[patient.code]),
             reverse("treatments:session-edit", args=[signed.code]),
+            reverse("treatments:session-edit", args=[records["unsigned"].code]),
             reverse("treatments:session-addendum", args=[signed.code]),
+            reverse("printing:aftercare-print", args=[signed.code]),
+            reverse("printing:aftercare-day"),
             reverse("doppler:detail", args=[doppler.code]),
             reverse("doppler:detail", args=[doppler.code]) + "?as_signed=1",
             reverse("doppler:create", args=[patient.code]),
+            reverse("doppler:edit", args=[records["draft_doppler"].code]),
             reverse("doppler:addendum", args=[doppler.code]),
+            reverse("visits:create", args=[patient.code]),
             reverse("visits:detail", args=[records["visit"].code]),
+            reverse("visits:reschedule", args=[records["visit"].code]),
+            reverse("visits:outcome", args=[records["visit"].code]),
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
             reverse("visits:worklist"),
+            reverse("reporting:statistics"),
+            reverse("reporting:overrides"),
             *_account_pages(),
         ],
     )
+    # Forms sent back with their errors: the messages and the invalid fields.
+    found: list[str] = []
+    for url in [
+        reverse("patients:create"),
+        reverse("treatments:session-create", args=[patient.code]),
+        reverse("doppler:create", args=[patient.code]),
+    ]:
+        page.goto(url)
+        page.locator("main form[method=post] [type=submit]").last.click()
+        page.wait_for_load_state()
+        found.extend(_check(page, f"{url} refused"))
+    assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
 
 
 def test_front_desk_pages(page, log_in, frontdesk, records):
@@ -183,6 +228,10 @@ def test_front_desk_pages(page, log_in, frontdesk, records):
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
             reverse("visits:worklist"),
+            reverse("patients:create"),
+            reverse("patients:edit", args=[patient.code]),
+            reverse("visits:create", args=[patient.code]),
+            reverse("printing:aftercare-day"),
             *_account_pages(),
         ],
     )
@@ -213,6 +262,12 @@ def test_manager_pages(page, log_in, manager, records):
             reverse("records:audit"),
             reverse("records:history", args=[patient.code]),
             reverse("records:export", args=[patient.code]),
+            reverse("records:merge", args=[patient.code]),
+            reverse("printing:letterhead-edit"),
+            reverse("admin:index"),
+            reverse("admin:auth_user_changelist"),
+            reverse("admin:auth_user_add"),
+            reverse("admin:auth_user_change", args=[manager.pk]),
             *_account_pages(),
         ],
     )
