@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from consent.models import SignedConsent
 from core.models import Addendum, Signable, Versioned, Voidable
 from core.validators import validate_clinical_date
 from doppler.models import DopplerAssessment
@@ -97,6 +98,17 @@ class TreatmentSession(Signable, Voidable, Versioned):
     )
     consent_missing_reason = models.TextField(
         _("why informed consent was not obtained"), blank=True
+    )
+    # The signed consent form that is this session's informed consent (set
+    # by the service from the patient's consents, never chosen on the form).
+    consent_record = models.ForeignKey(
+        SignedConsent,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="sessions",
+        verbose_name=_("signed consent"),
     )
     notes = models.TextField(_("notes"), blank=True)
     immediate_reactions = models.TextField(_("immediate reactions"), blank=True)
