@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
 
 from consent.models import ConsentText, Procedure, SignedConsent
 
@@ -42,3 +46,48 @@ def current_text(procedure: str, language: str) -> ConsentText | None:
         for text in ConsentText.objects.active().filter(procedure=procedure)
     }
     return texts.get(language) or texts.get("en") or next(iter(texts.values()), None)
+
+
+def consent_covering(
+    patient: Any, procedure: str, at: datetime
+) -> SignedConsent | None:
+    """Return the patient's consent to `procedure` that was in force at `at`:
+    signed that day or before, not voided, not withdrawn by then."""
+    if patient is None or patient.pk is None:
+        return None
+    day = timezone.localtime(at).date()
+    return (
+        SignedConsent.objects.filter(
+            patient=patient,
+            procedure=procedure,
+            voided_at__isnull=True,
+            signed_at__date__lte=day,
+        )
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at))
+        .select_related("text")
+        .order_by("-signed_at", "-id")
+        .first()
+    )
+
+
+def treatment_consents(patient: Any, at: datetime | None = None) -> dict[str, Any]:
+    """Return the consents to liquid and to foam sclerotherapy in force at
+    `at` (now by default), by procedure, in one query."""
+    at = at or timezone.now()
+    if patient is None or patient.pk is None:
+        return {}
+    day = timezone.localtime(at).date()
+    found: dict[str, Any] = {}
+    for consent in (
+        SignedConsent.objects.filter(
+            patient=patient,
+            procedure__in=[Procedure.LIQUID, Procedure.FOAM],
+            voided_at__isnull=True,
+            signed_at__date__lte=day,
+        )
+        .filter(Q(withdrawn_at__isnull=True) | Q(withdrawn_at__gt=at))
+        .select_related("text")
+        .order_by("-signed_at", "-id")
+    ):
+        found.setdefault(consent.procedure, consent)
+    return found
