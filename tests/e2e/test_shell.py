@@ -234,13 +234,15 @@ def test_at_200_percent_zoom_the_main_pages_do_not_scroll_sideways(
         reverse("patients:list"),
         reverse("records:patient", args=[patient.code]),
         reverse("treatments:session-detail", args=[chart["session"].code]),
+        reverse("printing:aftercare-print", args=[chart["session"].code]),
         reverse("treatments:session-create", args=[patient.code]),
         reverse("doppler:create", args=[patient.code]),
         reverse("visits:agenda-day"),
         reverse("visits:agenda-week"),
         reverse("patients:create"),
     ]:
-        page.goto(url)
+        response = page.goto(url)
+        assert response is not None and response.status == 200, url
         widths = page.evaluate(
             "[document.documentElement.scrollWidth,"
             " document.documentElement.clientWidth]"
