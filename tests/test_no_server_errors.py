@@ -110,6 +110,8 @@ QUERY_KEYS += ["from", "to"]
 QUERY_KEYS += ["user", "before"]
 # The audit trail pages take a cursor of their own.
 QUERY_KEYS += ["after"]
+# The new session form repeats the last session's plan.
+QUERY_KEYS += ["repeat"]
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk", "manager"])

@@ -19,8 +19,9 @@ from core.access import note_access
 from core.forms import SignForm, VoidForm, add_service_error
 from core.models import AddendumKind
 from patients.models import Patient
-from treatments import services
+from treatments import legmap, presets, services
 from treatments.forms import (
+    TREATABLE_SEGMENTS,
     InjectionForm,
     SessionAddendumForm,
     SessionForm,
@@ -44,8 +45,12 @@ def _get_session(code) -> TreatmentSession:
             "voided_by",
             "created_by",
             "signed_by",
+            "consent_record__text",
         ).prefetch_related(
-            Prefetch("injections", queryset=Injection.objects.order_by("id")),
+            Prefetch(
+                "injections",
+                queryset=Injection.objects.select_related("lot").order_by("id"),
+            ),
             Prefetch(
                 "addenda",
                 queryset=SessionAddendum.objects.select_related("author").order_by(
@@ -70,8 +75,10 @@ def _uuid_or_404(value) -> uuid.UUID:
 
 
 def _active_injections(session: TreatmentSession):
-    return Injection.objects.filter(session=session, voided_at__isnull=True).order_by(
-        "id"
+    return (
+        Injection.objects.filter(session=session, voided_at__isnull=True)
+        .select_related("lot")
+        .order_by("id")
     )
 
 
@@ -147,15 +154,37 @@ def _review_for(form: SessionForm, formset, patient: Patient, session=None):
 
 
 def _form_context(request, form, formset, patient, session=None) -> dict:
+    review = _review_for(form, formset, patient, session)
     return {
         "form": form,
         "formset": formset,
         "patient": patient,
         "session": session,
-        "review": _review_for(form, formset, patient, session),
+        "review": review,
         "can_override": request.user.has_perm(OVERRIDE_PERM),
         "confirm_checked": form.is_bound and bool(form.data.get("confirm_override")),
+        "presets": presets.presets_for_page(),
         "page": "patients",
+        **_form_map_context(form, formset, patient),
+    }
+
+
+def _form_map_context(form, formset, patient: Patient) -> dict:
+    """The leg map card: the rows' markers over the reflux of the chosen
+    Doppler (or the latest one); every Doppler's reflux for the page's script."""
+    underlays = legmap.underlays_for_patient(patient.pk)
+    latest = legmap.latest_doppler_id(patient.pk)
+    chosen = str(form["doppler"].value() or "") or str(latest or "")
+    return {
+        "leg_map": legmap.form_map(
+            markers=legmap.row_markers(formset.forms),
+            underlay=underlays.get(chosen, []),
+        ),
+        "leg_map_underlays": underlays,
+        "leg_map_latest": latest or "",
+        "leg_map_legend": legmap.legend(),
+        "leg_map_underlay_legend": legmap.underlay_legend(),
+        "marker_unset": legmap.MARKER_UNSET,
     }
 
 
@@ -194,15 +223,34 @@ def session_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
     note_access(request, "session-form", patient=patient)
     can_override = request.user.has_perm(OVERRIDE_PERM)
-    FormSet = injection_formset(extra=1)
-    form = SessionForm(request.POST or None, patient=patient, can_override=can_override)
-    formset = FormSet(request.POST or None, prefix=PREFIX)
+    # ?repeat=last: the rows and compression of the last session, to change.
+    plan = None
+    if request.method == "GET" and request.GET.get("repeat") == "last":
+        plan = presets.last_plan(patient)
+        if plan is None:
+            messages.info(request, _("There is no earlier session to repeat."))
+        else:
+            note_access(
+                request, "session-plan", patient=patient, label=_when(plan.source)
+            )
+    FormSet = injection_formset(extra=len(plan.rows) if plan else 1)
+    form = SessionForm(
+        request.POST or None,
+        patient=patient,
+        can_override=can_override,
+        initial=plan.session if plan else None,
+    )
+    formset = FormSet(
+        request.POST or None, prefix=PREFIX, initial=plan.rows if plan else None
+    )
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         session = _save(request, form, formset, patient=patient)
         if session is not None:
             messages.success(request, _("Session recorded."))
             return redirect(session)
     context = _form_context(request, form, formset, patient)
+    context["repeated_from"] = plan.source if plan else None
+    context["plan_available"] = not form.is_bound and presets.plan_available(patient)
     return render(request, "treatments/session_form.html", context)
 
 
@@ -285,6 +333,9 @@ def session_detail(request: HttpRequest, code) -> HttpResponse:
         active = [i for i in injections if i.voided_at is None]
         context["injections"] = active
         context["voided_injections"] = [i for i in injections if i.voided_at]
+        context["leg_map"] = legmap.session_map(active)
+        key = legmap.map_key(active)
+        context["leg_map_key"] = key if any(row["on_map"] for row in key) else []
         context["review"] = session_review(
             patient=session.patient,
             performed_at=session.performed_at,
@@ -385,7 +436,14 @@ def injection_row(request: HttpRequest) -> HttpResponse:
         return HttpResponseBadRequest(_("Give the row index."))
     if not 0 <= index < 1000:
         return HttpResponseBadRequest(_("Row index out of range."))
-    row = InjectionForm(prefix=f"{PREFIX}-{index}")
+    # A row added from the leg map starts at the tapped point, with the leg
+    # and segment under it (treatments.legmap); a bad point is ignored.
+    prefill = legmap.point_prefill(
+        request.GET.get("x"), request.GET.get("y"), TREATABLE_SEGMENTS
+    )
+    row = InjectionForm(
+        prefix=f"{PREFIX}-{index}", initial=prefill.initial() if prefill else None
+    )
     row.row_index = index
     return render(
         request, "treatments/injection_row.html", {"row": row, "index": index}
