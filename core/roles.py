@@ -47,11 +47,15 @@ _CLINICAL = [
     "visits.record_outcome",
     "treatments.print_aftercare",
     "treatments.view_statistics",
+    "treatments.view_sclerosantlot",
     "consent.view_consenttext",
     "consent.view_signedconsent",
     "consent.add_signedconsent",
     "consent.sign_on_tablet",
     "consent.change_signedconsent",
+    "photos.view_clinicalphoto",
+    "photos.add_clinicalphoto",
+    "photos.void_clinicalphoto",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -81,6 +85,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "visits.view_followupvisit",
         "treatments.print_aftercare",
         "treatments.view_statistics",
+        "treatments.view_sclerosantlot",
+        "treatments.manage_lots",
+        "photos.view_clinicalphoto",
         "core.view_letterhead",
         "core.change_letterhead",
         "auth.view_user",

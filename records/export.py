@@ -3,9 +3,12 @@
 For a data-subject request. The file holds the patient's details and
 screening answers, every Doppler with its findings, every session with its
 injections, every follow-up visit (voided records included, marked as such,
-with their reason), the sign-offs and addenda, the audit trail of changes
-and the access log rows naming the patient. Times are ISO 8601 in clinic
-time with their offset, decimals are strings. A fixed number of queries
+with their reason), the sign-offs and addenda, the clinical photos'
+details (what each shows, when, its file name and SHA-256; not the pictures
+themselves), the signed consent forms' details (procedure, text
+version, date, witness, file name; not the files), the audit trail of
+changes and the access log rows naming the patient. Times are ISO 8601 in
+clinic time with their offset, decimals are strings. A fixed number of queries
 however long the history.
 """
 
@@ -21,10 +24,12 @@ from django.db.models import Prefetch
 from django.utils import timezone
 
 from accesslog.models import AccessEvent
+from consent.models import SignedConsent
 from doppler.models import DopplerAddendum, DopplerAssessment
 from patients.models import Patient
+from photos.models import ClinicalPhoto
 from records.audit import AuditEntry, audit_trail
-from treatments.models import SessionAddendum, TreatmentSession
+from treatments.models import Injection, SessionAddendum, TreatmentSession
 from visits.models import FollowUpVisit
 
 FORMAT = "sclero-clinic-patient-export"
@@ -107,13 +112,86 @@ def _doppler(doppler: DopplerAssessment) -> dict[str, Any]:
     return data
 
 
+def _injection(injection: Injection) -> dict[str, Any]:
+    data = _fields(injection, parents=("session",))
+    lot = injection.lot
+    # The lot by what is printed on the vial (read with the injection).
+    data["lot"] = (
+        None
+        if lot is None
+        else {
+            "lot_number": lot.lot_number,
+            "expiry_date": _plain(lot.expiry_date),
+            "agent": lot.agent,
+            "concentration_pct": _plain(lot.concentration_pct),
+        }
+    )
+    return data
+
+
 def _session(session: TreatmentSession) -> dict[str, Any]:
     data = _fields(session, parents=("patient",))
-    data["injections"] = [
-        _fields(i, parents=("session",)) for i in session.injections.all()
-    ]
+    data["injections"] = [_injection(i) for i in session.injections.all()]
     data["addenda"] = _addenda(session, "session")
     return data
+
+
+def _photo(photo: ClinicalPhoto) -> dict[str, Any]:
+    """Return what a photo shows and where its file is; not the image bytes."""
+    return {
+        "code": str(photo.code),
+        "session": str(photo.session.code),
+        "phase": photo.phase,
+        "phase_display": str(photo.get_phase_display()),
+        "leg": photo.leg,
+        "leg_display": str(photo.get_leg_display()),
+        "view": photo.view,
+        "view_display": str(photo.get_view_display()),
+        "taken_at": _moment(photo.taken_at),
+        "file_name": photo.file_name(),
+        "sha256": photo.sha256,
+        "width": photo.width,
+        "height": photo.height,
+        "byte_size": photo.byte_size,
+        "notes": photo.notes,
+        "uploaded_by": _user(photo.uploaded_by),
+        "uploaded_at": _moment(photo.uploaded_at),
+        "voided": photo.voided_at is not None,
+        "voided_at": _moment(photo.voided_at),
+        "voided_by": _user(photo.voided_by),
+        "void_reason": photo.void_reason,
+    }
+
+
+def _consent(consent: SignedConsent) -> dict[str, Any]:
+    """Return a signed consent's details and its file's name; not the file."""
+    text = consent.text
+    return {
+        "code": str(consent.code),
+        "procedure": consent.procedure,
+        "procedure_display": str(consent.get_procedure_display()),
+        "text": {
+            "code": str(text.code),
+            "version": text.version,
+            "language": text.language,
+            "title": text.title,
+        },
+        "language": consent.language,
+        "signed_at": _moment(consent.signed_at),
+        "method": consent.method,
+        "method_display": str(consent.get_method_display()),
+        "witness": _user(consent.witness),
+        "witness_name": consent.witness_name,
+        "file_name": consent.file.name.rsplit("/", 1)[-1],
+        "recorded_by": _user(consent.recorded_by),
+        "recorded_at": _moment(consent.recorded_at),
+        "withdrawn_at": _moment(consent.withdrawn_at),
+        "withdrawn_reason": consent.withdrawn_reason,
+        "voided": consent.voided_at is not None,
+        "voided_at": _moment(consent.voided_at),
+        "voided_by": _user(consent.voided_by),
+        "void_reason": consent.void_reason,
+    }
 
 
 def _change(entry: AuditEntry) -> dict[str, Any]:
@@ -166,9 +244,10 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
             "signed_by",
             "limit_override_by",
             "created_by",
+            "consent_record",
         )
         .prefetch_related(
-            "injections",
+            Prefetch("injections", queryset=Injection.objects.select_related("lot")),
             Prefetch(
                 "addenda", queryset=SessionAddendum.objects.select_related("author")
             ),
@@ -179,6 +258,16 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         FollowUpVisit.objects.filter(patient=patient)
         .select_related("session", "clinician", "created_by")
         .order_by("starts_at", "id")
+    )
+    photos = (
+        ClinicalPhoto.objects.filter(patient=patient)
+        .select_related("session", "uploaded_by", "voided_by")
+        .order_by("taken_at", "id")
+    )
+    consents = (
+        SignedConsent.objects.filter(patient=patient)
+        .select_related("text", "witness", "recorded_by", "voided_by")
+        .order_by("signed_at", "id")
     )
     accesses = (
         AccessEvent.objects.filter(patient=patient)
@@ -195,6 +284,10 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         "dopplers": [_doppler(d) for d in dopplers],
         "sessions": [_session(s) for s in sessions],
         "visits": [_fields(v, parents=("patient",)) for v in visits],
+        # The photos' details; the pictures themselves are not in the file.
+        "photos": [_photo(p) for p in photos],
+        # The signed consent forms' details; the files are not in the file.
+        "consents": [_consent(c) for c in consents],
         "changes": [_change(e) for e in reversed(changes)],
         "accesses": [_access(a) for a in accesses],
     }

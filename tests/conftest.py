@@ -30,7 +30,7 @@ from patients.models import Leg, Patient
 from patients.services import patient_create
 from tests.helpers import at, in_days
 from treatments.choices import Agent, Compression, Form, VesselType
-from treatments.models import Injection, TreatmentSession
+from treatments.models import Injection, SclerosantLot, TreatmentSession
 from visits.models import FollowUpVisit
 
 PASSWORD = "pw-for-tests"
@@ -235,3 +235,16 @@ def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
     }
     fields.update(overrides)
     return FollowUpVisit.objects.create(**fields)
+
+
+def make_lot(**overrides) -> SclerosantLot:
+    """An open lot of polidocanol 0.5 %, received a month ago, expiring in a year."""
+    fields = {
+        "agent": Agent.POLIDOCANOL,
+        "concentration_pct": Decimal("0.5"),
+        "lot_number": "L0001",
+        "received_on": in_days(-30),
+        "expiry_date": in_days(365),
+    }
+    fields.update(overrides)
+    return SclerosantLot.objects.create(**fields)

@@ -6,12 +6,14 @@ Forms only shape input; limits, contraindications and locking are checked by
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import (
@@ -25,12 +27,11 @@ from doppler.models import DopplerAssessment
 from doppler.segments import Segment
 from patients.models import Patient
 from treatments.choices import Compression, Form
-from treatments.models import Injection, TreatmentSession
+from treatments.lots import lot_label, proposed_lot, usable_lots
+from treatments.models import Injection, SclerosantLot, TreatmentSession
 from treatments.submission import INJECTION_FIELDS, SESSION_FIELDS
 
 if TYPE_CHECKING:
-    from decimal import Decimal
-
     from treatments.guidance import Note
 
 # Veins that are injected (deep veins and junctions are not).
@@ -179,16 +180,22 @@ class InjectionForm(forms.ModelForm):
 
     class Meta:
         model = Injection
-        # The leg-diagram position is not entered on this form.
-        fields = [f for f in INJECTION_FIELDS if not f.startswith("diagram_")]
+        # The leg-map position is set by the map (static/js/session_legmap.js);
+        # a row entered by keyboard has none.
+        fields = list(INJECTION_FIELDS)
+        widgets = {
+            "diagram_x_pct": forms.HiddenInput,
+            "diagram_y_pct": forms.HiddenInput,
+        }
         field_classes = {
             "concentration_pct": DecimalInputField,
             "gas_parts": DecimalInputField,
             "volume_ml": DecimalInputField,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, lot_options: list[SclerosantLot] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self._set_up_lot(usable_lots() if lot_options is None else lot_options)
         segment = cast(forms.ChoiceField, self.fields["segment"])
         segment.choices = [("", "—")] + [(s.value, s.value) for s in TREATABLE_SEGMENTS]
         segment.widget.attrs["title"] = _("Segment")
@@ -200,6 +207,40 @@ class InjectionForm(forms.ModelForm):
         self.fields["site"].widget.attrs["placeholder"] = _("e.g. lateral thigh")
         for field in self.fields.values():
             _style(field)
+
+    def _set_up_lot(self, options: list[SclerosantLot]) -> None:
+        """Offer the open, unexpired lots (and the row's own lot, even closed);
+        any lot is accepted here and judged by Injection.clean. A new row
+        with an agent and a concentration gets the lot to propose."""
+        field = cast("forms.ModelChoiceField[SclerosantLot]", self.fields["lot"])
+        field.queryset = SclerosantLot.objects.all()
+        field.label = _("Lot")
+        field.help_text = _(
+            "Left empty, the only open lot of that agent and concentration is recorded."
+        )
+        choices = [(lot.pk, lot_label(lot)) for lot in options]
+        offered = {lot.pk for lot in options}
+        own = self.instance.lot if self.instance.lot_id else None
+        if own is not None and own.pk not in offered:
+            choices.append((own.pk, lot_label(own)))
+            offered.add(own.pk)
+        posted = str(self.data.get(self.add_prefix("lot"), "")) if self.is_bound else ""
+        if posted.isdigit() and len(posted) < 19 and int(posted) not in offered:
+            # A lot refused for this row stays shown beside its message.
+            refused = SclerosantLot.objects.filter(pk=int(posted)).first()
+            if refused is not None:
+                choices.append((refused.pk, lot_label(refused)))
+        field.widget.choices = [("", "—"), *choices]
+        field.widget.attrs["data-lot-select"] = "1"
+        if not self.is_bound and not self.instance.pk:
+            agent = self.initial.get("agent")
+            pct = self.initial.get("concentration_pct")
+            try:
+                pct = Decimal(str(pct)) if pct not in (None, "") else None
+            except ArithmeticError:
+                pct = None
+            proposed = proposed_lot(options, agent or "", pct)
+            self.initial["lot"] = proposed.pk if proposed else None
 
     @property
     def is_void(self) -> bool:
@@ -238,6 +279,28 @@ class BaseInjectionFormSet(BaseInlineFormSet):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("queryset", Injection.objects.none())
         super().__init__(*args, **kwargs)
+
+    @cached_property
+    def lot_options(self) -> list[SclerosantLot]:
+        """Return the open, unexpired lots, read once for every row."""
+        return usable_lots()
+
+    def get_form_kwargs(self, index):
+        kwargs = super().get_form_kwargs(index)
+        kwargs["lot_options"] = self.lot_options
+        return kwargs
+
+    def lot_options_data(self) -> list[dict[str, str]]:
+        """Return the lots for the page's script, which proposes one per row."""
+        return [
+            {
+                "id": str(lot.pk),
+                "agent": lot.agent,
+                "pct": str(lot.concentration_pct),
+                "expiry": lot.expiry_date.isoformat(),
+            }
+            for lot in self.lot_options
+        ]
 
     def rows(self) -> list[dict]:
         """Return the cleaned rows to keep (new and changed), for the service."""

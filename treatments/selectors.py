@@ -8,18 +8,43 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from core.amend import Snapshot, as_of, rows_as_of, side_by_side, snapshot
-from treatments.models import Injection, TreatmentSession
+from treatments.models import Injection, SclerosantLot, TreatmentSession
 from treatments.submission import SESSION_FIELDS
+
+
+def _lots_of(injections: Sequence[Injection]) -> dict[int, SclerosantLot]:
+    """Return the injections' lots by id, in one query (none if all are read)."""
+    ids = {i.lot_id for i in injections if i.lot_id is not None}
+    cached: dict[int, SclerosantLot] = {
+        i.lot_id: i.lot
+        for i in injections
+        if i.lot_id is not None and i.lot is not None and Injection.lot.is_cached(i)
+    }
+    missing = ids - cached.keys()
+    if missing:
+        cached.update(SclerosantLot.objects.in_bulk(missing))
+    return cached
+
+
+def _injection_words(injection: Injection, lots: dict[int, SclerosantLot]) -> str:
+    lot = lots.get(injection.lot_id) if injection.lot_id is not None else None
+    if lot is None:
+        return str(injection)
+    return _("%(injection)s, lot %(number)s") % {
+        "injection": str(injection),
+        "number": lot.lot_number,
+    }
 
 
 def session_snapshot(
     session: TreatmentSession, injections: Sequence[Injection]
 ) -> Snapshot:
     """Return the session's fields and active injections in words."""
+    lots = _lots_of(injections)
     extra = {
         f"injection-{injection.pk or f'new-{index}'}": (
             _("Injection"),
-            str(injection),
+            _injection_words(injection, lots),
         )
         for index, injection in enumerate(injections)
         if injection.voided_at is None

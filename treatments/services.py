@@ -20,6 +20,8 @@ from core.amend import changes_between, clean_amend_reason
 from core.models import AddendumKind
 from core.validators import validate_clinical_date, validate_reason
 from patients.models import Patient
+from treatments.consents import link_consent
+from treatments.lots import fill_missing_lots
 from treatments.models import Injection, SessionAddendum, TreatmentSession
 from treatments.review import SessionReview, session_review
 from treatments.selectors import session_snapshot
@@ -212,12 +214,15 @@ def _validate_and_review(
     override_confirmed: bool,
     user,
 ) -> tuple[list[Injection], dict[int, tuple]]:
+    # A signed consent covering the session is its informed consent.
+    data = link_consent(session, data, rows)
     errors = apply_session_data(session, data)
     injections, row_errors, originals = build_injections(session, rows, existing)
     if not rows:
         errors.setdefault("injections", []).append(_("Record at least one injection."))
     if errors or row_errors:
         raise SessionRefused(errors, row_errors)
+    fill_missing_lots(injections, timezone.localtime(session.performed_at).date())
     review = session_review(
         patient=session.patient,
         performed_at=session.performed_at,
@@ -320,7 +325,9 @@ def session_update(
                 raise SessionRefused(error.message_dict) from None
         existing = {
             injection.pk: injection
-            for injection in current.injections.filter(voided_at__isnull=True)
+            for injection in current.injections.filter(
+                voided_at__isnull=True
+            ).select_related("lot")
         }
         before = session_snapshot(current, list(existing.values()))
         rows = list(injections)

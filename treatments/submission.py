@@ -44,6 +44,7 @@ INJECTION_FIELDS = [
     "gas_parts",
     "volume_ml",
     "ultrasound_guided",
+    "lot",
     "diagram_x_pct",
     "diagram_y_pct",
 ]
@@ -57,7 +58,11 @@ def _row_id(row: Mapping) -> int | None:
 
 
 def injection_values(injection: Injection) -> tuple:
-    return tuple(getattr(injection, name) for name in INJECTION_FIELDS)
+    # The lot by its id: comparing values reads no lot from the database.
+    return tuple(
+        getattr(injection, "lot_id" if name == "lot" else name)
+        for name in INJECTION_FIELDS
+    )
 
 
 def build_injections(

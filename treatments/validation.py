@@ -122,16 +122,17 @@ def clean_injection(injection: Injection) -> None:
         raise ValidationError(errors)
 
 
-def _session_day(injection: Injection) -> date:
-    """Return the clinic day of the injection's session (today if not set)."""
+def _session_day(injection: Injection) -> date | None:
+    """Return the clinic day of the injection's session, None if not set yet
+    (a row checked on its own, before the session's date is known)."""
     session = getattr(injection, "session", None)
     performed_at = getattr(session, "performed_at", None)
-    if isinstance(performed_at, datetime):
-        try:
-            return timezone.localtime(performed_at).date()
-        except (OverflowError, ValueError):
-            return performed_at.date()
-    return timezone.localdate()
+    if not isinstance(performed_at, datetime):
+        return None
+    try:
+        return timezone.localtime(performed_at).date()
+    except (OverflowError, ValueError):
+        return performed_at.date()
 
 
 def _lot_error(injection: Injection) -> str:
@@ -163,7 +164,7 @@ def _lot_error(injection: Injection) -> str:
         return gettext("Lot %(number)s is closed: choose an open lot.") % {
             "number": lot.lot_number
         }
-    if lot.expiry_date < day:
+    if day is not None and lot.expiry_date < day:
         return gettext(
             "Lot %(number)s expired on %(expiry)s, before the session's date."
         ) % {"number": lot.lot_number, "expiry": lot.expiry_date.isoformat()}

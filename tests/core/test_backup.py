@@ -14,7 +14,13 @@ from django.core.management.base import CommandError
 from django.db import connection
 
 from core import backup
-from tests.conftest import make_doppler, make_injection, make_session, make_visit
+from tests.conftest import (
+    make_doppler,
+    make_injection,
+    make_lot,
+    make_session,
+    make_visit,
+)
 
 KEY = backup.new_key()
 
@@ -28,7 +34,7 @@ def backup_key(settings):
 def _fill(patient, clinician):
     make_doppler(patient, clinician)
     session = make_session(patient, clinician)
-    make_injection(session)
+    make_injection(session, lot=make_lot(lot_number="BK-1"))
     make_injection(session, volume_ml="0.5")
     make_visit(patient, clinician)
 
@@ -64,9 +70,16 @@ def test_round_trip_on_sqlite(
             "SELECT last_name FROM patients_patient WHERE id = ?", [patient.id]
         ).fetchone()
         assert name == patient.last_name
+        # The sclerosant lot, and the injection that names it.
+        (number,) = restored.execute(
+            "SELECT l.lot_number FROM treatments_injection i "
+            "JOIN treatments_sclerosantlot l ON l.id = i.lot_id"
+        ).fetchone()
+        assert number == "BK-1"
     finally:
         restored.close()
     assert expected["treatments_injection"] == 2
+    assert expected["treatments_sclerosantlot"] == 1
 
 
 def test_round_trip_on_postgresql(

@@ -35,6 +35,7 @@ from treatments.choices import (
     StockingLength,
     VesselType,
 )
+from treatments.lots import lot_close, lot_create
 from treatments.models import TreatmentSession
 from treatments.services import session_create, session_sign, session_update
 from visits import services as visits
@@ -165,6 +166,7 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             letterhead_update(data=LETTERHEAD, user=users["manager"])
+            self._load_lots(users)
             count = self._load_patients(users)
             self._load_agenda(users)
             self._load_outcomes(users)
@@ -212,6 +214,38 @@ class Command(BaseCommand):
         if i % 10 == 7:
             answers.update(immobility="", acute_thrombosis="")
         return answers
+
+    @staticmethod
+    def _load_lots(users: dict) -> None:
+        """The stock list: an open lot of each polidocanol strength the demo
+        injects, an expired lot and a closed one. The sessions record the
+        open lot of their agent and strength (the only one that matches)."""
+        today = timezone.localdate()
+        manager = users["manager"]
+        for number, pct, received, expiry, opened in (
+            ("PD025-2611", "0.25", -90, 700, -60),
+            ("PD05-2608", "0.5", -120, 640, -60),
+            ("PD1-2610", "1", -100, 660, -60),
+            ("PD3-2609", "3", -110, 650, None),
+            ("PD1-2405", "1", -900, -60, -400),  # expired
+            ("PD05-2502", "0.5", -700, 300, -300),  # closed: used up
+        ):
+            lot = lot_create(
+                user=manager,
+                data={
+                    "agent": Agent.POLIDOCANOL,
+                    "concentration_pct": Decimal(pct),
+                    "lot_number": number,
+                    "received_on": today + timedelta(days=received),
+                    "expiry_date": today + timedelta(days=expiry),
+                    "opened_on": (
+                        today + timedelta(days=opened) if opened is not None else None
+                    ),
+                    "notes": "",
+                },
+            )
+            if number == "PD05-2502":
+                lot_close(lot=lot, user=manager)
 
     def _load_patients(self, users: dict) -> int:
         rng = random.Random(42)
