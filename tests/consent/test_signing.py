@@ -72,6 +72,9 @@ def test_the_pdf_is_in_the_patients_language(clinician_client, clinician):
         reader = PdfReader(handle)
         text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
     assert "Acconsento alla scleroterapia con schiuma" in text
+    # The PDF's own words are in the patient's language too.
+    assert "Firma del paziente" in text and "Testimone" in text
+    assert "versione del testo 1" in text
     assert "Maria Rossi" in text
 
 
