@@ -13,6 +13,7 @@ from consent.models import ConsentText, SignedConsent
 from consent.services import text_add_version
 from tests.conftest import make_patient
 from tests.e2e.conftest import playwright_sync_api
+from tests.e2e.test_csp import _violations, _watch
 
 expect = playwright_sync_api().expect
 
@@ -49,6 +50,8 @@ def _draw(page, canvas) -> None:
 def test_the_patient_signs_on_the_pad_and_the_pdf_is_saved(page, log_in, clinician):
     text = _text(clinician)
     patient = make_patient(first_name="Giulia", last_name="Romano")
+    # The pad and its script run under the Content-Security-Policy.
+    csp_errors = _watch(page)
     log_in(clinician)
     page.set_viewport_size({"width": 820, "height": 1180})
     page.goto(reverse("consent:sign", args=[patient.code, "liquid"]))
@@ -64,6 +67,7 @@ def test_the_patient_signs_on_the_pad_and_the_pdf_is_saved(page, log_in, clinici
 
     _draw(page, canvas)
     expect(page.locator("[data-signature-status]")).to_contain_text("Signed")
+    assert not _violations(page) and not csp_errors, csp_errors
     page.get_by_role("button", name="Save the signed consent").click()
     expect(page.locator(".alert-success")).to_contain_text("signed consent is saved")
     assert page.url.endswith(reverse("consent:patient", args=[patient.code]))
