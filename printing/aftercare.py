@@ -24,6 +24,7 @@ from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core.clock import local_day_bounds
 from core.models import Letterhead
@@ -35,9 +36,11 @@ from printing.wording import (
     compression_instructions,
     compression_reason,
     keep_active_text,
+    mapped_points,
     treated_in_plain_words,
     treated_legs,
 )
+from treatments import legmap as session_legmap
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
 from visits.models import FollowUpVisit, VisitStatus
@@ -79,6 +82,10 @@ class Sheet:
     # Advice worded to agree with the patient's sex.
     keep_active: str = ""
     call_the_clinic: str = ""
+    # The patient's legs with the numbered places treated ("" when no
+    # injection was placed on the map), and the plain-words key to them.
+    leg_map: str = ""
+    map_points: list[tuple[int, str, str]] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -111,7 +118,26 @@ def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> 
             compression_reason=compression_reason(session, injections),
             keep_active=keep_active_text(patient.sex),
             call_the_clinic=call_the_clinic_text(patient.sex),
+            **_treated_map(session, injections),
         )
+
+
+def _treated_map(session: TreatmentSession, injections: list[Injection]) -> dict:
+    """The map of the places treated: plain markers, no agent or dose."""
+    points = mapped_points(injections)
+    if not points:
+        return {}
+    return {
+        "leg_map": session_legmap.for_pdf(
+            session_legmap.session_map(
+                injections,
+                clinical=False,
+                id_prefix=f"aftercare-legmap-{session.pk}",
+                title=_("Your legs: the places treated, numbered"),
+            )
+        ),
+        "map_points": points,
+    }
 
 
 def sessions_for_sheets() -> QuerySet[TreatmentSession]:

@@ -17,6 +17,7 @@ from django.utils.translation import ngettext, pgettext
 from core.templatetags.clinic_tags import date_phrase, long_date
 from doppler.segments import Segment
 from patients.models import Leg, Sex
+from treatments import legmap as session_legmap
 from treatments.choices import Compression, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 
@@ -168,6 +169,19 @@ def treated_in_plain_words(injections: Iterable[Injection]) -> list[tuple[str, s
         leg_name = _("Right leg") if leg == Leg.RIGHT else _("Left leg")
         sentences.append((leg_name, "; ".join(parts) + "."))
     return sentences
+
+
+def mapped_points(injections: Iterable[Injection]) -> list[tuple[int, str, str]]:
+    """Return (number, leg, place) for each injection placed on the leg map,
+    numbered as the session numbers its injections; plain words only (never
+    the agent, its strength or the volume)."""
+    points = []
+    for number, inj in session_legmap.numbered(injections):
+        if not session_legmap.has_position(inj):
+            continue
+        leg_name = _("Right leg") if inj.leg == Leg.RIGHT else _("Left leg")
+        points.append((number, leg_name, _place_text(injection_place(inj))))
+    return points
 
 
 def treated_legs(injections: Iterable[Injection]) -> set[str]:

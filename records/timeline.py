@@ -28,6 +28,7 @@ from core import roles
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
 from records.alerts import Alert, build_alerts
+from treatments import legmap as session_legmap
 from treatments.choices import Agent, Form, VesselType
 from treatments.models import Injection, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit, VisitStatus
@@ -304,6 +305,7 @@ def _add_detail(shown: list[TimelineItem]) -> None:
         if item.kind == SESSION:
             session = item.obj
             item.extra = {"groups": injection_groups(session.injections.all(), labels)}
+            item.extra["leg_map"] = _session_map(session)
             if (
                 item.card is None
             ):  # the session card shows its own totals and compression
@@ -316,6 +318,17 @@ def _add_detail(shown: list[TimelineItem]) -> None:
                     for code in item.obj.adverse_events or []
                 ]
             }
+
+
+def _session_map(session: TreatmentSession) -> str:
+    """The small leg map of a session's placed injections ("" when none is
+    placed), from the prefetched rows."""
+    injections = session.injections.all()
+    if not any(session_legmap.has_position(i) for i in injections if not i.voided_at):
+        return ""
+    return session_legmap.session_map(
+        injections, size="sm", id_prefix=f"timeline-legmap-{session.pk}"
+    )
 
 
 def _prefetch(objs: list, name: str, queryset) -> None:

@@ -80,7 +80,12 @@ def test_no_page_breaks_the_policy(page, log_in, clinician):
     patient = make_patient(first_name="Lucia", last_name="Ferrari")
     doppler = make_doppler(patient, clinician)
     session = make_session(patient, clinician, doppler=doppler)
-    make_injection(session, volume_ml=Decimal("2.0"))
+    make_injection(
+        session,
+        volume_ml=Decimal("2.0"),
+        diagram_x_pct=Decimal("19.4"),
+        diagram_y_pct=Decimal("27.6"),
+    )
     make_visit(
         patient,
         clinician,
