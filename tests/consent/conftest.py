@@ -1,27 +1,18 @@
-"""Consent fixtures: private files in a temporary folder, a signed consent."""
+"""Consent helpers: a signature PNG, its data URL and a signed consent.
+
+Private files of the test run go to a folder of its own (settings_test).
+"""
 
 from __future__ import annotations
 
 import base64
 import io
 
-import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from consent.models import ConsentText, Method, SignedConsent
-
-
-@pytest.fixture(autouse=True)
-def _private_storage(settings, tmp_path):
-    """Private files of the tests go to a temporary folder."""
-    storages = dict(settings.STORAGES)
-    storages["private"] = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": str(tmp_path / "private"), "base_url": None},
-    }
-    settings.STORAGES = storages
 
 
 def signature_png(*, blank: bool = False, size=(600, 200)) -> bytes:

@@ -315,3 +315,24 @@ def test_the_patient_page_lists_the_consents(clinician_client, clinician, patien
     assert "Consent forms" in body
     assert "Foam sclerotherapy" in body
     assert reverse("consent:file", args=[consent.code]) in body
+
+
+def test_the_signed_file_lives_in_the_private_storage_the_backup_copies(
+    clinician_client, clinician, patient
+):
+    from django.conf import settings
+    from django.core.files.storage import storages
+
+    from core import backup
+
+    _sign(clinician_client, patient, witness=clinician.pk)
+    consent = SignedConsent.objects.get()
+    private = storages["private"]
+    assert consent.file.storage.location == private.location
+    assert private.exists(consent.file.name)
+    assert not str(private.location).startswith(str(settings.BASE_DIR / "static"))
+    # The backup walks the private storage: the signed PDF is in it.
+    assert consent.file.name in set(backup._walk(private))
+    # No public URL: the storage has none to give, the app's view serves it.
+    response = clinician_client.get("/private_media/" + consent.file.name)
+    assert response.status_code == 404
