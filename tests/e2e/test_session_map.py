@@ -125,3 +125,22 @@ def test_a_saved_rows_marker_is_voided_with_its_row_and_comes_back_on_undo(
 
     second.locator("[data-remove-row]").click()  # Undo in the row
     expect(page.locator(MARKERS)).to_have_count(1)
+
+
+def test_the_printed_session_record_shows_the_map_in_colour(page, log_in, clinician):
+    patient = make_patient()
+    session = make_session(patient, clinician)
+    make_injection(
+        session, diagram_x_pct=Decimal("19.4"), diagram_y_pct=Decimal("27.6")
+    )
+    log_in(clinician)
+    page.goto(session.get_absolute_url())
+    page.emulate_media(media="print")
+    drawing = page.locator(".session-map-card svg.legmap")
+    expect(drawing).to_be_visible()
+    dot = drawing.locator(".legmap-marker circle").first
+    expect(dot).to_be_visible()
+    fill = dot.evaluate("el => getComputedStyle(el).fill")
+    assert fill == "rgb(10, 88, 202)"  # polidocanol, liquid
+    width = drawing.evaluate("el => el.getBoundingClientRect().width")
+    assert 200 < width <= 16 / 2.54 * 96 + 1  # at most 16 cm on paper
