@@ -30,8 +30,9 @@ OLD_TARGETS = [
     ("treatments", "0003_patient_date_indexes"),
 ]
 NEW_APPS = ("core", "doppler", "visits")
-# accesslog came later, on top of patients: not a contrib app to apply early.
-PROJECT_APPS = ("patients", "treatments", "accesslog", *NEW_APPS)
+# accesslog, consent and photos came later, on top of patients and
+# treatments: not contrib apps to apply early.
+PROJECT_APPS = ("patients", "treatments", "accesslog", "consent", "photos", *NEW_APPS)
 
 # (old app, model name) -> new app
 MOVED = {
