@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from treatments.models import Injection, SclerosantLot, TreatmentSession
 
@@ -147,6 +148,33 @@ def lot_reopen(*, lot: SclerosantLot, user: Any) -> SclerosantLot:
         current.closed_at = None
         current.closed_by = None
         return _save(current, user=user, reason="Lot reopened")
+
+
+# A lot is corrected a few times at most; the page shows the latest changes.
+HISTORY_SHOWN = 50
+
+
+# The history's reasons (stored in English) in the reader's language.
+REASON_LABELS = {
+    "Lot added to the stock list": gettext_lazy("Lot added to the stock list"),
+    "Lot corrected": gettext_lazy("Lot corrected"),
+    "Lot closed": gettext_lazy("Lot closed"),
+    "Lot reopened": gettext_lazy("Lot reopened"),
+}
+
+
+def lot_history(lot: SclerosantLot) -> list[Any]:
+    """Return the lot's history rows, newest first, with who made each and
+    `reason_label`, the reason in the reader's language."""
+    rows = list(
+        lot.history.select_related("history_user").order_by(
+            "-history_date", "-history_id"
+        )[:HISTORY_SHOWN]
+    )
+    for row in rows:
+        reason = row.history_change_reason or ""
+        row.reason_label = str(REASON_LABELS.get(reason, reason))
+    return rows
 
 
 # --- the lot of an injection -----------------------------------------------------

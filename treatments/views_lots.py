@@ -86,7 +86,12 @@ def lot_edit(request: HttpRequest, code) -> HttpResponse:
                 request, _("Lot corrected; its history keeps the old values.")
             )
             return redirect(_list_url())
-    context = {"form": form, "lot": lot, "page": "lots"}
+    context = {
+        "form": form,
+        "lot": lot,
+        "history": lots.lot_history(lot),
+        "page": "lots",
+    }
     return render(request, "treatments/lots/lot_form.html", context)
 
 

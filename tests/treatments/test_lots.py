@@ -163,6 +163,10 @@ def test_a_corrected_lot_number_keeps_the_old_one_in_the_history(
     )
     assert numbers == ["A12", "A123"]
     assert lot.history.latest("history_id").history_user == manager
+    # The edit page shows the history: who changed what, and the old number.
+    history = manager_client.get(edit).content.decode().split('id="lot-history"')[1]
+    assert "Lot corrected" in history and "A12<" in history
+    assert manager.username in history or manager.get_full_name() in history
 
 
 def test_a_used_lot_keeps_its_agent_and_concentration(
