@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from core.models import AddendumKind
-from doppler.services import doppler_addendum_add, doppler_sign
+from doppler.services import doppler_addendum_add, doppler_sign, doppler_void
 from tests.conftest import (
     make_doppler,
     make_injection,
@@ -28,7 +28,10 @@ from tests.conftest import (
     make_visit,
 )
 from tests.e2e.conftest import TIMEOUT_MS, playwright_sync_api
+from tests.helpers import at
 from treatments.services import session_addendum_add, session_sign
+from visits.models import StatusReason
+from visits.services import visit_cancel
 
 # Skipped, with the reason, where the package is missing (see conftest.py).
 playwright_sync_api()
@@ -129,7 +132,17 @@ def records(clinician, colleague):
     make_injection(unsigned)
     make_injection(unsigned, leg="L", volume_ml="0.3", site="lateral thigh")
     visit = make_visit(patient, clinician)
+    # Today's agenda with a cancelled visit (shown struck through) and a
+    # voided Doppler (shown greyed), both still at full contrast.
+    make_visit(patient, clinician, starts_at=at(0, 9))
+    visit_cancel(
+        visit=make_visit(patient, clinician, starts_at=at(0, 11)),
+        reason=StatusReason.PATIENT_REQUEST,
+    )
+    voided = make_doppler(patient, clinician)
+    doppler_void(assessment=voided, user=clinician, reason="Wrong patient.")
     return {
+        "voided_doppler": voided,
         "patient": patient,
         "doppler": doppler,
         "draft_doppler": make_doppler(patient, clinician),
@@ -187,6 +200,7 @@ def test_clinician_pages(page, log_in, clinician, records):
             reverse("printing:aftercare-day"),
             reverse("doppler:detail", args=[doppler.code]),
             reverse("doppler:detail", args=[doppler.code]) + "?as_signed=1",
+            reverse("doppler:detail", args=[records["voided_doppler"].code]),
             reverse("doppler:create", args=[patient.code]),
             reverse("doppler:edit", args=[records["draft_doppler"].code]),
             reverse("doppler:addendum", args=[doppler.code]),
