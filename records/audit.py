@@ -26,15 +26,25 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from consent.models import SignedConsent
 from core.clock import local_day_bounds
 from doppler.models import DopplerAddendum, DopplerAssessment, DopplerFinding
 from patients.models import Patient
+from photos.models import ClinicalPhoto
 from treatments.models import Injection, SessionAddendum, TreatmentSession
 from visits.models import AdverseEvent, FollowUpVisit
 
 # Identifiers and bookkeeping that change on every save and say nothing to a
 # reader.
-IGNORED_FIELDS = {"id", "code", "updated_at", "version", "created_at"}
+# (A consent's signature image is kept out of its history: it never changes.)
+IGNORED_FIELDS = {
+    "id",
+    "code",
+    "updated_at",
+    "version",
+    "created_at",
+    "signature_png",
+}
 
 # simple_history's kinds of change, in the reader's language.
 ACTIONS = {
@@ -53,6 +63,11 @@ FIXED_REASONS = {
         "Injection removed from the session"
     ),
     "Cleared on edit": gettext_lazy("Cleared on edit"),
+    "Photo added": gettext_lazy("Photo added"),
+    "Signed on the tablet": gettext_lazy("Signed on the tablet"),
+    "Paper form scanned": gettext_lazy("Paper form scanned"),
+    "Withdrawn": gettext_lazy("Withdrawn"),
+    "Voided": gettext_lazy("Voided"),
 }
 REASON_PREFIXES = {
     "Voided: ": gettext_lazy("Voided: "),
@@ -113,6 +128,17 @@ def _label_visit(r: Any) -> str:
     return clinic_time(r.starts_at)
 
 
+def _label_consent(r: Any) -> str:
+    return f"{r.get_procedure_display()} {clinic_time(r.signed_at)}"
+
+
+def _label_photo(r: Any) -> str:
+    return (
+        f"{r.get_phase_display()} · {r.get_leg_display()} · "
+        f"{r.get_view_display()} {clinic_time(r.taken_at)}"
+    )
+
+
 def _label_addendum(r: Any) -> str:
     return f"{r.get_kind_display()} {clinic_time(r.created_at)}"
 
@@ -169,6 +195,8 @@ SOURCES: tuple[Source, ...] = (
         _label_addendum,
         "session_id",
     ),
+    Source(gettext_lazy("Signed consent"), SignedConsent, _label_consent, "patient_id"),
+    Source(gettext_lazy("Clinical photo"), ClinicalPhoto, _label_photo, "patient_id"),
 )
 
 
