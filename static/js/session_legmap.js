@@ -311,16 +311,20 @@
   // the map filled in on a row a tap added.
   var container = document.getElementById("injection-rows") || form;
   new MutationObserver(function (records) {
+    var added = null;
     records.forEach(function (record) {
       record.addedNodes.forEach(function (node) {
         if (fromMap > 0 && node.nodeType === 1 && node.classList.contains("injection-row")) {
           fromMap -= 1;
           node.dataset.mapSite = value(node, "site");
           node.dataset.fromMap = "1";
+          added = node;
         }
       });
     });
     draw();
+    // The new row may be out of sight above the map: say that it came.
+    if (added) say((card.dataset.addedText || "") + " " + (added.dataset.mapNumber || ""));
   }).observe(container, { childList: true });
 
   svg.setAttribute("aria-describedby", "session-map-hint");

@@ -52,6 +52,7 @@ def test_tap_adds_a_prefilled_row_drag_moves_it_remove_takes_it_away(
     expect(row.locator('select[name$="-segment"]')).to_have_value("GSVb")
     expect(page.locator(MARKERS)).to_have_count(1)
     expect(page.locator(MARKERS).first).to_have_text("1")
+    expect(page.locator("#session-map-selected")).to_have_text("Injection added 1")
     x_input = row.locator('input[name$="-diagram_x_pct"]')
     y_input = row.locator('input[name$="-diagram_y_pct"]')
     first_x = x_input.input_value()
