@@ -6,6 +6,7 @@ obeys the clinic's rules (limits, double booking, state machine).
 
 from __future__ import annotations
 
+import io
 import random
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,7 +18,11 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from PIL import Image, ImageDraw
 
+from consent.models import Procedure
+from consent.selectors import current_text, has_photo_consent
+from consent.services import consent_sign_on_tablet
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from core.services import letterhead_update
 from doppler.models import CeapClass, DopplerAssessment, RecommendedPlan
@@ -26,6 +31,9 @@ from doppler.services import doppler_create, doppler_sign
 from patients.models import Leg, Patient
 from patients.screening import QUESTION_FIELDS
 from patients.services import patient_create
+from photos.imaging import clean_photo
+from photos.models import Phase, View
+from photos.services import photo_add
 from treatments.choices import (
     Agent,
     Compression,
@@ -125,6 +133,35 @@ def _foam(leg: str, segment: str, vessel: str, volume: str, gas: str = Gas.AIR) 
     )
 
 
+def _signature_png(seed: int) -> bytes:
+    """A squiggle standing in for a patient's signature on the pad."""
+    rng = random.Random(seed)
+    image = Image.new("RGBA", (600, 200), (255, 255, 255, 0))
+    points = [(40 + 40 * step, rng.randint(50, 160)) for step in range(13)]
+    ImageDraw.Draw(image).line(points, fill=(20, 20, 60, 255), width=4)
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def _leg_picture(seed: int, veins: int) -> bytes:
+    """A drawn leg standing in for a clinical photo: the same veins for a
+    patient (seed), fewer of them after treatment."""
+    rng = random.Random(seed)
+    image = Image.new("RGB", (480, 640), (236, 228, 220))
+    draw = ImageDraw.Draw(image)
+    draw.rounded_rectangle((150, 20, 330, 620), radius=80, fill=(226, 188, 160))
+    lines = []
+    for _index in range(9):
+        x, y = rng.randint(180, 300), rng.randint(80, 520)
+        lines.append([(x + rng.randint(-25, 25), y + 22 * k) for k in range(5)])
+    for points in lines[:veins]:
+        draw.line(points, fill=(110, 70, 150), width=3)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
 def _at(day: date, hhmm: str) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
 
@@ -171,6 +208,8 @@ class Command(BaseCommand):
             self._load_agenda(users)
             self._load_outcomes(users)
             self._sign_past_records()
+            self._load_consents(users)
+            self._load_photos(users)
         self.stdout.write(
             f"Loaded {count} demo patients; users: "
             + ", ".join(u for u, *_ in DEMO_USERS)
@@ -194,6 +233,67 @@ class Command(BaseCommand):
         ).select_related("examiner")
         for doppler in dopplers:
             doppler_sign(assessment=doppler, user=doppler.examiner)
+
+    @staticmethod
+    def _load_consents(users: dict) -> None:
+        """Consents signed on the tablet today by a few treated patients (the
+        liquid consent, and for some the photography consent), witnessed by
+        the clinician: their next session takes the signed form as its
+        informed consent."""
+        clinician = users["clinician"]
+        treated = (
+            Patient.objects.filter(treatment_sessions__isnull=False)
+            .distinct()
+            .order_by("id")[:6]
+        )
+        for index, patient in enumerate(treated):
+            procedures = [Procedure.LIQUID]
+            if index < 3:
+                procedures.append(Procedure.PHOTOGRAPHY)
+            for procedure in procedures:
+                text = current_text(procedure, patient.language)
+                if text is None:
+                    continue
+                consent_sign_on_tablet(
+                    patient=patient,
+                    procedure=procedure,
+                    text=text,
+                    signature_png=_signature_png(index),
+                    witness=clinician,
+                    witness_name="",
+                    user=clinician,
+                )
+
+    @staticmethod
+    def _load_photos(users: dict) -> None:
+        """Before and after photos (drawn, not real) of the right leg from the
+        front, for the patients who signed the photography consent: before
+        their first session, after their last."""
+        clinician = users["clinician"]
+        for patient in Patient.objects.order_by("id"):
+            if not has_photo_consent(patient):
+                continue
+            sessions = list(
+                TreatmentSession.objects.active()
+                .filter(patient=patient)
+                .order_by("performed_at")
+            )
+            if not sessions:
+                continue
+            for session, phase, veins in (
+                (sessions[0], Phase.BEFORE, 9),
+                (sessions[-1], Phase.AFTER, 3),
+            ):
+                data = _leg_picture(patient.pk, veins)
+                photo_add(
+                    session=session,
+                    user=clinician,
+                    photo=clean_photo(io.BytesIO(data), size=len(data)),
+                    phase=phase,
+                    leg=Leg.RIGHT,
+                    view=View.FRONT,
+                    taken_at=session.performed_at,
+                )
 
     def _book(self, **kwargs: Any) -> FollowUpVisit | None:
         """Book through the agenda's rules; a slot already taken is left out."""
