@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from consent.models import SignedConsent
 from patients.models import Patient
 from treatments.models import TreatmentSession
 
@@ -27,6 +28,11 @@ def test_load_demo_creates_users_and_patients_and_is_idempotent(db):
     signed = TreatmentSession.objects.filter(signed_at__isnull=False)
     assert signed.exists() and TreatmentSession.objects.filter(signed_at=None).exists()
     assert all(s.signed_by_id == s.clinician_id for s in signed)
+    # A few treated patients signed their consents on the tablet, with a PDF.
+    consents = SignedConsent.objects.all()
+    assert consents.filter(procedure="liquid").count() == 6
+    assert consents.filter(procedure="photography").count() == 3
+    assert all(c.file.name.endswith(".pdf") and c.witness_id for c in consents)
 
 
 def test_load_demo_refuses_with_debug_off_unless_allowed(db, settings):
