@@ -17,6 +17,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from core import legmap as drawing
 from tests.conftest import PASSWORD, make_patient
 from tests.e2e.conftest import TIMEOUT_MS, playwright_sync_api
 from treatments.choices import Compression, Form, Gas, VesselType
@@ -292,3 +293,75 @@ def test_a_wide_screen_keeps_the_table_without_sideways_scroll(
     site = _field(page.locator(ROWS).first, "site").bounding_box()
     assert site["width"] >= 100, "the site field is wide enough to read"
     page.screenshot(path=f"/tmp/session_form_1440_{language}.png", full_page=True)
+
+
+def _map_point(page, leg: str, segment: str, shift: float = 0.0):
+    """Where on the page the leg map shows a segment (its centre, moved down
+    by `shift` of the drawing's height)."""
+    region = next(r for r in drawing.REGIONS if (r.leg, r.segment) == (leg, segment))
+    x, y = region.centroid
+    svg = page.locator("#session-map svg.legmap")
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    return (
+        box["x"] + box["width"] * x / drawing.WIDTH,
+        box["y"] + box["height"] * (y / drawing.HEIGHT + shift),
+    )
+
+
+def test_the_reference_session_by_taps_on_the_leg_map(page, log_in, clinician):
+    """The same session, each injection placed by a tap on the leg map (leg
+    and segment from the point), then its vessel type and volume."""
+    patient = make_patient(weight_kg=Decimal("60.0"))
+    page.set_viewport_size(TABLET)
+    log_in(clinician)
+    page.goto(reverse("records:patient", args=[patient.code]))
+    actions = Actions()
+    actions.click(page.get_by_role("link", name="New session"))
+    actions.check(page.get_by_label("screening questions asked today"))
+    actions.check(page.get_by_label("informed consent obtained"))
+
+    plan = [
+        ("R", "NSV", -0.05, VesselType.BLUE_TELANGIECTASIA, None, "0.2"),
+        ("R", "NSV", 0.05, VesselType.BLUE_TELANGIECTASIA, None, "0.2"),
+        ("R", "GSVa", 0.0, VesselType.RETICULAR, None, "0.5"),
+        ("L", "GSVb", -0.05, VesselType.MEDIUM_VARICOSE, "3", "2"),
+        ("L", "GSVb", 0.05, VesselType.MEDIUM_VARICOSE, "3", "2"),
+    ]
+    for n, (leg, segment, shift, vessel, strength, volume) in enumerate(plan, 2):
+        point = _map_point(page, leg, segment, shift)
+        actions.count += 1  # a tap on the map
+        page.mouse.click(*point)
+        expect(page.locator(ROWS)).to_have_count(n)
+        row = page.locator(ROWS).nth(n - 1)
+        expect(_field(row, "segment")).to_have_value(segment)
+        actions.choose(_field(row, "vessel_type"), vessel)
+        if strength:
+            actions.type(_field(row, "concentration_pct"), strength)
+        actions.type(_field(row, "volume_ml"), volume)
+    expect(page.locator("#totals-card")).to_contain_text("5 injections")
+    expect(page.locator('input[name="compression"][value="bandage"]')).to_be_checked()
+    expect(page.locator('input[name="stocking_days"]')).to_have_value("14")
+    actions.click(page.get_by_role("button", name="Save session"))
+    page.wait_for_url(SAVED_SESSION)
+
+    print(f"reference session by map taps: {actions.count} user actions")
+    assert actions.count <= MAX_ACTIONS
+    session = TreatmentSession.objects.get(patient=patient)
+    saved = list(session.injections.order_by("id"))
+    assert [(i.leg, i.segment) for i in saved] == [
+        (leg, segment) for leg, segment, *_ in plan
+    ]
+    assert all(i.diagram_x_pct is not None for i in saved)
+    assert [(i.concentration_pct, i.form) for i in saved] == [
+        (Decimal("0.5"), Form.LIQUID),
+        (Decimal("0.5"), Form.LIQUID),
+        (Decimal("1"), Form.LIQUID),
+        (Decimal("3"), Form.FOAM),
+        (Decimal("3"), Form.FOAM),
+    ]
+    assert session.totals().polidocanol_mg == Decimal("31.00")
+    assert (session.compression, session.bandage_days) == (
+        Compression.BANDAGE_THEN_STOCKING,
+        2,
+    )
