@@ -214,3 +214,21 @@ def test_colours_survive_reencoding():
     picture = Image.open(io.BytesIO(picture_bytes()))
     assert picture.getpixel((5, 10))[0] > 150 and picture.getpixel((35, 10))[2] > 150
     assert RED != BLUE
+
+
+@pytest.mark.parametrize("value", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_the_first_and_last_days_a_date_can_hold_get_a_field_message(
+    clinician_client, session, consent, value
+):
+    response = _post(clinician_client, session, upload(), taken_at=value)
+    assert response.status_code == 200
+    assert "taken_at" in response.context["form"].errors
+
+
+def test_without_consent_the_page_links_the_photography_consent_form(
+    clinician_client, session
+):
+    html = clinician_client.get(_url(session)).content.decode()
+    link = reverse("consent:sign", args=[session.patient.code, "photography"])
+    assert f'href="{link}"' in html
+    assert clinician_client.get(link).status_code == 200
