@@ -41,6 +41,7 @@ KIND_LABELS = {
     "consents": _("Patient's consent forms"),
     "consent-sign": _("Consent signing page"),
     "consent-paper": _("Scanned consent form upload"),
+    "consent-blank": _("Consent form to print (PDF)"),
     "consent-file": _("Signed consent form (file)"),
     "consent-withdraw": _("Consent withdrawal"),
     "consent-void": _("Consent voiding"),

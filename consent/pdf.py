@@ -33,15 +33,25 @@ def _fetcher(signature_png: bytes) -> Any:
 
 def render_consent_pdf(consent: Any, signature_png: bytes) -> bytes:
     """Return the PDF bytes of a consent signed on the tablet."""
+    return _render(consent.text, consent.patient, consent, signature_png)
+
+
+def render_blank_pdf(text: Any, patient: Any) -> bytes:
+    """Return the PDF of the form to sign on paper: the text version and the
+    patient's name, with empty lines for the date, signatures and witness."""
+    return _render(text, patient, None, b"")
+
+
+def _render(text: Any, patient: Any, consent: Any, signature_png: bytes) -> bytes:
     import weasyprint
 
-    with translation.override(consent.language):
+    with translation.override(text.language):
         html = render_to_string(
             TEMPLATE,
             {
                 "consent": consent,
-                "text": consent.text,
-                "patient": consent.patient,
+                "text": text,
+                "patient": patient,
                 "letterhead": Letterhead.current(),
                 "signature_url": SIGNATURE_URL,
             },

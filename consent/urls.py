@@ -16,6 +16,11 @@ urlpatterns = [
         views.sign,
         name="sign",
     ),
+    path(
+        "patients/<uuid:code>/consents/print/<slug:procedure>/",
+        views.blank_form,
+        name="blank",
+    ),
     path("patients/<uuid:code>/consents/paper/", views.paper, name="paper"),
     path("consents/<uuid:code>/file/", views.consent_file, name="file"),
     path("consents/<uuid:code>/withdraw/", views.withdraw, name="withdraw"),

@@ -14,6 +14,7 @@ from django.views.decorators.cache import never_cache
 from consent import services
 from consent.forms import PaperForm, ReasonForm, SignForm, TextVersionForm
 from consent.models import ConsentText, Procedure, SignedConsent
+from consent.pdf import render_blank_pdf
 from consent.selectors import consents_of, current_text
 from core.access import note_access
 from core.forms import add_service_error
@@ -163,6 +164,29 @@ def sign(request: HttpRequest, code, procedure: str) -> HttpResponse:
             "page": "patients",
         },
     )
+
+
+@permission_required("consent.add_signedconsent", raise_exception=True)
+def blank_form(request: HttpRequest, code, procedure: str) -> HttpResponse:
+    """The form to print and sign on paper: the text in use in the
+    patient's language (or ?language=), with the patient's name."""
+    if procedure not in Procedure.values:
+        raise Http404(_("Unknown procedure."))
+    patient = get_patient(code)
+    language = request.GET.get("language") or patient.language
+    text = current_text(
+        procedure, language if language in Language.values else patient.language
+    )
+    if text is None:
+        raise Http404(_("There is no consent text in use for this procedure."))
+    name = f"consent-form-{procedure}-{patient.chart_number}-v{text.version}.pdf"
+    note_access(request, "consent-blank", patient=patient, label=name)
+    response = HttpResponse(
+        render_blank_pdf(text, patient), content_type="application/pdf"
+    )
+    response["Content-Disposition"] = f'inline; filename="{name}"'
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @permission_required("consent.add_signedconsent", raise_exception=True)

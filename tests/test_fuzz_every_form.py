@@ -92,7 +92,10 @@ EXTRA_QUERIES = {"treatments:session-create": "?repeat=last"}
 
 
 # URLs with more than a record's code.
-EXTRA_KWARGS = {"consent:sign": {"procedure": "liquid"}}
+EXTRA_KWARGS = {
+    "consent:sign": {"procedure": "liquid"},
+    "consent:blank": {"procedure": "liquid"},
+}
 
 
 def _named(patterns, namespace: str = "", prefix: str = ""):

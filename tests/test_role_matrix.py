@@ -438,6 +438,10 @@ def _sign_liquid(w: World) -> list[Any]:
     return [w.patient.code, "liquid"]
 
 
+def _print_photography(w: World) -> list[Any]:
+    return [w.patient.code, "photography"]
+
+
 def _pk(attr: str) -> Callable[[World], list[Any]]:
     return lambda w: [getattr(w, attr).pk]
 
@@ -637,6 +641,12 @@ SITE = [
     ),
     Case("consent:sign", CLINICAL_READERS, _sign_liquid, post=(LOGIN, N, N, Y, Y)),
     Case("consent:paper", ROLE_HOLDERS, _patient, post=(LOGIN, N, Y, Y, Y)),
+    Case(
+        "consent:blank",
+        ROLE_HOLDERS,
+        _print_photography,
+        shown=("Consent to clinical photographs", "Esposito"),
+    ),
     Case("consent:file", CLINICAL_READERS, _consent, clinical=("Consent to liquid",)),
     Case("consent:withdraw", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),
     Case("consent:void", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),

@@ -336,3 +336,22 @@ def test_the_signed_file_lives_in_the_private_storage_the_backup_copies(
     # No public URL: the storage has none to give, the app's view serves it.
     response = clinician_client.get("/private_media/" + consent.file.name)
     assert response.status_code == 404
+
+
+def test_the_paper_form_prints_with_the_text_version_and_the_name(
+    frontdesk_client, patient
+):
+    url = reverse("consent:blank", args=[patient.code, "foam"])
+    response = frontdesk_client.get(url, {"language": "it"})
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]
+    reader = PdfReader(io.BytesIO(response.content))
+    text = " ".join(" ".join(p.extract_text() for p in reader.pages).split())
+    assert "Consenso alla scleroterapia con schiuma" in text
+    assert patient.full_name in text
+    assert "versione del testo 1" in text
+    event = AccessEvent.objects.get()
+    assert (event.kind, event.patient_id) == ("consent-blank", patient.pk)
+    listing = frontdesk_client.get(reverse("consent:patient", args=[patient.code]))
+    assert url in listing.content.decode()
