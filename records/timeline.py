@@ -18,7 +18,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
-from django.db.models import Count, Prefetch, prefetch_related_objects
+from django.db.models import (
+    Count,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
@@ -27,6 +34,7 @@ from django.utils.translation import gettext as _
 from core import roles
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
+from photos.models import ClinicalPhoto
 from records.alerts import Alert, build_alerts
 from treatments import legmap as session_legmap
 from treatments.choices import Agent, Form, VesselType
@@ -214,7 +222,7 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     sessions_qs = (
         TreatmentSession.objects.filter(patient=patient)
         .select_related("clinician")
-        .annotate(addenda_count=Count("addenda"))
+        .annotate(addenda_count=Count("addenda"), photo_count=_photo_count())
     )
     visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
         "clinician"
@@ -289,6 +297,19 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     if clinical:
         _add_detail(timeline.shown)
     return timeline
+
+
+def _photo_count() -> Coalesce:
+    """The session's photos not voided, counted in the sessions' own query (a
+    subquery: a second join would multiply the addenda count)."""
+    photos = (
+        ClinicalPhoto.objects.filter(session=OuterRef("pk"), voided_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("id"))
+        .values("n")
+    )
+    return Coalesce(Subquery(photos), 0)
 
 
 def _add_detail(shown: list[TimelineItem]) -> None:
