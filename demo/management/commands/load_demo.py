@@ -119,6 +119,11 @@ def _injection(leg: str, vessel: str, pct: str, volume: str, **extra: Any) -> di
     return row
 
 
+def _on_map(x_pct: str, y_pct: str) -> dict:
+    """Where the injection sits on the leg map, in percent of the drawing."""
+    return {"diagram_x_pct": Decimal(x_pct), "diagram_y_pct": Decimal(y_pct)}
+
+
 def _foam(leg: str, segment: str, vessel: str, volume: str, gas: str = Gas.AIR) -> dict:
     return _injection(
         leg,
@@ -414,7 +419,12 @@ class Command(BaseCommand):
                 continue
             rows = [
                 _injection(
-                    Leg.RIGHT, VesselType.RETICULAR, "0.5", "1.5", site="lateral thigh"
+                    Leg.RIGHT,
+                    VesselType.RETICULAR,
+                    "0.5",
+                    "1.5",
+                    site="lateral thigh",
+                    **_on_map("10.0", "25.9"),
                 ),
                 _injection(
                     Leg.LEFT,
@@ -422,12 +432,12 @@ class Command(BaseCommand):
                     "0.25",
                     "1.0",
                     site="posterior calf",
+                    **_on_map("62.5", "61.1"),
                 ),
             ]
             if i % 5 == 0:
-                rows.append(
-                    _foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4")
-                )
+                foam = _foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4")
+                rows.append({**foam, **_on_map("30.9", "60.7")})
             day = today - timedelta(days=rng.randint(0, 40))
             session = session_create(
                 patient=patient,
