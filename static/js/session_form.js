@@ -147,17 +147,24 @@
     return index;
   }
 
+  // A copy's index, reserved when the copy was asked for.
+  var copyIndex = null;
+
   document.body.addEventListener("htmx:configRequest", function (event) {
     if (event.detail.elt.id === "add-injection") {
-      event.detail.parameters.index = reserveIndex();
+      event.detail.parameters.index = copyIndex !== null ? copyIndex : reserveIndex();
+      copyIndex = null;
     }
   });
 
   function copyRow(source) {
     if (!window.htmx || !addButton) return;
     var index = reserveIndex();
-    var url = addButton.getAttribute("hx-get") + "?index=" + encodeURIComponent(index);
-    htmx.ajax("GET", url, { target: rowsBody, swap: "beforeend" }).then(function () {
+    copyIndex = index;
+    // Sent as the "Add injection" button's request (its index, its queue).
+    htmx.ajax("GET", addButton.getAttribute("hx-get"), {
+      source: addButton, target: rowsBody, swap: "beforeend"
+    }).then(function () {
       var copy = rowsBody.querySelector('[name^="injections-' + index + '-"]');
       copy = copy && copy.closest("tr.injection-row");
       if (!copy) return;

@@ -302,17 +302,18 @@ def test_a_wide_screen_keeps_the_table_without_sideways_scroll(
     page.screenshot(path=f"/tmp/session_form_1440_{language}.png", full_page=True)
 
 
-def _map_point(page, leg: str, segment: str, shift: float = 0.0):
-    """Where on the page the leg map shows a segment (its centre, moved down
-    by `shift` of the drawing's height)."""
+def _tap_map(page, leg: str, segment: str, shift: float = 0.0) -> None:
+    """Tap the leg map on a segment (its centre, moved down by `shift` of the
+    drawing's height); the point is taken when the map holds still."""
     region = next(r for r in drawing.REGIONS if (r.leg, r.segment) == (leg, segment))
     x, y = region.centroid
     svg = page.locator("#session-map svg.legmap")
-    svg.scroll_into_view_if_needed()
     box = svg.bounding_box()
-    return (
-        box["x"] + box["width"] * x / drawing.WIDTH,
-        box["y"] + box["height"] * (y / drawing.HEIGHT + shift),
+    svg.click(
+        position={
+            "x": box["width"] * x / drawing.WIDTH,
+            "y": box["height"] * (y / drawing.HEIGHT + shift),
+        }
     )
 
 
@@ -336,9 +337,8 @@ def test_the_reference_session_by_taps_on_the_leg_map(page, log_in, clinician):
         ("L", "GSVb", 0.05, VesselType.MEDIUM_VARICOSE, "3", "2"),
     ]
     for n, (leg, segment, shift, vessel, strength, volume) in enumerate(plan, 2):
-        point = _map_point(page, leg, segment, shift)
         actions.count += 1  # a tap on the map
-        page.mouse.click(*point)
+        _tap_map(page, leg, segment, shift)
         expect(page.locator(ROWS)).to_have_count(n)
         row = page.locator(ROWS).nth(n - 1)
         expect(_field(row, "segment")).to_have_value(segment)
