@@ -15,11 +15,12 @@ from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consent.models import Procedure
 from consent.selectors import has_photo_consent
 from core.access import note_access
 from core.forms import VoidForm, add_service_error
@@ -35,16 +36,11 @@ def _session_label(session: TreatmentSession) -> str:
 
 
 def _consent_url(patient: Patient) -> str:
-    """Return the page where the photography consent is signed, if there is one."""
-    for name, kwargs in (
-        ("consent:sign", {"code": patient.code, "procedure": "photography"}),
-        ("consent:patient", {"code": patient.code}),
-    ):
-        try:
-            return reverse(name, kwargs=kwargs)
-        except NoReverseMatch:
-            continue
-    return ""
+    """Return the page where the patient signs the photography consent."""
+    return reverse(
+        "consent:sign",
+        kwargs={"code": patient.code, "procedure": Procedure.PHOTOGRAPHY},
+    )
 
 
 def _initial(request: HttpRequest, session: TreatmentSession) -> dict:
