@@ -165,6 +165,35 @@ def test_on_a_laptop_the_managers_navbar_is_one_line(open_as, manager, width, lo
     assert {reverse("accesslog:list"), reverse("records:audit")} <= set(hrefs)
 
 
+def test_fields_and_checkboxes_have_a_3_to_1_outline(page, log_in, clinician, chart):
+    """Their border against the card's white (WCAG 1.4.11, non-text contrast)."""
+    log_in(clinician)
+    page.goto(reverse("doppler:create", args=[chart["patient"].code]))
+    ratios = page.evaluate(
+        """() => {
+      const rgb = c => c.match(/[\\d.]+/g).map(Number);
+      const lum = ([r, g, b]) => {
+        const f = v => {
+          v /= 255;
+          return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+        };
+        return 0.2126 * f(r) + 0.7152 * f(g) + 0.0722 * f(b);
+      };
+      const ratio = el => {
+        const border = lum(rgb(getComputedStyle(el).borderTopColor));
+        return 1.05 / (border + 0.05);
+      };
+      const pick = s => document.querySelector('main ' + s);
+      return {
+        text: ratio(pick('input.form-control:not([type=hidden]):not(:disabled)')),
+        select: ratio(pick('select.form-select:not(:disabled)')),
+        checkbox: ratio(pick('.form-check-input:not(:checked):not(:disabled)')),
+      };
+    }"""
+    )
+    assert all(value >= 3 for value in ratios.values()), ratios
+
+
 def _ring(page, locator) -> dict:
     locator.focus()
     return locator.evaluate(FOCUS_RING)
