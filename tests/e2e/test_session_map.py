@@ -8,9 +8,11 @@ from decimal import Decimal
 from django.urls import reverse
 
 from core import legmap as drawing
+from doppler.models import DopplerFinding
 from patients.models import Leg
-from tests.conftest import make_injection, make_patient, make_session
+from tests.conftest import make_doppler, make_injection, make_patient, make_session
 from tests.e2e.conftest import playwright_sync_api
+from tests.helpers import in_days
 
 expect = playwright_sync_api().expect
 
@@ -145,3 +147,26 @@ def test_the_printed_session_record_shows_the_map_in_colour(page, log_in, clinic
     assert fill == "rgb(10, 88, 202)"  # polidocanol, liquid
     width = drawing.evaluate("el => el.getBoundingClientRect().width")
     assert 200 < width <= 16 / 2.54 * 96 + 1  # at most 16 cm on paper
+
+
+def test_the_underlay_follows_the_doppler_chosen(page, log_in, clinician):
+    patient = make_patient()
+    older = make_doppler(patient, clinician, assessed_on=in_days(-90))
+    DopplerFinding.objects.create(
+        assessment=older, leg=Leg.LEFT, segment="SSV", reflux_s=Decimal("2")
+    )
+    latest = make_doppler(patient, clinician, assessed_on=in_days(-10))
+    DopplerFinding.objects.create(
+        assessment=latest, leg=Leg.RIGHT, segment="GSVa", reflux_s=Decimal("1.5")
+    )
+    log_in(clinician)
+    page.goto(reverse("treatments:session-create", args=[patient.code]))
+    faint = page.locator("#session-map .legmap-underlay-reflux")
+    expect(faint).to_have_count(1)
+    expect(faint).to_have_attribute("data-segment", "GSVa")
+    page.locator('select[name="doppler"]').select_option(str(older.pk))
+    expect(faint).to_have_count(1)
+    expect(faint).to_have_attribute("data-segment", "SSV")
+    expect(faint).to_have_attribute("data-leg", "L")
+    page.locator('select[name="doppler"]').select_option("")  # none: the latest
+    expect(faint).to_have_attribute("data-segment", "GSVa")
