@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db.models import Q
@@ -53,9 +53,9 @@ def consent_covering(
 ) -> SignedConsent | None:
     """Return the patient's consent to `procedure` that was in force at `at`:
     signed that day or before, not voided, not withdrawn by then."""
-    if patient is None or patient.pk is None:
+    day = _clinic_day(at)
+    if patient is None or patient.pk is None or day is None:
         return None
-    day = timezone.localtime(at).date()
     return (
         SignedConsent.objects.filter(
             patient=patient,
@@ -73,10 +73,13 @@ def consent_covering(
 def treatment_consents(patient: Any, at: datetime | None = None) -> dict[str, Any]:
     """Return the consents to liquid and to foam sclerotherapy in force at
     `at` (now by default), by procedure, in one query."""
-    at = at or timezone.now()
+    day = _clinic_day(at) if at is not None else None
+    if day is None:
+        # No time, or one out of range (a refused form shows it back).
+        at = timezone.now()
+        day = timezone.localdate()
     if patient is None or patient.pk is None:
         return {}
-    day = timezone.localtime(at).date()
     found: dict[str, Any] = {}
     for consent in (
         SignedConsent.objects.filter(
@@ -91,3 +94,17 @@ def treatment_consents(patient: Any, at: datetime | None = None) -> dict[str, An
     ):
         found.setdefault(consent.procedure, consent)
     return found
+
+
+def _clinic_day(at: Any) -> date | None:
+    """Return the clinic day of `at`, or None for a time out of range."""
+    if not isinstance(at, datetime):
+        return None
+    if timezone.is_naive(at):
+        return None
+    try:
+        # The database compares it in UTC: it must fit there too.
+        at.astimezone(UTC)
+        return timezone.localtime(at).date()
+    except (OverflowError, ValueError):
+        return None

@@ -104,3 +104,17 @@ def test_the_session_page_shows_the_record(
     # Front desk sees the session's headlines only, never the signed file.
     desk = frontdesk_client.get(url).content.decode()
     assert reverse("consent:file", args=[consent.code]) not in desk
+
+
+def test_a_time_out_of_range_covers_nothing_and_breaks_nothing(patient, clinician):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from consent.selectors import treatment_consents
+
+    consent = make_consent(patient, clinician, procedure="liquid")
+    # Midnight of year 1 in Rome is before year 1 in UTC: out of range.
+    far = datetime(1, 1, 1, tzinfo=ZoneInfo("Europe/Rome"))
+    assert consent_covering(patient, "liquid", far) is None
+    # The session form shown back with such a time still lists the consents.
+    assert treatment_consents(patient, far) == {"liquid": consent}
