@@ -86,10 +86,12 @@ def test_the_session_form_shows_the_signed_consents(
     assert reverse("consent:file", args=[liquid.code]) in page
     # Foam is not covered yet: the checkbox stays for it.
     assert 'name="consent_obtained"' in page
+    assert reverse("consent:patient", args=[patient.code]) in page
     make_consent(patient, clinician, procedure="foam")
     page = clinician_client.get(url).content.decode()
     assert "Foam sclerotherapy v1" in page
     assert 'name="consent_obtained"' not in page
+    assert reverse("consent:patient", args=[patient.code]) not in page
 
 
 def test_the_session_page_shows_the_record(
