@@ -13,8 +13,11 @@ from django.core.files.storage import storages
 
 from tests.core.test_production_settings import PRODUCTION, run
 
+# The settings only, without loading the apps: the photo and consent models
+# open the private storage as they load, and boto3 (the `s3` extra) is not
+# installed here.
 READ_SETTINGS = (
-    "import json, django; django.setup(); from django.conf import settings as s; "
+    "import json; from django.conf import settings as s; "
     "print(json.dumps({'backend': s.STORAGES['private']['BACKEND'], "
     "'options': s.STORAGES['private'].get('OPTIONS', {})}))"
 )
