@@ -12,9 +12,7 @@ from tests.photos.factories import make_photo
 pytestmark = pytest.mark.django_db
 
 
-def test_the_photo_and_its_thumbnail_are_in_what_the_backup_copies(
-    patient, clinician
-):
+def test_the_photo_and_its_thumbnail_are_in_what_the_backup_copies(patient, clinician):
     photo = make_photo(make_session(patient, clinician), clinician)
     copied = set(backup._walk(backup.private_storage()))
     assert {photo.image.name, photo.thumbnail.name} <= copied
