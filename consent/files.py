@@ -14,7 +14,7 @@ import warnings
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from PIL import Image
+from PIL import Image, ImageOps
 
 DATA_URL_PREFIX = "data:image/png;base64,"
 # A signature pad PNG is a few tens of kilobytes; this leaves room for a
@@ -155,3 +155,17 @@ def check_scan(upload) -> tuple[str, str]:
                 code="bad_image",
             )
     return extension, content_type
+
+
+def scan_without_metadata(data: bytes, extension: str) -> bytes:
+    """Return an image scan upright and without its metadata (a phone's
+    camera writes where it was); a PDF comes back as it is."""
+    if extension not in ("jpg", "png"):
+        return data
+    image = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    out = io.BytesIO()
+    if extension == "jpg":
+        image.convert("RGB").save(out, "JPEG", quality=92)
+    else:
+        image.save(out, "PNG")
+    return out.getvalue()

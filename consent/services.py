@@ -12,6 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.files import scan_without_metadata
 from consent.models import ConsentText, Method, SignedConsent
 from consent.pdf import render_consent_pdf
 from core.validators import validate_reason
@@ -136,7 +137,7 @@ def consent_record_paper(
     scan.seek(0)
     consent.file.save(
         f"consent-{procedure}-{patient.chart_number}-{day}-scan.{extension}",
-        ContentFile(scan.read()),
+        ContentFile(scan_without_metadata(scan.read(), extension)),
         save=False,
     )
     consent.full_clean(exclude=["file"])

@@ -355,3 +355,19 @@ def test_the_paper_form_prints_with_the_text_version_and_the_name(
     assert (event.kind, event.patient_id) == ("consent-blank", patient.pk)
     listing = frontdesk_client.get(reverse("consent:patient", args=[patient.code]))
     assert url in listing.content.decode()
+
+
+def test_an_image_scan_is_stored_without_its_location(clinician_client, patient):
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # Make
+    exif[0x8825] = {1: "N", 2: (41.0, 53.0, 24.0), 3: "E", 4: (12.0, 29.0, 32.0)}
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), "white").save(out, "JPEG", exif=exif.tobytes())
+    assert b"PhoneMaker" in out.getvalue()
+    scan = SimpleUploadedFile("scan.jpg", out.getvalue(), content_type="image/jpeg")
+    assert _paper(clinician_client, patient, scan).status_code == 302
+    consent = SignedConsent.objects.get()
+    with consent.file.open("rb") as handle:
+        stored = handle.read()
+    assert stored.startswith(b"\xff\xd8\xff") and b"PhoneMaker" not in stored
+    assert not Image.open(io.BytesIO(stored)).getexif()
