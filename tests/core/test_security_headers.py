@@ -68,7 +68,9 @@ class InlineFinder(HTMLParser):
         where = f"<{tag}> at line {self.getpos()[0]}"
         if tag == "style":
             self.found.append(f"a <style> element {where}")
-        if tag == "script" and not names.get("src"):
+        # A JSON data block (json_script) is data the policy never runs.
+        data_block = (names.get("type") or "").lower() == "application/json"
+        if tag == "script" and not names.get("src") and not data_block:
             self.found.append(f"an inline script {where}")
         for name, value in attrs:
             if name == "style":
@@ -102,6 +104,8 @@ def test_the_checker_finds_every_kind_of_inline_code():
     assert (
         inline_code('<svg class="stat-bar"><rect width="42" height="10"/></svg>') == []
     )
+    data = '<script id="d" type="application/json">{"a": 1}</script>'
+    assert inline_code(data) == []
 
 
 # --- the policy ----------------------------------------------------------------
