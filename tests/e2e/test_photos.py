@@ -22,6 +22,13 @@ pytestmark = pytest.mark.date_dependent
 LOADED = "img => img.complete && img.naturalWidth > 0"
 
 
+def _wait_loaded(page, image) -> None:
+    """Wait until the picture came from the file view and was decoded (a
+    refused or broken one never gets a width)."""
+    image.scroll_into_view_if_needed()
+    page.wait_for_function(LOADED, arg=image.element_handle())
+
+
 def test_a_photo_is_taken_on_the_session_page_and_compared(
     page, log_in, clinician, patient
 ):
@@ -53,23 +60,18 @@ def test_a_photo_is_taken_on_the_session_page_and_compared(
     assert "Photo saved" in page.content()
     thumbs = page.locator(".photo-grid img")
     assert thumbs.count() == 1
-    thumbs.first.wait_for()
-    assert thumbs.first.evaluate(LOADED)
+    _wait_loaded(page, thumbs.first)
 
     page.get_by_role("link", name="Done").click()
     page.wait_for_load_state()
     card = page.locator("#session-photos")
-    assert card.locator("img").first.evaluate(LOADED)
+    _wait_loaded(page, card.locator("img").first)
     card.get_by_role("link", name="Compare photos").click()
     page.wait_for_load_state()
     pictures = page.locator(".photo-compare img")
     assert pictures.count() == 2
     for index in range(2):
-        pictures.nth(index).wait_for()
-        page.wait_for_function(
-            "img => img.complete && img.naturalWidth > 0",
-            arg=pictures.nth(index).element_handle(),
-        )
+        _wait_loaded(page, pictures.nth(index))
     # The stored photo is upright: taller than wide.
     size = pictures.nth(1).evaluate("img => [img.naturalWidth, img.naturalHeight]")
     assert size == [300, 600]
