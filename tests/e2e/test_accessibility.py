@@ -227,6 +227,18 @@ def test_clinician_pages(page, log_in, clinician, records):
         page.locator("main form[method=post] [type=submit]").last.click()
         page.wait_for_load_state()
         found.extend(_check(page, f"{url} refused"))
+    # The session form after an added row (htmx) and a row marked for removal.
+    page.goto(reverse("treatments:session-edit", args=[records["unsigned"].code]))
+    rows = page.locator("#injection-rows tr.injection-row")
+    count = rows.count()
+    page.locator("button[hx-get]").filter(has_text="+").first.click()
+    page.wait_for_function(
+        "n => document.querySelectorAll('#injection-rows tr.injection-row').length > n",
+        arg=count,
+    )
+    rows.first.locator("[data-remove-row]").click()
+    page.wait_for_selector("#injection-rows tr.row-voided")
+    found.extend(_check(page, "session form with an added and a removed row"))
     assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
 
 
@@ -249,6 +261,14 @@ def test_front_desk_pages(page, log_in, frontdesk, records):
             *_account_pages(),
         ],
     )
+    # The error pages: a page front desk may not see, and one that does not exist.
+    found = []
+    errors = [(reverse("reporting:statistics"), 403), ("/no-such-page/", 404)]
+    for url, status in errors:
+        response = page.goto(url)
+        assert response is not None and response.status == status, url
+        found.extend(_check(page, f"{url} ({status})"))
+    assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
     # The idle-timeout warning, as the page shows it before logging out.
     page.goto(reverse("patients:create"))
     page.evaluate(
