@@ -309,8 +309,8 @@ if SCLERO_S3_BUCKET:
     }
 else:
     _PRIVATE_STORAGE = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # No base_url: the storage has no public URL to give.
+        # No URL at all: url() raises (core.storage).
+        "BACKEND": "core.storage.PrivateFileSystemStorage",
         "OPTIONS": {
             "location": SCLERO_PRIVATE_MEDIA_ROOT,
             "base_url": None,

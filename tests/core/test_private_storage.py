@@ -47,7 +47,7 @@ def test_production_keeps_files_on_disk_by_default_outside_static():
     result = run(["-c", READ_STORAGE], **PRODUCTION)
     assert result.returncode == 0, result.stderr
     found = json.loads(result.stdout)
-    assert found["class"] == "django.core.files.storage.filesystem.FileSystemStorage"
+    assert found["class"] == "core.storage.PrivateFileSystemStorage"
     assert found["options"]["base_url"] is None
     assert found["options"]["location"].endswith("private_media")
     assert found["options"]["file_permissions_mode"] == 0o600

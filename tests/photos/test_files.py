@@ -75,7 +75,10 @@ def test_an_unknown_photo_is_404(clinician_client):
 
 
 def test_no_url_but_the_apps_serves_the_file(clinician_client, photo):
-    """Whatever URL the storage would make, nothing answers it with the file."""
-    assert clinician_client.get(photo.image.url).status_code == 404
+    """The storage makes no URL, and no path of the site answers with the file."""
+    with pytest.raises(ValueError):
+        photo.image.url  # noqa: B018
+    assert clinician_client.get("/" + photo.image.name).status_code == 404
+    assert clinician_client.get("/media/" + photo.image.name).status_code == 404
     assert clinician_client.get("/private_media/" + photo.image.name).status_code == 404
     assert not photo.image.path.startswith(str(settings.BASE_DIR / "static"))
