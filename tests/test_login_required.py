@@ -31,6 +31,7 @@ def _app_paths():
                 .replace("<int:year>", "2026")
                 .replace("<int:month>", "11")
                 .replace("<int:day>", "24")
+                .replace("<slug:procedure>", "liquid")
             )
             if "<" in route:
                 route = route.split("<")[0]
