@@ -28,12 +28,20 @@ def _lots_of(injections: Sequence[Injection]) -> dict[int, SclerosantLot]:
 
 def _injection_words(injection: Injection, lots: dict[int, SclerosantLot]) -> str:
     lot = lots.get(injection.lot_id) if injection.lot_id is not None else None
-    if lot is None:
-        return str(injection)
-    return _("%(injection)s, lot %(number)s") % {
-        "injection": str(injection),
-        "number": lot.lot_number,
-    }
+    words = str(injection)
+    if lot is not None:
+        words = _("%(injection)s, lot %(number)s") % {
+            "injection": words,
+            "number": lot.lot_number,
+        }
+    if injection.diagram_x_pct is not None and injection.diagram_y_pct is not None:
+        # Where the point sits on the leg map: moving a marker is a change.
+        words = _("%(injection)s, on the leg map at %(x)s %% across, %(y)s %% down") % {
+            "injection": words,
+            "x": f"{injection.diagram_x_pct:.0f}",
+            "y": f"{injection.diagram_y_pct:.0f}",
+        }
+    return words
 
 
 def session_snapshot(

@@ -406,3 +406,20 @@ def test_the_session_page_costs_the_same_queries_for_1_and_10_addenda(
     with django_assert_num_queries(len(baseline)):
         response = clinician_client.get(ten.get_absolute_url())
     assert response.content.decode().count('class="border-start border-3') == 10
+
+
+def test_moving_a_marker_on_the_leg_map_is_an_amendment_of_its_own(
+    clinician_client, clinician, patient
+):
+    session = make_session(patient, clinician)
+    make_injection(session, diagram_x_pct="20.0", diagram_y_pct="40.0")
+    session = services.session_sign(session=session, user=clinician)
+    row = {**ROW_FIELDS, "diagram_x_pct": "24.0", "diagram_y_pct": "47.0"}
+    data = _edit_data(session, [row], amend_reason=REASON)
+    assert clinician_client.post(edit_url(session), data).status_code == 302
+    injection = session.injections.get()
+    assert (injection.diagram_x_pct, injection.diagram_y_pct) == (24, 47)
+    changes = {c["label"]: c for c in SessionAddendum.objects.get().changes}
+    moved = changes["Injection changed"]
+    assert "on the leg map at 20 % across, 40 % down" in moved["old"]
+    assert "on the leg map at 24 % across, 47 % down" in moved["new"]
