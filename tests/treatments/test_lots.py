@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 
 import pytest
@@ -97,11 +98,21 @@ def test_the_manager_adds_a_lot_typed_with_a_comma(manager_client, manager):
     assert "A123" in page
 
 
+@dataclass(frozen=True)
+class DaysFromToday:
+    """A date given as days from the (frozen) day the test runs on."""
+
+    days: int
+
+    def date(self) -> str:
+        return in_days(self.days).isoformat()
+
+
 @pytest.mark.parametrize(
     ("overrides", "field", "message"),
     [
         (
-            {"expiry_date": in_days(-20).isoformat()},
+            {"expiry_date": DaysFromToday(-20)},
             "expiry_date",
             "must be after the date received",
         ),
@@ -111,7 +122,7 @@ def test_the_manager_adds_a_lot_typed_with_a_comma(manager_client, manager):
             "out of range",
         ),
         (
-            {"received_on": in_days(3).isoformat()},
+            {"received_on": DaysFromToday(3)},
             "received_on",
             "cannot be in the future",
         ),
@@ -119,7 +130,7 @@ def test_the_manager_adds_a_lot_typed_with_a_comma(manager_client, manager):
         ({"expiry_date": "9999-12-31"}, "expiry_date", "check the year"),
         ({"expiry_date": "2026-02-30"}, "expiry_date", "YYYY-MM-DD"),
         (
-            {"opened_on": in_days(-20).isoformat()},
+            {"opened_on": DaysFromToday(-20)},
             "opened_on",
             "before the date received",
         ),
@@ -129,6 +140,11 @@ def test_the_manager_adds_a_lot_typed_with_a_comma(manager_client, manager):
 def test_a_bad_lot_gets_a_field_message_and_nothing_is_saved(
     manager_client, overrides, field, message
 ):
+    # Days from today are read on the test's frozen day, not at collection.
+    overrides = {
+        name: value.date() if isinstance(value, DaysFromToday) else value
+        for name, value in overrides.items()
+    }
     response = manager_client.post(reverse("treatments:lot-add"), lot_data(**overrides))
     assert response.status_code == 200
     errors = response.context["form"].errors
