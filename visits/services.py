@@ -18,10 +18,14 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.availability import booking_problems
+from clinics.models import Site, default_site_pk
 from core.roles import clinician_label, is_clinician
 from core.validators import validate_clinical_date
 from patients.models import Patient
 from treatments.models import TreatmentSession
+from visits import reminders
+from visits.links import visit_problem
 from visits.models import (
     ACTIVE_STATUSES,
     CANCEL_REASONS,
@@ -29,6 +33,7 @@ from visits.models import (
     MIN_DURATION_MIN,
     NO_SHOW_REASONS,
     AdverseEvent,
+    Confirmation,
     FollowUpVisit,
     StatusReason,
     VisitPlan,
@@ -154,6 +159,72 @@ def _check_slot(
         )
 
 
+# The history keeps a change reason of at most 100 characters: a move's
+# reason is kept whole after its prefix.
+HISTORY_REASON_MAX = 100
+RESCHEDULED = "Rescheduled: "
+RESCHEDULE_REASON_MAX_LENGTH = HISTORY_REASON_MAX - len(RESCHEDULED)
+BOOKED_OUTSIDE = "Booked outside availability: "
+OVERRIDE_REASON_MAX_LENGTH = 255
+OVERRIDE_PERMISSION = "visits.override_availability"
+
+
+def may_override(user) -> bool:
+    """Whether `user` may book outside availability (with a reason)."""
+    return user is not None and user.has_perm(OVERRIDE_PERMISSION)
+
+
+def _site(site: Site | None, current_pk: int | None = None) -> Site:
+    """The site asked for, else the visit's, else the clinic's default."""
+    if site is None:
+        site = Site.objects.get(pk=current_pk or default_site_pk())
+    elif not site.is_active and site.pk != current_pk:
+        raise ValidationError({"site": _("This site is no longer in use.")})
+    return site
+
+
+def _check_availability(
+    *,
+    site: Site,
+    clinician,
+    starts_at: datetime,
+    duration_min: int,
+    user,
+    override_reason: str,
+) -> str:
+    """Refuse a slot outside opening or working hours, on a closure or
+    during an absence, naming every reason; unless `user` may override and
+    gave a reason. Return the override reason to keep ("" if none needed)."""
+    starts_at = starts_at.astimezone(UTC)
+    problems = booking_problems(
+        site=site,
+        clinician=clinician,
+        starts_at=starts_at,
+        ends_at=starts_at + timedelta(minutes=duration_min),
+    )
+    if not problems:
+        return ""
+    if len(override_reason) > OVERRIDE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "override_reason": _("At most %(n)s characters.")
+                % {"n": OVERRIDE_REASON_MAX_LENGTH}
+            }
+        )
+    allowed = may_override(user)
+    if allowed and override_reason:
+        return override_reason
+    errors = [ValidationError(p.message, code="unavailable") for p in problems]
+    if allowed:
+        errors.append(
+            ValidationError(
+                _("Give a reason for booking outside availability to book anyway."),
+                code="unavailable",
+            )
+        )
+    raise ValidationError({"starts_at": errors})
+
+
 def _save(visit: FollowUpVisit, reason: str) -> FollowUpVisit:
     visit.bump_version()
     visit._change_reason = reason
@@ -176,12 +247,20 @@ def visit_book(
     session: TreatmentSession | None = None,
     user=None,
     back_entry: bool = False,
+    site: Site | None = None,
+    override_reason: str = "",
 ) -> FollowUpVisit:
-    """Book a follow-up visit; refuse a double-booking of the clinician.
+    """Book a follow-up visit; refuse a double-booking of the clinician, and
+    a slot outside the site's opening hours, on a closure, outside the
+    clinician's working hours or during an absence, unless `user` has
+    visits.override_availability and gives `override_reason`.
 
-    `back_entry` records a visit that already took place (a paper agenda
-    entered afterwards, the demo clinic): only the time may be in the past.
+    `site` defaults to the clinic's default site. `back_entry` records a
+    visit that already took place (a paper agenda entered afterwards, the
+    demo clinic): the time may be in the past and availability is not
+    checked.
     """
+    override_reason = (override_reason or "").strip()
     if patient.is_archived:
         raise ValidationError(
             _("This patient is archived; restore the record before booking.")
@@ -198,6 +277,17 @@ def visit_book(
             duration_min=duration_min,
             back_entry=back_entry,
         )
+        site = _site(site)
+        kept = ""
+        if not back_entry:
+            kept = _check_availability(
+                site=site,
+                clinician=clinician,
+                starts_at=starts_at,
+                duration_min=duration_min,
+                user=user,
+                override_reason=override_reason,
+            )
         visit = FollowUpVisit(
             patient=patient,
             clinician=clinician,
@@ -205,11 +295,16 @@ def visit_book(
             duration_min=duration_min,
             purpose=purpose,
             session=session,
+            site=site,
+            override_reason=kept,
             created_by=user,
         )
-        visit._change_reason = "Booked"
+        visit._change_reason = (
+            f"{BOOKED_OUTSIDE}{kept}"[:HISTORY_REASON_MAX] if kept else "Booked"
+        )
         visit.full_clean()
         visit.save()
+        reminders.plan_reminders(visit)
     return visit
 
 
@@ -221,8 +316,24 @@ def visit_reschedule(
     clinician,
     expected_version: int | None,
     user=None,
+    site: Site | None = None,
+    reason: str = "",
+    override_reason: str = "",
 ) -> FollowUpVisit:
-    """Move a scheduled visit to another time and/or clinician."""
+    """Move a scheduled visit to another time, clinician and/or site, for a
+    `reason` (kept in the history), through the same rules as a booking.
+    `site` defaults to the visit's."""
+    reason = (reason or "").strip()
+    override_reason = (override_reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Say why the visit is moved.")})
+    if len(reason) > RESCHEDULE_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {
+                "reason": _("At most %(n)s characters.")
+                % {"n": RESCHEDULE_REASON_MAX_LENGTH}
+            }
+        )
     with transaction.atomic():
         # Lock order everywhere: the visit row, then the clinician's row.
         current = _locked(visit)
@@ -235,10 +346,26 @@ def visit_reschedule(
             duration_min=duration_min,
             exclude_pk=visit.pk,
         )
+        new_site = _site(site, current.site_id)
+        kept = _check_availability(
+            site=new_site,
+            clinician=clinician,
+            starts_at=starts_at,
+            duration_min=duration_min,
+            user=user,
+            override_reason=override_reason,
+        )
         current.starts_at = starts_at
         current.duration_min = duration_min
         current.clinician = clinician
-        _save(current, "Rescheduled")
+        current.site = new_site
+        # The reason belongs to the slot: a move into availability clears it.
+        current.override_reason = kept
+        change = f"{RESCHEDULED}{reason}"
+        if kept:
+            change += f" ({BOOKED_OUTSIDE}{kept})"
+        _save(current, change[:HISTORY_REASON_MAX])
+        reminders.plan_reminders(current)
     return current
 
 
@@ -267,6 +394,8 @@ def _set_status(
         if status == VisitStatus.ARRIVED:
             current.arrived_at = timezone.now()
         _save(current, f"Status: {status}")
+        if status in (VisitStatus.CANCELLED, VisitStatus.NO_SHOW):
+            reminders.cancel_reminders(current)
     return current
 
 
@@ -341,4 +470,48 @@ def visit_complete(
         current.plan = plan
         current.outcome_notes = outcome_notes.strip()
         _save(current, "Outcome recorded")
+    return current
+
+
+PATIENT_ANSWER_REASON = "Patient answered through the reminder link"
+
+
+def visit_patient_answer(
+    *, visit: FollowUpVisit, answer: str, expected_version: int
+) -> FollowUpVisit:
+    """Record the patient's answer through a reminder's link: they will come,
+    or they ask to cancel (the front desk then calls and cancels with a
+    reason; the visit stays scheduled until then).
+
+    Refused (ValidationError) for a link that can no longer be answered
+    (visits.links.visit_problem: cancelled, started, or moved since
+    `expected_version`), and for "will come" after a cancel request. The
+    same answer twice changes nothing. The answer does not bump the visit's
+    version: it changes neither the time nor the status, so the reminder's
+    link and a form the front desk has open both stay good.
+    """
+    if answer not in (Confirmation.CONFIRMED, Confirmation.CANCEL_REQUESTED):
+        raise ValidationError(_("Choose an answer."), code="invalid_answer")
+    with transaction.atomic():
+        current = _locked(visit)
+        problem = visit_problem(current, expected_version)
+        if problem is not None:
+            raise ValidationError(problem.message, code=problem.code)
+        if current.confirmation == answer:
+            return current
+        if current.confirmation == Confirmation.CANCEL_REQUESTED:
+            raise ValidationError(
+                _(
+                    "You have already asked to cancel; the clinic will call you. "
+                    "To keep the appointment, please call the clinic."
+                ),
+                code="cancel_requested",
+            )
+        current.confirmation = answer
+        current.confirmation_at = timezone.now()
+        current._change_reason = PATIENT_ANSWER_REASON
+        # The patient, not whoever may be logged in on this browser.
+        current._history_user = None
+        current.full_clean()
+        current.save()
     return current
