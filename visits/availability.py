@@ -1,0 +1,182 @@
+"""Free slots and the next free slot: the clinic's rules
+(clinics.availability) and the visits already booked.
+
+    free_slots(*, site, day, clinicians, duration_min=None) -> dict[int, list[Slot]]
+        Free slots of `day` at `site`, per clinician id (every clinician given
+        has a key), stepping by site.slot_minutes from the opening times;
+        duration defaults to the step. Not in the past, within opening and
+        working hours, not on a closure or an absence, not overlapping an
+        active visit of the clinician (at any site). Five queries, whatever
+        the number of clinicians.
+
+    next_free_slot(*, clinician, duration_min, earliest, site=None, days=90,
+                   exclude_visit=None) -> Slot | None
+        The first free slot of `duration_min` starting at or after
+        `earliest` (never in the past), at `site` or else at any of the
+        clinician's sites (working hours, else memberships, else the default
+        site), within `days` days. Reads the calendar a fortnight at a time.
+
+    candidate_times(rules, site, clinician_id, day) -> list[time]
+        The wall-clock starts offered on `day`: the site's opening intervals,
+        else the clinician's working hours there, else DEFAULT_DAY.
+
+Slot and Problem are clinics.availability's.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from clinics.availability import Interval, Rules, Slot, clinician_site_ids, load_rules
+from clinics.models import Site, default_site_pk
+from core.clock import exists_locally, local_datetime, local_day_bounds
+from visits.models import ACTIVE_STATUSES, MAX_DURATION_MIN, FollowUpVisit
+
+__all__ = ["Slot", "candidate_times", "free_slots", "next_free_slot"]
+
+# Where slots are offered when neither the site nor the clinician has hours.
+DEFAULT_DAY: list[Interval] = [(time(8, 0), time(20, 0))]
+# How many days next_free_slot reads per query.
+WINDOW_DAYS = 14
+
+Busy = dict[int, list[tuple[datetime, datetime]]]
+
+
+def candidate_times(rules: Rules, site: Site, clinician_id: int, day: date) -> list:
+    """The wall-clock start times worth trying on `day` (see module doc)."""
+    intervals = rules.open_intervals(site.pk, day)
+    if intervals is None:
+        intervals = rules.working_intervals(clinician_id, site.pk, day) or DEFAULT_DAY
+    step = site.slot_minutes or 15
+    starts: list[time] = []
+    for opens, closes in intervals:
+        # On the step's grid from midnight, so that slots line up with the agenda.
+        minute = opens.hour * 60 + opens.minute
+        minute += -minute % step
+        end = closes.hour * 60 + closes.minute
+        while minute < end:
+            starts.append(time(minute // 60, minute % 60))
+            minute += step
+    return sorted(set(starts))
+
+
+def _busy(
+    clinician_ids: list[int],
+    start: datetime,
+    end: datetime,
+    exclude_pk: int | None = None,
+) -> Busy:
+    """Active visits of the clinicians overlapping [start, end), one query."""
+    visits = FollowUpVisit.objects.filter(
+        clinician_id__in=clinician_ids,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=end,
+        starts_at__gt=start - timedelta(minutes=MAX_DURATION_MIN),
+    ).only("pk", "clinician_id", "starts_at", "duration_min")
+    if exclude_pk is not None:
+        visits = visits.exclude(pk=exclude_pk)
+    busy: defaultdict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for visit in visits:
+        busy[visit.clinician_id].append((visit.starts_at, visit.ends_at))
+    return dict(busy)
+
+
+def _day_slots(
+    rules: Rules,
+    busy: Busy,
+    site: Site,
+    clinician,
+    day: date,
+    duration_min: int,
+    not_before: datetime,
+) -> list[Slot]:
+    slots: list[Slot] = []
+    taken = busy.get(clinician.pk, [])
+    for at in candidate_times(rules, site, clinician.pk, day):
+        local = local_datetime(day, at)
+        if not exists_locally(local):
+            continue
+        starts_at = local.astimezone(UTC)
+        if starts_at < not_before:
+            continue
+        # Real minutes (UTC), also on a DST-change day.
+        ends_at = starts_at + timedelta(minutes=duration_min)
+        if any(s < ends_at and starts_at < e for s, e in taken):
+            continue
+        if rules.problems(site, clinician, starts_at, ends_at):
+            continue
+        slots.append(Slot(clinician.pk, site.pk, starts_at, ends_at))
+    return slots
+
+
+def free_slots(
+    *, site, day: date, clinicians: list, duration_min: int | None = None
+) -> dict[int, list[Slot]]:
+    """Free slots of `day` at `site`, per clinician id (see module doc)."""
+    duration = duration_min or site.slot_minutes or 15
+    clinicians = list(clinicians)
+    rules = load_rules(sites=[site], clinicians=clinicians, first_day=day, last_day=day)
+    start, end = local_day_bounds(day)
+    # A slot may run past midnight only to be refused; read a little beyond.
+    busy = _busy([c.pk for c in clinicians], start, end + timedelta(minutes=duration))
+    now = timezone.now()
+    return {
+        c.pk: _day_slots(rules, busy, site, c, day, duration, now) for c in clinicians
+    }
+
+
+def _sites_for(clinician, site) -> list[Site]:
+    if site is not None:
+        return [site]
+    ids = clinician_site_ids(clinician)
+    sites = list(Site.objects.active().filter(pk__in=ids)) if ids else []
+    return sites or [Site.objects.get(pk=default_site_pk())]
+
+
+def next_free_slot(
+    *,
+    clinician,
+    duration_min: int,
+    earliest: datetime,
+    site=None,
+    days: int = 90,
+    exclude_visit=None,
+) -> Slot | None:
+    """The first free slot at or after `earliest` (see module doc)."""
+    now = timezone.now()
+    not_before = max(earliest, now)
+    sites = _sites_for(clinician, site)
+    first_day = timezone.localdate(not_before)
+    last_day = first_day + timedelta(days=days - 1)
+    exclude_pk = getattr(exclude_visit, "pk", None)
+    chunk_first = first_day
+    while chunk_first <= last_day:
+        chunk_last = min(chunk_first + timedelta(days=WINDOW_DAYS - 1), last_day)
+        rules = load_rules(
+            sites=sites,
+            clinicians=[clinician],
+            first_day=chunk_first,
+            last_day=chunk_last,
+        )
+        start, _end = local_day_bounds(chunk_first)
+        _start, end = local_day_bounds(chunk_last)
+        busy = _busy(
+            [clinician.pk], start, end + timedelta(minutes=duration_min), exclude_pk
+        )
+        day = chunk_first
+        while day <= chunk_last:
+            found = [
+                slot
+                for s in sites
+                for slot in _day_slots(
+                    rules, busy, s, clinician, day, duration_min, not_before
+                )[:1]
+            ]
+            if found:
+                return min(found, key=lambda slot: slot.starts_at)
+            day += timedelta(days=1)
+        chunk_first = chunk_last + timedelta(days=1)
+    return None
