@@ -56,6 +56,8 @@ _CLINICAL = [
     "photos.view_clinicalphoto",
     "photos.add_clinicalphoto",
     "photos.void_clinicalphoto",
+    "clinics.view_site",
+    "clinics.view_absence",
 ]
 
 ROLE_PERMISSIONS: dict[str, list[str]] = {
@@ -73,6 +75,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # A paper consent form the patient signed at the desk may be scanned
         # in; the list shows front desk the procedure and date, not the file.
         "consent.add_signedconsent",
+        # Sites' hours and closures, and who is away, to book around them.
+        "clinics.view_site",
+        "clinics.view_absence",
     ],
     MANAGER: [
         "patients.view_patient",
@@ -83,6 +88,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "doppler.view_dopplerassessment",
         "treatments.view_treatmentsession",
         "visits.view_followupvisit",
+        # Book outside opening or working hours, on a closure or during an
+        # absence, with a reason (a front-desk lead gets it individually).
+        "visits.override_availability",
         "treatments.print_aftercare",
         "treatments.view_statistics",
         "treatments.view_sclerosantlot",
@@ -101,6 +109,19 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "consent.add_signedconsent",
         "consent.sign_on_tablet",
         "consent.change_signedconsent",
+        # Sites, their hours, closures and staff; working hours; absences.
+        "clinics.view_site",
+        "clinics.add_site",
+        "clinics.change_site",
+        "clinics.add_closure",
+        "clinics.delete_closure",
+        "clinics.view_sitemembership",
+        "clinics.add_sitemembership",
+        "clinics.delete_sitemembership",
+        "clinics.view_workinghours",
+        "clinics.change_workinghours",
+        "clinics.view_absence",
+        "clinics.add_absence",
     ],
 }
 

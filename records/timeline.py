@@ -31,6 +31,7 @@ from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from clinics.scoping import user_site_ids
 from core import roles
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
@@ -227,6 +228,9 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
         "clinician"
     )
+    # Visits at the sites the user works at (every site for the manager).
+    if (site_ids := user_site_ids(user)) is not None:
+        visits_qs = visits_qs.filter(site_id__in=site_ids)
 
     items: list[TimelineItem] = []
     last_doppler = None

@@ -10,4 +10,5 @@ urlpatterns = [
     path("patients/<uuid:code>/merge/", views.patient_merge, name="merge"),
     path("patients/<uuid:code>/export/", views.patient_data_export, name="export"),
     path("audit/", views.audit, name="audit"),
+    path("visits/to-move/", views.visits_to_move_list, name="visits-to-move"),
 ]

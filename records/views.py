@@ -19,11 +19,12 @@ from core.access import note_access
 from core.forms import add_service_error
 from patients.forms import ArchiveForm
 from patients.models import Patient
-from patients.selectors import get_patient
+from patients.selectors import contact_consent_of, get_patient
 from records import services
 from records.audit import AuditPage, Cursor, audit_trail
 from records.export import export_filename, patient_export
 from records.forms import AuditFilterForm, MergeForm
+from records.moves import SHOWN, visits_to_move
 from records.selectors import chart_contents
 from records.timeline import ALL, EARLIER, RECENT, build_timeline
 
@@ -52,6 +53,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
         "timeline": timeline,
         "archive_form": ArchiveForm(),
         "consents": consents_of(patient),
+        "contact_consent": contact_consent_of(patient),
         "page": "patients",
     }
     return render(request, "records/patient_detail.html", context)
@@ -181,3 +183,34 @@ def patient_data_export(request: HttpRequest, code) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and len(value) < 10 else None
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def visits_to_move_list(request: HttpRequest) -> HttpResponse:
+    """Booked visits the hours, closures or absences no longer allow
+    (?site=, ?clinician=, ?absences=1): the sites and absences pages load it
+    after a change, the front desk moves them from here."""
+    site_id = _int(request.GET.get("site"))
+    clinician_id = _int(request.GET.get("clinician"))
+    absences = request.GET.get("absences") == "1"
+    found = []
+    if site_id is not None or clinician_id is not None or absences:
+        found = visits_to_move(
+            user=request.user,
+            site_id=site_id,
+            clinician_id=clinician_id,
+            absent_clinicians=absences,
+        )
+    query = request.GET.urlencode()[:200]
+    note_access(request, "visits-to-move", query=query, count=len(found))
+    template = (
+        "records/visits_to_move.html"
+        if request.headers.get("HX-Request")
+        else "records/visits_to_move_page.html"
+    )
+    context = {"found": found[:SHOWN], "total": len(found), "page": "agenda"}
+    return render(request, template, context)

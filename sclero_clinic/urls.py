@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from django.views.generic import RedirectView
+
+from visits import views_agenda
 
 admin.site.site_header = "Sclero Clinic administration"
 admin.site.site_title = "Sclero Clinic"
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="patients:list"), name="home"),
+    path("", views_agenda.home, name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", include("core.login_urls")),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("", include("photos.urls")),
     path("", include("printing.urls")),
     path("", include("reporting.urls")),
+    path("", include("clinics.urls")),
     path("admin/", admin.site.urls),
 ]

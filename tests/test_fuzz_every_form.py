@@ -22,6 +22,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from clinics.models import Absence, Closure
 from tests.conftest import (
     client_for,
     make_doppler,
@@ -31,6 +32,7 @@ from tests.conftest import (
     make_visit,
 )
 from tests.consent.conftest import make_consent
+from tests.helpers import at, in_days
 from tests.photos.factories import make_photo
 from tests.test_no_server_errors import QUERY_KEYS, _Forms
 
@@ -91,6 +93,14 @@ SKIPPED_NAMES = {"login", "logout"}
 EXTRA_QUERIES = {"treatments:session-create": "?repeat=last"}
 
 
+# URLs of a row by its number: the record, by the path's first part.
+PK_ROUTES = {
+    "sites": "site",
+    "closures": "closure",
+    "clinicians": "clinician",
+    "absences": "absence",
+}
+
 # URLs with more than a record's code.
 EXTRA_KWARGS = {
     "consent:sign": {"procedure": "liquid"},
@@ -119,6 +129,11 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if "<" not in route:
             found.append((name, reverse(name)))
+            continue
+        if "<int:pk>" in route:
+            owner = PK_ROUTES[route.split("/")[0]]
+            pk = records[owner].pk
+            found.append((name, reverse(name, kwargs={"pk": pk})))
             continue
         if "doppler/<" in route:
             code = records["doppler"].code
@@ -164,6 +179,17 @@ def records(patient, clinician):
         "visit": visit,
         "photo": make_photo(session, clinician),
         "consent": make_consent(patient, clinician),
+        "site": session.site,
+        "clinician": clinician,
+        "closure": Closure.objects.create(
+            site=session.site,
+            first_day=in_days(40),
+            last_day=in_days(41),
+            reason="Holiday",
+        ),
+        "absence": Absence.objects.create(
+            clinician=clinician, starts_at=at(40, 8), ends_at=at(41, 20)
+        ),
     }
 
 

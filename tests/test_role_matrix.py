@@ -26,12 +26,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import time
 from decimal import Decimal
 from typing import Any
 
 import pytest
 import time_machine
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -41,6 +43,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from clinics.models import Absence, Closure, Site, SiteMembership, WorkingHours
 from consent.models import ConsentText
 from consent.services import consent_sign_on_tablet
 from core.models import AddendumKind, Letterhead
@@ -459,6 +462,29 @@ def _all_earlier(monkeypatch: Any) -> None:
     monkeypatch.setattr("records.timeline.RECENT_ENTRIES", 0)
 
 
+def _site(w: World) -> list[Any]:
+    return [w.session.site_id]
+
+
+def _closure(w: World) -> list[Any]:
+    closure, _new = Closure.objects.get_or_create(
+        site_id=w.session.site_id,
+        first_day=in_days(60),
+        last_day=in_days(61),
+        defaults={"reason": "Holiday"},
+    )
+    return [closure.pk]
+
+
+def _absence(w: World) -> list[Any]:
+    absence, _new = Absence.objects.get_or_create(
+        clinician=w.users["clinician"],
+        starts_at=at(60, 8),
+        ends_at=at(61, 20),
+    )
+    return [absence.pk]
+
+
 def _session_day(w: World) -> str:
     return w.session.performed_at.date().isoformat()
 
@@ -699,6 +725,29 @@ SITE = [
     Case("reporting:statistics", CLINICAL_READERS),
     Case("reporting:overrides", CLINICAL_READERS, clinical=(OVERRIDE,)),
     Case("reporting:export", CLINICAL_READERS, query="?period=all"),
+    # sites, hours, closures, staff, working hours and absences: kept by the
+    # manager, read by everyone on the staff (absences recorded by the manager
+    # or whoever is given clinics.add_absence)
+    Case("clinics:site-list", ROLE_HOLDERS),
+    Case("clinics:site-create", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:site-detail", ROLE_HOLDERS, _site),
+    Case("clinics:site-edit", MANAGERS, _site, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:site-hours", MANAGERS, _site, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:site-staff", MANAGERS, _site, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:site-letterhead", MANAGERS, _site, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:closure-add", MANAGERS, _site, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:closure-remove", POST_ONLY, _closure, post=(LOGIN, N, N, N, Y)),
+    Case(
+        "clinics:clinician-hours",
+        MANAGERS,
+        _user("clinician"),
+        post=(LOGIN, N, N, N, Y),
+    ),
+    Case("clinics:absence-list", ROLE_HOLDERS),
+    Case("clinics:absence-add", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    Case("clinics:absence-cancel", POST_ONLY, _absence, post=(LOGIN, N, N, N, Y)),
+    # booked visits the hours no longer allow, listed by name to move them
+    Case("records:visits-to-move", ROLE_HOLDERS, query="?absences=1"),
 ]
 
 ADMIN_STAFF = staff(Y)
@@ -714,6 +763,49 @@ def _record_admin(prefix: str, attr: str) -> list[Case]:
         Case(f"admin:{prefix}_history", staff(200), _pk(attr)),
         Case(f"admin:{prefix}_simple_history", staff(200), _history(attr)),
         Case(f"admin:{prefix}_delete", staff(403), _pk(attr), post=ADMIN_REFUSED),
+    ]
+
+
+def _second_site(w: World) -> list[Any]:
+    site, _new = Site.objects.get_or_create(name="Monza")
+    return [site.pk]
+
+
+def _membership(w: World) -> list[Any]:
+    membership, _new = SiteMembership.objects.get_or_create(
+        user=w.users["frontdesk"], site_id=w.session.site_id
+    )
+    return [membership.pk]
+
+
+def _working_hours(w: World) -> list[Any]:
+    hours, _new = WorkingHours.objects.get_or_create(
+        clinician=w.users["clinician"],
+        site_id=w.session.site_id,
+        weekday=6,
+        starts=time(6),
+        ends=time(7),
+    )
+    return [hours.pk]
+
+
+def _clinics_admin(
+    model: str, row: Callable[[World], list[Any]], *, add: Any, change: Any, delete: Any
+) -> list[Case]:
+    prefix = f"clinics_{model}"
+
+    def history(w: World) -> list[Any]:
+        pk = row(w)[0]
+        record = apps.get_model("clinics", model).objects.get(pk=pk)
+        return [pk, w.history_id(record)]
+
+    return [
+        Case(f"admin:{prefix}_changelist", staff(200)),
+        Case(f"admin:{prefix}_add", staff(add)),
+        Case(f"admin:{prefix}_change", staff(200), row, post=change),
+        Case(f"admin:{prefix}_history", staff(200), row),
+        Case(f"admin:{prefix}_simple_history", staff(200), history),
+        Case(f"admin:{prefix}_delete", staff(delete), row),
     ]
 
 
@@ -799,6 +891,17 @@ ADMIN = [
     *_record_admin("doppler_dopplerassessment", "doppler"),
     *_record_admin("treatments_treatmentsession", "session"),
     *_record_admin("visits_followupvisit", "visit"),
+    # sites and the staff's hours: the manager keeps them (a site is never
+    # deleted, it is taken out of use; working hours are set, not deleted;
+    # an absence is cancelled on the absences page)
+    *_clinics_admin("site", _second_site, add=200, change=ADMIN_STAFF, delete=403),
+    *_clinics_admin(
+        "sitemembership", _membership, add=200, change=ADMIN_REFUSED, delete=200
+    ),
+    *_clinics_admin(
+        "workinghours", _working_hours, add=403, change=ADMIN_STAFF, delete=403
+    ),
+    *_clinics_admin("absence", _absence, add=200, change=ADMIN_REFUSED, delete=403),
 ]
 
 

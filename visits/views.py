@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +15,8 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
-from core import clock, roles
+from clinics.scoping import user_site_ids
+from core import roles
 from core.access import note_access
 from core.models import Letterhead
 from core.pdf import render_pdf
@@ -30,21 +30,22 @@ from visits.forms import (
     VisitRescheduleForm,
     VisitStatusForm,
     booking_initial,
-    parse_agenda_day,
-    selected_clinician,
+    booking_page_context,
+    prefill_from_query,
     status_forms,
 )
 from visits.models import FollowUpVisit
 
 WORKLIST_PAGE_SIZE = 50
-WEEK_DAYS = 6  # Monday to Saturday
 
 
-def _get_visit(code) -> FollowUpVisit:
-    return get_object_or_404(
-        FollowUpVisit.objects.select_related("patient", "clinician", "session"),
-        code=code,
-    )
+def _get_visit(code, user: Any) -> FollowUpVisit:
+    """The visit, or 404 when it is at a site `user` does not work at."""
+    visits = FollowUpVisit.objects.select_related("patient", "clinician", "session")
+    site_ids = user_site_ids(user)
+    if site_ids is not None:
+        visits = visits.filter(site_id__in=site_ids)
+    return get_object_or_404(visits, code=code)
 
 
 def _next_url(request: HttpRequest, visit: FollowUpVisit) -> HttpResponse:
@@ -81,68 +82,17 @@ def _when(visit: FollowUpVisit) -> str:
     return f"{timezone.localtime(visit.starts_at):%Y-%m-%d %H:%M}"
 
 
-def _filters(day, clinician) -> str:
-    """Return an agenda page's filter as the access log keeps it."""
-    return f"{day.isoformat()} {clinician.username if clinician else ''}".strip()
-
-
-# --- agenda pages ------------------------------------------------------------
-
-
-@permission_required("visits.view_followupvisit", raise_exception=True)
-def agenda_day(request: HttpRequest) -> HttpResponse:
-    day = parse_agenda_day(request.GET.get("date"))
-    clinicians = list(roles.clinicians())
-    selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
-    shown = [selected] if selected else clinicians
-    columns = selectors.agenda_day_columns(day, shown, selected)
-    visit_count = sum(len(c["visits"]) for c in columns)
-    note_access(request, "agenda", query=_filters(day, selected), count=visit_count)
-    context = {
-        "day": day,
-        "prev_day": day - timedelta(days=1),
-        "next_day": day + timedelta(days=1),
-        "today": timezone.localdate(),
-        "clinicians": clinicians,
-        "selected": selected,
-        "columns": columns,
-        "visit_count": visit_count,
-        "page": "agenda",
-        **status_forms(),
-    }
-    return render(request, "visits/agenda_day.html", context)
-
-
-@permission_required("visits.view_followupvisit", raise_exception=True)
-def agenda_week(request: HttpRequest) -> HttpResponse:
-    monday = clock.week_start(parse_agenda_day(request.GET.get("date")))
-    days = [monday + timedelta(days=n) for n in range(WEEK_DAYS)]
-    clinicians = list(roles.clinicians())
-    selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
-    shown = [selected] if selected else clinicians
-    rows = selectors.agenda_week_rows(days, shown, selected)
-    shown_count = sum(len(cell) for row in rows for cell in row["cells"])
-    note_access(request, "agenda", query=_filters(monday, selected), count=shown_count)
-    context = {
-        "monday": monday,
-        "days": days,
-        "rows": rows,
-        "prev_week": monday - timedelta(days=7),
-        "next_week": monday + timedelta(days=7),
-        "today": timezone.localdate(),
-        "clinicians": clinicians,
-        "selected": selected,
-        "page": "agenda",
-    }
-    return render(request, "visits/agenda_week.html", context)
+# --- agenda pages (the day and week grids are in visits.views_agenda) -------
 
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def worklist(request: HttpRequest) -> HttpResponse:
     today = timezone.localdate()
-    page_obj = Paginator(selectors.worklist_sessions(), WORKLIST_PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
+    sessions = selectors.worklist_sessions()
+    # Only the sessions of the sites the user works at.
+    if (site_ids := user_site_ids(request.user)) is not None:
+        sessions = sessions.filter(site_id__in=site_ids)
+    page_obj = Paginator(sessions, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
     rows = selectors.worklist_rows(page_obj, today)
     note_access(request, "worklist", query=f"page {page_obj.number}", count=len(rows))
     context = {
@@ -161,8 +111,14 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
     note_access(request, "visit-form", patient=patient)
-    initial, suggestion = booking_initial(patient, request.GET)
-    form = VisitBookForm(request.POST or None, patient=patient, initial=initial)
+    if request.method == "POST":
+        initial: dict = {}
+        suggestion = None
+    else:
+        initial, suggestion = booking_initial(patient, request.GET, request.user)
+    form = VisitBookForm(
+        request.POST or None, patient=patient, initial=initial, user=request.user
+    )
     booked = _submit(
         request,
         form,
@@ -174,6 +130,8 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
             purpose=data["purpose"],
             session=data["session"],
             user=request.user,
+            site=data["site"],
+            override_reason=data["override_reason"],
         ),
         _("Visit booked."),
     )
@@ -185,13 +143,14 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
         "suggestion": suggestion,
         "title": _("Book a follow-up visit"),
         "page": "agenda",
+        **booking_page_context(form),
     }
     return render(request, "visits/visit_form.html", context)
 
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def visit_detail(request: HttpRequest, code) -> HttpResponse:
-    visit = _get_visit(code)
+    visit = _get_visit(code, request.user)
     note_access(request, "visit", patient=visit.patient, label=_when(visit))
     visit.actions = visit.allowed_actions()
     context = {
@@ -207,7 +166,7 @@ def visit_detail(request: HttpRequest, code) -> HttpResponse:
 
 @permission_required("visits.change_followupvisit", raise_exception=True)
 def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
-    visit = _get_visit(code)
+    visit = _get_visit(code, request.user)
     note_access(request, "visit-form", patient=visit.patient, label=_when(visit))
     local = timezone.localtime(visit.starts_at)
     initial = {
@@ -215,9 +174,12 @@ def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
         "time": local.time(),
         "duration_min": visit.duration_min,
         "clinician": visit.clinician,
+        "site": visit.site,
         "version": visit.version,
     }
-    form = VisitRescheduleForm(request.POST or None, initial=initial)
+    # A link from the agenda (a free slot) proposes where to move it.
+    initial.update(prefill_from_query(request.GET))
+    form = VisitRescheduleForm(request.POST or None, initial=initial, user=request.user)
     moved = _submit(
         request,
         form,
@@ -228,6 +190,9 @@ def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
             clinician=data["clinician"],
             expected_version=data["version"],
             user=request.user,
+            site=data["site"],
+            reason=data["reason"],
+            override_reason=data["override_reason"],
         ),
         _("Visit moved."),
     )
@@ -239,12 +204,13 @@ def visit_reschedule(request: HttpRequest, code) -> HttpResponse:
         "visit": visit,
         "title": _("Move the visit"),
         "page": "agenda",
+        **booking_page_context(form),
     }
     return render(request, "visits/visit_form.html", context)
 
 
 def _status_action(request, code, *, reasons, action, done) -> HttpResponse:
-    visit = _get_visit(code)
+    visit = _get_visit(code, request.user)
     try:
         if reasons:
             form = VisitStatusForm(request.POST, reasons=reasons)
@@ -310,7 +276,7 @@ def visit_no_show(request: HttpRequest, code) -> HttpResponse:
 
 @permission_required("visits.record_outcome", raise_exception=True)
 def visit_outcome(request: HttpRequest, code) -> HttpResponse:
-    visit = _get_visit(code)
+    visit = _get_visit(code, request.user)
     note_access(request, "visit-form", patient=visit.patient, label=_when(visit))
     form = VisitOutcomeForm(request.POST or None, instance=visit)
     recorded = _submit(
@@ -343,15 +309,8 @@ def visit_outcome(request: HttpRequest, code) -> HttpResponse:
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def visit_ics(request: HttpRequest, code) -> HttpResponse:
-    visit = _get_visit(code)
-    letterhead = Letterhead.current()
-    body = ics.visit_ics(
-        visit,
-        clinic_name=letterhead.clinic_name,
-        location=", ".join(
-            line.strip() for line in letterhead.address.splitlines() if line.strip()
-        ),
-    )
+    visit = _get_visit(code, request.user)
+    body = ics.visit_calendar_bytes(visit)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     local = timezone.localtime(visit.starts_at)
     filename = f"visit-{local:%Y%m%d-%H%M}.ics"
@@ -364,7 +323,7 @@ def visit_ics(request: HttpRequest, code) -> HttpResponse:
 @permission_required("visits.view_followupvisit", raise_exception=True)
 def visit_slip(request: HttpRequest, code) -> HttpResponse:
     """The appointment slip (PDF, A6) in the patient's language."""
-    visit = _get_visit(code)
+    visit = _get_visit(code, request.user)
     if not visit.can_print_slip:
         messages.warning(request, slip.refusal_message(visit))
         return redirect(visit)

@@ -1,0 +1,130 @@
+"""Staff see the visits of their own sites: the patient timeline, the visit's
+page, slip and calendar file, and the worklist. Managers see every site; an
+account placed at no site sees every site too."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from clinics.models import Site, SiteMembership
+from clinics.scoping import user_site_ids
+from tests.conftest import client_for, make_patient, make_session, make_visit
+from tests.helpers import at
+
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+
+
+@pytest.fixture
+def sites(db):
+    return Site.objects.create(name="Site A"), Site.objects.create(name="Site B")
+
+
+@pytest.fixture
+def placed(sites, frontdesk, clinician):
+    """Front desk and the clinician work at site A only."""
+    site_a, _site_b = sites
+    SiteMembership.objects.create(user=frontdesk, site=site_a)
+    SiteMembership.objects.create(user=clinician, site=site_a)
+
+
+@pytest.fixture
+def visits(sites, patient, colleague):
+    site_a, site_b = sites
+    return (
+        make_visit(patient, colleague, site=site_a, starts_at=at(7, 9)),
+        make_visit(patient, colleague, site=site_b, starts_at=at(8, 11)),
+    )
+
+
+def _timeline_visits(client, patient) -> set:
+    response = client.get(reverse("records:patient", args=[patient.code]) + "?all=1")
+    assert response.status_code == 200
+    return {
+        item.obj.pk
+        for item in response.context["timeline"].items
+        if item.kind == "visit"
+    }
+
+
+def test_timeline_shows_only_the_visits_of_own_sites(
+    placed, visits, patient, frontdesk, clinician, manager
+):
+    at_a, at_b = visits
+    for user in (frontdesk, clinician):
+        assert _timeline_visits(client_for(user), patient) == {at_a.pk}
+    assert _timeline_visits(client_for(manager), patient) == {at_a.pk, at_b.pk}
+
+
+def test_an_account_placed_nowhere_sees_every_site(visits, patient, frontdesk):
+    at_a, at_b = visits
+    assert _timeline_visits(client_for(frontdesk), patient) == {at_a.pk, at_b.pk}
+
+
+@pytest.mark.parametrize("name", ["visits:detail", "visits:slip", "visits:ics"])
+def test_another_sites_visit_is_not_found(placed, visits, frontdesk, manager, name):
+    at_a, at_b = visits
+    client = client_for(frontdesk)
+    assert client.get(reverse(name, args=[at_a.code])).status_code == 200
+    assert client.get(reverse(name, args=[at_b.code])).status_code == 404
+    assert client_for(manager).get(reverse(name, args=[at_b.code])).status_code == 200
+
+
+def test_another_sites_visit_cannot_be_changed(placed, visits, frontdesk):
+    _at_a, at_b = visits
+    client = client_for(frontdesk)
+    for name in ("visits:reschedule", "visits:cancel", "visits:arrive"):
+        response = client.post(reverse(name, args=[at_b.code]), {"reason": "x"})
+        assert response.status_code == 404, name
+    at_b.refresh_from_db()
+    assert at_b.status == "scheduled"
+
+
+def test_worklist_shows_the_sessions_of_own_sites(
+    sites, placed, frontdesk, manager, clinician
+):
+    site_a, site_b = sites
+    make_session(
+        make_patient(last_name="Aldini"),
+        clinician,
+        site=site_a,
+        performed_at=at(-7, 10),
+    )
+    make_session(
+        make_patient(last_name="Bassi"), clinician, site=site_b, performed_at=at(-7, 11)
+    )
+    page = client_for(frontdesk).get(reverse("visits:worklist")).content.decode()
+    assert "Aldini" in page and "Bassi" not in page
+    page = client_for(manager).get(reverse("visits:worklist")).content.decode()
+    assert "Aldini" in page and "Bassi" in page
+
+
+def test_sites_cost_one_query_per_request_and_none_per_visit(
+    sites, placed, patient, frontdesk, colleague
+):
+    site_a, site_b = sites
+    client = client_for(frontdesk)
+    url = reverse("records:patient", args=[patient.code]) + "?all=1"
+
+    def count() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries)
+
+    make_visit(patient, colleague, site=site_a, starts_at=at(7, 9))
+    few = count()
+    for day in range(8, 14):
+        site = site_a if day % 2 else site_b
+        make_visit(patient, colleague, site=site, starts_at=at(day, 9))
+    assert count() == few
+
+
+def test_user_site_ids(sites, placed, frontdesk, manager, django_assert_num_queries):
+    site_a, _site_b = sites
+    assert user_site_ids(manager) is None
+    assert user_site_ids(frontdesk) == frozenset({site_a.pk})
+    # Kept on the user for the rest of the request.
+    with django_assert_num_queries(0):
+        assert user_site_ids(frontdesk) == frozenset({site_a.pk})
