@@ -28,9 +28,14 @@ demo: migrate
 
 # The demo runs without two-factor authentication (SCLERO_2FA_REQUIRED=0);
 # production keeps the default, on.
+# The task worker (reminders) runs beside the web server as a second
+# process, and stops with it.
 run: demo
 	@echo "Log in at http://$(HOST):$(PORT)/ as clinician, frontdesk or manager (password: sclero-demo)"
 	@echo "Demo mode: two-factor authentication is OFF (SCLERO_2FA_REQUIRED=0)."
+	@echo "The task worker (reminders) runs too: manage.py db_worker."
+	@SCLERO_2FA_REQUIRED=0 $(PY) manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SCLERO_2FA_REQUIRED=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install lint

@@ -121,6 +121,12 @@ class Patient(Versioned):
     sex = models.CharField(_("sex"), max_length=1, choices=Sex.choices)
     phone = models.CharField(_("phone"), max_length=30, blank=True)
     email = models.EmailField(_("email"), blank=True)
+    # The patient's consent to be contacted (visit reminders): no consent,
+    # no message. Who recorded it and when is in the record's history.
+    contact_by_email = models.BooleanField(
+        _("agrees to reminders by email"), default=False
+    )
+    contact_by_sms = models.BooleanField(_("agrees to reminders by SMS"), default=False)
     address = models.TextField(_("address"), blank=True)
     language = models.CharField(
         _("language for printed material"),

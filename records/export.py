@@ -88,7 +88,9 @@ def _fields(record: models.Model, *, parents: tuple[str, ...] = ()) -> dict[str,
             if related is None or hasattr(related, "get_username"):
                 data[f.name] = _user(related)
             else:
-                data[f.name] = str(getattr(related, "code", related.pk))
+                # A record by its code; a site (no code) by its name.
+                label = getattr(related, "code", None) or getattr(related, "name", None)
+                data[f.name] = str(label or related.pk)
             continue
         value = getattr(record, f.attname)
         data[f.name] = _plain(value)
@@ -245,6 +247,7 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
             "limit_override_by",
             "created_by",
             "consent_record",
+            "site",
         )
         .prefetch_related(
             Prefetch("injections", queryset=Injection.objects.select_related("lot")),
@@ -256,7 +259,7 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
     )
     visits = (
         FollowUpVisit.objects.filter(patient=patient)
-        .select_related("session", "clinician", "created_by")
+        .select_related("session", "clinician", "created_by", "site")
         .order_by("starts_at", "id")
     )
     photos = (

@@ -131,8 +131,13 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    # Background tasks (reminders): Django's task framework, backported, with
+    # its database queue; `manage.py db_worker` is the worker process.
+    "django_tasks",
+    "django_tasks_db",
     # One-way layers, lowest first (see README, Layout; import-linter checks).
     "core",
+    "clinics",
     "patients",
     "accesslog",
     "consent",
@@ -382,6 +387,39 @@ EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", "10")
 DEFAULT_FROM_EMAIL = os.getenv(
     "DEFAULT_FROM_EMAIL", "Sclero Clinic <noreply@localhost>"
 )
+
+# Background tasks: the database queue; `manage.py db_worker` (a second
+# process beside the web server, OPERATIONS.md) runs them.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default"],
+    }
+}
+
+# Visit reminders: how many hours before the visit, how often a failed send
+# is tried, and how long a message may stay "being sent" before it is marked
+# unknown (never re-sent on its own).
+SCLERO_REMINDER_HOURS = envint("SCLERO_REMINDER_HOURS", "24")
+SCLERO_REMINDER_MAX_ATTEMPTS = envint("SCLERO_REMINDER_MAX_ATTEMPTS", "3")
+SCLERO_REMINDER_RETRY_MINUTES = envint("SCLERO_REMINDER_RETRY_MINUTES", "15")
+SCLERO_REMINDER_CLAIM_TIMEOUT_MINUTES = envint(
+    "SCLERO_REMINDER_CLAIM_TIMEOUT_MINUTES", "10"
+)
+# How long a reminder's confirm/cancel link works (days).
+SCLERO_CONFIRM_LINK_DAYS = envint("SCLERO_CONFIRM_LINK_DAYS", "14")
+# The clinic's address as patients reach it (scheme and host, no trailing
+# slash): the links in reminders and the calendar feed's URL start with it.
+SCLERO_SITE_URL = os.getenv("SCLERO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# Text messages: "log" writes them to the log; "http" posts them to an SMS
+# provider's HTTP API (SCLERO_SMS_URL, SCLERO_SMS_TOKEN, SCLERO_SMS_SENDER).
+SCLERO_SMS_BACKEND = os.getenv("SCLERO_SMS_BACKEND", "log")
+SCLERO_SMS_URL = os.getenv("SCLERO_SMS_URL", "")
+SCLERO_SMS_TOKEN = envsecret("SCLERO_SMS_TOKEN", "")
+SCLERO_SMS_SENDER = os.getenv("SCLERO_SMS_SENDER", "SclClinic")
+SCLERO_SMS_TIMEOUT = envint("SCLERO_SMS_TIMEOUT", "10")
+# Phone numbers are read in this region when typed without a country code.
+SCLERO_PHONE_REGION = os.getenv("SCLERO_PHONE_REGION", "IT")
 
 # One line per event on stderr, with time, level and logger: the service
 # manager (journald, docker) keeps and rotates it (OPERATIONS.md, Logs).

@@ -32,7 +32,15 @@ OLD_TARGETS = [
 NEW_APPS = ("core", "doppler", "visits")
 # accesslog, consent and photos came later, on top of patients and
 # treatments: not contrib apps to apply early.
-PROJECT_APPS = ("patients", "treatments", "accesslog", "consent", "photos", *NEW_APPS)
+PROJECT_APPS = (
+    "patients",
+    "treatments",
+    "accesslog",
+    "consent",
+    "photos",
+    "clinics",
+    *NEW_APPS,
+)
 
 # (old app, model name) -> new app
 MOVED = {

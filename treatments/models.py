@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.models import Site, default_site_pk
 from consent.models import SignedConsent
 from core.models import Addendum, Signable, Versioned, Voidable
 from core.validators import validate_clinical_date
@@ -70,6 +71,15 @@ class TreatmentSession(Signable, Voidable, Versioned):
         on_delete=models.PROTECT,
         related_name="treatment_sessions",
         verbose_name=_("clinician"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        # Left empty by a form of a single-site clinic: save() puts the
+        # clinic's only site in.
+        blank=True,
+        related_name="treatment_sessions",
+        verbose_name=_("site"),
     )
     doppler = models.ForeignKey(
         DopplerAssessment,
@@ -223,6 +233,11 @@ class TreatmentSession(Signable, Voidable, Versioned):
 
     def __str__(self) -> str:
         return f"Session {self.performed_at:%Y-%m-%d %H:%M} – {self.patient}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.site_id is None:
+            self.site_id = default_site_pk()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("treatments:session-detail", kwargs={"code": self.code})

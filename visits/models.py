@@ -23,6 +23,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from clinics.models import Site, default_site_pk
 from core.models import Versioned
 from patients.models import Patient
 from treatments.models import TreatmentSession
@@ -75,6 +76,13 @@ class AdverseEvent(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+class Confirmation(models.TextChoices):
+    # What the patient answered through a reminder's link.
+    NONE = "", _("No answer")
+    CONFIRMED = "confirmed", _("Confirmed by the patient")
+    CANCEL_REQUESTED = "cancel", _("Patient asked to cancel")
+
+
 class VisitPlan(models.TextChoices):
     ANOTHER_SESSION = "another", _("Another session")
     COMPLETE = "complete", _("Course complete")
@@ -96,6 +104,15 @@ class FollowUpVisit(Versioned):
         blank=True,
         related_name="follow_up_visits",
         verbose_name=_("session followed"),
+    )
+    site = models.ForeignKey(
+        Site,
+        on_delete=models.PROTECT,
+        # Left empty by a form of a single-site clinic: save() puts the
+        # clinic's only site in.
+        blank=True,
+        related_name="follow_up_visits",
+        verbose_name=_("site"),
     )
     purpose = models.CharField(
         _("purpose"),
@@ -129,6 +146,20 @@ class FollowUpVisit(Versioned):
     )
     status_note = models.CharField(_("note"), max_length=255, blank=True)
     arrived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Booked outside opening or working hours, on a closure or during an
+    # absence by someone allowed to (visits.override_availability): why.
+    override_reason = models.CharField(
+        _("reason for booking outside availability"), max_length=255, blank=True
+    )
+    # The patient's answer through a reminder's link.
+    confirmation = models.CharField(
+        _("patient's answer"),
+        max_length=10,
+        choices=Confirmation.choices,
+        blank=True,
+        default=Confirmation.NONE,
+    )
+    confirmation_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     # Outcome, recorded by a clinician when the visit is completed.
     clearance_pct = models.PositiveSmallIntegerField(
@@ -177,6 +208,7 @@ class FollowUpVisit(Versioned):
         indexes = [
             models.Index(fields=["clinician", "starts_at"]),
             models.Index(fields=["patient", "starts_at"]),
+            models.Index(fields=["site", "starts_at"]),
         ]
         constraints = [
             models.CheckConstraint(
@@ -191,11 +223,20 @@ class FollowUpVisit(Versioned):
         ]
         permissions = [
             ("record_outcome", "Can record the outcome of a follow-up visit"),
+            (
+                "override_availability",
+                "Can book outside opening or working hours, with a reason",
+            ),
         ]
 
     def __str__(self) -> str:
         when = f"{self.starts_at:%Y-%m-%d %H:%M}"
         return f"{self.get_purpose_display()} {when} – {self.patient}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.site_id is None:
+            self.site_id = default_site_pk()
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         return reverse("visits:detail", kwargs={"code": self.code})
@@ -340,3 +381,121 @@ _STATUS_VERBS: dict[str, StrOrPromise] = {
     VisitStatus.CANCELLED: _("cancelled"),
     VisitStatus.NO_SHOW: _("marked as no-show"),
 }
+
+
+class VisitType(models.Model):
+    """A kind of visit (its purpose) and how long it usually lasts: the
+    booking form proposes the end time from it."""
+
+    purpose = models.CharField(
+        _("purpose"), max_length=10, choices=VisitPurpose.choices, unique=True
+    )
+    default_duration_min = models.PositiveSmallIntegerField(
+        _("usual duration (minutes)"),
+        default=DEFAULT_DURATION_MIN,
+        validators=[
+            MinValueValidator(MIN_DURATION_MIN),
+            MaxValueValidator(MAX_DURATION_MIN),
+        ],
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["purpose"]
+        verbose_name = _("visit type")
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} ({self.default_duration_min} min)"
+
+    @classmethod
+    def durations(cls) -> dict[str, int]:
+        """Usual minutes per purpose; DEFAULT_DURATION_MIN for one not set."""
+        stored = dict(cls.objects.values_list("purpose", "default_duration_min"))
+        return {p: stored.get(p, DEFAULT_DURATION_MIN) for p in VisitPurpose.values}
+
+
+class MessageChannel(models.TextChoices):
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("SMS")
+
+
+class MessageKind(models.TextChoices):
+    REMINDER = "reminder", _("Visit reminder")
+
+
+class MessageStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    # Taken by a worker, which is sending it now. One that stays claimed
+    # (the worker died mid-send) becomes UNKNOWN and is never re-sent alone.
+    CLAIMED = "claimed", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+    UNKNOWN = "unknown", _("Unknown: check with the patient")
+
+
+class VisitMessage(models.Model):
+    """One message about a visit to its patient, and what became of it."""
+
+    visit = models.ForeignKey(
+        FollowUpVisit, on_delete=models.PROTECT, related_name="messages"
+    )
+    channel = models.CharField(
+        _("channel"), max_length=5, choices=MessageChannel.choices
+    )
+    kind = models.CharField(
+        _("kind"),
+        max_length=10,
+        choices=MessageKind.choices,
+        default=MessageKind.REMINDER,
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=MessageStatus.choices,
+        default=MessageStatus.PENDING,
+    )
+    # When it should go out, and the visit's version it was planned for (a
+    # moved or cancelled visit leaves it skipped).
+    due_at = models.DateTimeField(_("due"))
+    visit_version = models.PositiveIntegerField(default=1)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # The address or E.164 number it went to (or would have).
+    recipient = models.CharField(_("to"), max_length=254, blank=True)
+    # Why it was skipped, or the last error.
+    detail = models.CharField(_("detail"), max_length=255, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["visit", "due_at", "id"]
+        verbose_name = _("visit message")
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            models.Index(fields=["status", "claimed_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.get_kind_display()}: {self.status}"
+
+
+class CalendarFeed(models.Model):
+    """A clinician's private calendar feed: times and a patient-free title,
+    read by a calendar app with the secret token in its address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="calendar_feed",
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+
+    def __str__(self) -> str:
+        return f"{self.user}"
