@@ -4,10 +4,12 @@ A view notes what it read with core.access.note_access; after the view has
 answered, this middleware turns the note into one INSERT (the user and the
 patient are already loaded, so no other query). An authenticated request
 refused with 403 is logged too, as kind "refused", so that attempts on
-records one may not see leave a trace. The row is written before the
-response leaves, so it exists once the user has the page; if the write
-fails the page is still returned and the failure goes to the
-"sclero.accesslog" logger.
+records one may not see leave a trace. A page opened without a login by a
+secret link (core.access) is logged when it noted a read, under the feed's
+owner or under no user (a patient), and without the secret in the path.
+The row is written before the response leaves, so it exists once the user
+has the page; if the write fails the page is still returned and the failure
+goes to the "sclero.accesslog" logger.
 """
 
 from __future__ import annotations
@@ -70,19 +72,26 @@ def _event(request: HttpRequest, response: HttpResponse) -> AccessEvent | None:
         # the user on pages that never needed them (login, static files).
         return None
     user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return None
+    logged_in = user is not None and user.is_authenticated
+    path = request.get_full_path()
     if noted is None:
+        if not logged_in:
+            return None
         kind, patient_id, label, query, count = REFUSED, None, "", "", None
     else:
         kind, label, query, count = noted.kind, noted.label, noted.query, noted.count
         patient_id = getattr(noted.patient, "pk", None)
+        path = noted.path or path
+        if not logged_in:
+            # A page opened by a secret link without a login: the feed's
+            # owner, or no user at all (a patient through a reminder link).
+            user = noted.user
     return AccessEvent(
-        user_id=user.pk,
+        user_id=getattr(user, "pk", None),
         ip=client_ip(request),
         user_agent=_cut(request.META.get("HTTP_USER_AGENT", ""), USER_AGENT_MAX),
         method=request.method or "",
-        path=_cut(request.get_full_path(), PATH_MAX),
+        path=_cut(path, PATH_MAX),
         kind=kind,
         patient_id=patient_id,
         label=_cut(str(label), LABEL_MAX),

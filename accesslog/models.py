@@ -36,9 +36,12 @@ class AccessEventQuerySet(models.QuerySet):
 
 class AccessEvent(models.Model):
     at = models.DateTimeField(_("when"), default=timezone.now)
+    # None: read without a login, by a patient through a reminder's link.
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="access_events",
         verbose_name=_("user"),
     )

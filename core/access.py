@@ -7,6 +7,10 @@ every layer may call it without importing the log itself.
 
     note_access(request, "session", patient=session.patient, label=str(session))
     note_access(request, "patient-search", query=q, count=page.paginator.count)
+
+A page opened without a login by a secret link (a reminder's answer page, a
+calendar feed) notes its read too: `path` is then logged instead of the
+address with the secret in it, and `user` names whose feed was read.
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ class Access:
     label: str = ""
     query: str = ""
     count: int | None = None
+    # Without a login: whose secret link was used (None: the patient's).
+    user: Any = None
+    # Logged instead of the request's path, which holds a secret.
+    path: str = ""
 
 
 def note_access(
@@ -37,12 +45,22 @@ def note_access(
     label: str = "",
     query: str = "",
     count: int | None = None,
+    user: Any = None,
+    path: str = "",
 ) -> None:
     """Record on the request what it read; the last note of a request wins."""
     setattr(
         request,
         ATTRIBUTE,
-        Access(kind=kind, patient=patient, label=label, query=query, count=count),
+        Access(
+            kind=kind,
+            patient=patient,
+            label=label,
+            query=query,
+            count=count,
+            user=user,
+            path=path,
+        ),
     )
 
 

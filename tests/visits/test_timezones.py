@@ -13,7 +13,6 @@ from django.utils import timezone
 from core import clock
 from tests.conftest import make_patient, make_visit
 from tests.helpers import rome
-from visits import ics
 from visits import services as visit_services
 from visits.models import FollowUpVisit
 
@@ -72,8 +71,12 @@ def test_a_nine_oclock_visit_stays_at_nine_across_dst(
     response = frontdesk_client.get(
         reverse("visits:agenda-day"), {"date": day.isoformat()}
     )
-    (column,) = [c for c in response.context["columns"] if c["visits"]]
-    assert column["visits"] == [visit]
+    (column,) = [c for c in response.context["grid"].columns if c.blocks]
+    assert [block.visit for block in column.blocks] == [visit]
+    assert (
+        column.blocks[0].row
+        == 2 + (9 * 60 - response.context["grid"].first_minute) // 15
+    )
     assert "09:00–09:20" in response.content.decode()
 
     ics = frontdesk_client.get(reverse("visits:ics", args=[visit.code]))
@@ -95,7 +98,7 @@ def test_day_boundaries_are_local_midnight(frontdesk_client, patient, clinician)
 
     def shown(day: str) -> list:
         response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": day})
-        return [v for c in response.context["columns"] for v in c["visits"]]
+        return [b.visit for c in response.context["grid"].columns for b in c.blocks]
 
     assert shown("2026-06-10") == [early, late]
     assert shown("2026-06-09") == []
@@ -108,12 +111,13 @@ def test_week_columns_use_local_days(frontdesk_client, patient, clinician):
     response = frontdesk_client.get(
         reverse("visits:agenda-week"), {"date": "2026-06-10"}
     )
-    (row,) = [r for r in response.context["rows"] if r["clinician"] == clinician]
-    assert row["cells"][0] == [monday]
+    first_column = response.context["grid"].columns[0]
+    assert first_column.day == date(2026, 6, 8)
+    assert [block.visit for block in first_column.blocks] == [monday]
     previous = frontdesk_client.get(
         reverse("visits:agenda-week"), {"date": "2026-06-06"}
     )
-    assert all(not cell for r in previous.context["rows"] for cell in r["cells"])
+    assert previous.context["grid"].blocks == []
 
 
 def test_local_days_are_23_and_25_hours_long_at_the_changes():
@@ -219,35 +223,5 @@ def test_conflict_message_shows_clinic_time(patient, clinician, next_year):
     assert "09:00–09:20" in " ".join(excinfo.value.messages)
 
 
-# --- ICS format -----------------------------------------------------------------------
-
-
-def test_ics_lines_end_in_crlf_are_folded_and_escaped(patient, clinician):
-    visit = make_visit(patient, clinician, starts_at=rome(date(2026, 12, 1), 9))
-    body = ics.visit_ics(
-        visit,
-        clinic_name="Vein Centre; Milano, Italy",
-        location="Via Roma 12, 20121 Milano — " + "ä" * 60,
-    )
-    assert body.endswith("END:VCALENDAR\r\n")
-    assert "\n" not in body.replace("\r\n", "")
-    for line in body.split("\r\n"):
-        assert len(line.encode("utf-8")) <= 75
-    unfolded = body.replace("\r\n ", "")
-    assert "SUMMARY:Appointment at Vein Centre\\; Milano\\, Italy\r\n" in unfolded
-    assert "LOCATION:Via Roma 12\\, 20121 Milano — " + "ä" * 60 + "\r\n" in unfolded
-    assert "DTSTART:20261201T080000Z" in unfolded
-    assert "BEGIN:VEVENT" in unfolded and "END:VEVENT" in unfolded
-    # No clinical details or patient name in a file meant for a phone calendar.
-    assert "Esposito" not in unfolded and "check" not in unfolded.lower()
-
-
-def test_ics_of_a_cancelled_visit_says_so(patient, clinician):
-    visit = make_visit(
-        patient,
-        clinician,
-        starts_at=rome(date(2026, 12, 1), 9),
-        status="cancelled",
-        status_reason="patient",
-    )
-    assert "STATUS:CANCELLED\r\n" in ics.visit_ics(visit, clinic_name="Clinic")
+# The ICS file's format (UTC, CRLF, folding, escaping, status) is tested in
+# tests/visits/test_ics.py.
