@@ -86,6 +86,8 @@ class Sheet:
     # injection was placed on the map), and the plain-words key to them.
     leg_map: str = ""
     map_points: list[tuple[int, str, str]] = field(default_factory=list)
+    # The session's site's own letterhead (None: the clinic's is printed).
+    letterhead: Letterhead | None = None
     extra: dict = field(default_factory=dict)
 
     @property
@@ -118,6 +120,7 @@ def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> 
             compression_reason=compression_reason(session, injections),
             keep_active=keep_active_text(patient.sex),
             call_the_clinic=call_the_clinic_text(patient.sex),
+            letterhead=session.site.letterhead if session.site_id else None,
             **_treated_map(session, injections),
         )
 
@@ -144,7 +147,7 @@ def sessions_for_sheets() -> QuerySet[TreatmentSession]:
     """Return non-voided sessions with what a sheet needs, in fixed queries."""
     return (
         TreatmentSession.objects.active()
-        .select_related("patient", "clinician")
+        .select_related("patient", "clinician", "site__letterhead")
         .prefetch_related(
             Prefetch(
                 "injections",

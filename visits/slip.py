@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from clinics.selectors import letterhead_of, several_sites
 from core import roles
 from core.models import Letterhead
 from treatments.choices import Compression
@@ -58,14 +59,22 @@ def clinic_phone(letterhead: Letterhead) -> str:
     return letterhead.phone or letterhead.emergency_phone
 
 
-def slip_context(visit: FollowUpVisit, letterhead: Letterhead) -> dict:
-    """Return the template context of one slip (strings in the active language)."""
+def slip_context(visit: FollowUpVisit, letterhead: Letterhead | None = None) -> dict:
+    """Return the template context of one slip (strings in the active language).
+
+    The letterhead is the visit's site's (else the clinic's); a clinic with
+    several sites also prints where: the site's name, address and phone.
+    """
+    site = visit.site
+    letterhead = letterhead or letterhead_of(site)
+    show_site = several_sites()
     return {
         "visit": visit,
         "patient": visit.patient,
         "letterhead": letterhead,
+        "site": site if show_site else None,
         "clinician_label": roles.clinician_label(visit.clinician),
         "duration": duration_text(visit),
         "bring": things_to_bring(visit),
-        "phone": clinic_phone(letterhead),
+        "phone": (show_site and site.phone) or clinic_phone(letterhead),
     }

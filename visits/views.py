@@ -18,7 +18,6 @@ from django.views.decorators.http import require_POST, require_safe
 from clinics.scoping import user_site_ids
 from core import roles
 from core.access import note_access
-from core.models import Letterhead
 from core.pdf import render_pdf
 from core.urls_safe import redirect_next
 from patients.models import Patient
@@ -328,7 +327,7 @@ def visit_slip(request: HttpRequest, code) -> HttpResponse:
         messages.warning(request, slip.refusal_message(visit))
         return redirect(visit)
     with translation.override(visit.patient.language):
-        context = slip.slip_context(visit, Letterhead.current())
+        context = slip.slip_context(visit)
         pdf = render_pdf("visits/pdf/visit_slip.html", context)
     local = timezone.localtime(visit.starts_at)
     filename = f"appointment-{visit.patient.chart_number}-{local:%Y%m%d-%H%M}.pdf"
