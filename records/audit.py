@@ -72,6 +72,8 @@ FIXED_REASONS = {
 REASON_PREFIXES = {
     "Voided: ": gettext_lazy("Voided: "),
     "Archived: ": gettext_lazy("Archived: "),
+    "Rescheduled: ": gettext_lazy("Rescheduled: "),
+    "Booked outside availability: ": gettext_lazy("Booked outside availability: "),
 }
 
 

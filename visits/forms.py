@@ -3,7 +3,7 @@ from the query string. They shape input; visits.services decides."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
 from django import forms
@@ -12,6 +12,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import Site, WorkingHours
 from core import clock, roles
 from core.clock import exists_locally, local_datetime
 from core.forms import (
@@ -22,11 +23,12 @@ from core.forms import (
     VersionField,
     add_service_error,
 )
-from core.validators import validate_clinical_date
+from core.validators import validate_clinical_date, validate_reason
 from patients.models import Patient
 from treatments.models import TreatmentSession
 from visits import models as visit_models
-from visits import selectors
+from visits import selectors, services
+from visits.availability import next_free_slot
 from visits.models import (
     AdverseEvent,
     FollowUpVisit,
@@ -37,7 +39,12 @@ from visits.models import (
 
 
 class VisitSlotForm(forms.Form):
-    """Date and time (clinic time zone), duration and clinician."""
+    """Date and time (clinic time zone), duration, clinician and site.
+
+    The site menu is there only when more than one site is in use (a
+    single-site clinic never sees one); the override reason only for a user
+    who may book outside availability (visits.override_availability).
+    """
 
     date = forms.DateField(label=_("Date"), widget=DateInput())
     time = forms.TimeField(label=_("Time"), widget=TimeInput(attrs={"step": 300}))
@@ -48,15 +55,45 @@ class VisitSlotForm(forms.Form):
         initial=visit_models.DEFAULT_DURATION_MIN,
     )
     clinician = ClinicianChoiceField(queryset=None, label=_("Clinician"))
+    site = forms.ModelChoiceField(
+        queryset=Site.objects.none(), label=_("Site"), required=False
+    )
+    override_reason = forms.CharField(
+        label=_("Reason for booking outside availability"),
+        max_length=services.OVERRIDE_REASON_MAX_LENGTH,
+        required=False,
+        help_text=_(
+            "Only if the time is outside opening or working hours, on a "
+            "closure or during an absence."
+        ),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         clinician = cast(ClinicianChoiceField, self.fields["clinician"])
         clinician.queryset = roles.clinicians()
+        sites = list(Site.objects.active())
+        if len(sites) > 1:
+            site = cast("forms.ModelChoiceField[Site]", self.fields["site"])
+            site.queryset = Site.objects.active()
+            site.required = True
+            site.empty_label = None
+        else:
+            del self.fields["site"]
+        if not services.may_override(user):
+            del self.fields["override_reason"]
+
+    def clean_override_reason(self) -> str:
+        text = self.cleaned_data.get("override_reason", "").strip()
+        if text:
+            validate_reason(text)
+        return text
 
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
+        data.setdefault("site", None)
+        data.setdefault("override_reason", "")
         day, at = data.get("date"), data.get("time")
         if day:
             try:
@@ -90,7 +127,16 @@ class VisitBookForm(VisitSlotForm):
     )
     purpose = forms.ChoiceField(label=_("Purpose"), choices=VisitPurpose.choices)
 
-    field_order = ["session", "purpose", "date", "time", "duration_min", "clinician"]
+    field_order = [
+        "session",
+        "purpose",
+        "clinician",
+        "site",
+        "date",
+        "time",
+        "duration_min",
+        "override_reason",
+    ]
 
     def __init__(self, *args, patient, **kwargs):
         super().__init__(*args, **kwargs)
@@ -106,6 +152,147 @@ class VisitBookForm(VisitSlotForm):
 
 class VisitRescheduleForm(VisitSlotForm):
     version = VersionField(required=True)
+    reason = forms.CharField(
+        label=_("Reason for moving"),
+        max_length=services.RESCHEDULE_REASON_MAX_LENGTH,
+        validators=[validate_reason],
+        error_messages={"required": _("Say why the visit is moved.")},
+    )
+
+    field_order = [
+        "clinician",
+        "site",
+        "date",
+        "time",
+        "duration_min",
+        "reason",
+        "override_reason",
+    ]
+
+
+def _int_or_none(text: str | None) -> int | None:
+    try:
+        return int(str(text or "").strip())
+    except ValueError:
+        return None
+
+
+def prefill_from_query(query: QueryDict) -> dict:
+    """The slot an agenda link asks for (?clinician=, ?site=, ?date=,
+    ?time=, ?duration=, ?purpose=): only the values that make sense, so a
+    hostile or stale link leaves the rest to the form's proposals."""
+    found: dict = {}
+    clinician_id = _int_or_none(query.get("clinician"))
+    if clinician_id is not None:
+        clinician = roles.clinicians().filter(pk=clinician_id).first()
+        if clinician is not None:
+            found["clinician"] = clinician
+    site_id = _int_or_none(query.get("site"))
+    if site_id is not None:
+        site = Site.objects.active().filter(pk=site_id).first()
+        if site is not None:
+            found["site"] = site
+    day = clock.parse_day(query.get("date"))
+    if day is not None:
+        try:
+            validate_clinical_date(day)
+            found["date"] = day
+        except ValidationError:
+            pass
+    text = (query.get("time") or "").strip()
+    try:
+        found["time"] = datetime.strptime(text, "%H:%M").time()
+    except ValueError:
+        pass
+    duration = _int_or_none(query.get("duration"))
+    if (
+        duration is not None
+        and visit_models.MIN_DURATION_MIN <= duration <= visit_models.MAX_DURATION_MIN
+    ):
+        found["duration_min"] = duration
+    purpose = query.get("purpose", "")
+    if purpose in VisitPurpose.values:
+        found["purpose"] = purpose
+    return found
+
+
+def _proposed_clinician(user, initial: dict):
+    """The clinician the form starts on: asked for, the session's, the user
+    if a clinician, else the first clinician."""
+    if initial.get("clinician") is not None:
+        return initial["clinician"]
+    if roles.is_clinician(user):
+        return user
+    return roles.clinicians().first()
+
+
+def propose_slot(
+    initial: dict, *, user, earliest_day: date | None = None, exclude_visit=None
+) -> None:
+    """Fill the date and time of `initial` with the next free slot of its
+    clinician (or the one proposed) for its duration, at its site if
+    chosen; left as they are when both are already there."""
+    if initial.get("date") and initial.get("time"):
+        return
+    clinician = _proposed_clinician(user, initial)
+    if clinician is None:
+        return
+    initial.setdefault("clinician", clinician)
+    earliest = timezone.now()
+    day = initial.get("date") or earliest_day
+    if day is not None:
+        earliest = max(earliest, local_datetime(day, time.min))
+    slot = next_free_slot(
+        clinician=clinician,
+        duration_min=initial.get("duration_min") or visit_models.DEFAULT_DURATION_MIN,
+        earliest=earliest,
+        site=initial.get("site"),
+        exclude_visit=exclude_visit,
+    )
+    if slot is None:
+        return
+    local = timezone.localtime(slot.starts_at)
+    initial["date"], initial["time"] = local.date(), local.time()
+    if initial.get("site") is None:
+        initial["site"] = Site.objects.filter(pk=slot.site_id).first()
+
+
+def booking_initial(
+    patient: Patient, query: QueryDict, user=None
+) -> tuple[dict, selectors.Suggestion | None]:
+    """Return the booking form's initial values and the follow-up suggested:
+    ?session= names the session to follow up; the agenda's slot values
+    (prefill_from_query) win over the suggestion; the duration is the
+    purpose's usual one; without a date and time, the next free slot."""
+    initial: dict = {}
+    suggestion = None
+    session_code = query.get("session", "")
+    suggested_day = None
+    if session_code:
+        session = selectors.session_to_follow_up(patient, session_code)
+        if session:
+            suggestion = selectors.suggested_follow_up_date(session)
+            suggested_day = suggestion.bookable_day()
+            initial.update(
+                session=session,
+                purpose=suggestion.purpose,
+                clinician=session.clinician,
+            )
+    initial.update(prefill_from_query(query))
+    if "duration_min" not in initial:
+        durations = visit_models.VisitType.durations()
+        purpose = initial.get("purpose") or VisitPurpose.values[0]
+        initial["duration_min"] = durations.get(
+            purpose, visit_models.DEFAULT_DURATION_MIN
+        )
+    propose_slot(initial, user=user, earliest_day=suggested_day)
+    return initial, suggestion
+
+
+def hours_banner_text(clinician) -> str:
+    return _("Working hours are not set for %(clinician)s: any time can be booked.") % {
+        "clinician": roles.clinician_label(clinician)
+    }
 
 
 class VisitStatusForm(forms.Form):
@@ -207,26 +394,61 @@ def selected_clinician(wanted: str, clinicians: list):
     return None
 
 
-def booking_initial(
-    patient: Patient, query: QueryDict
-) -> tuple[dict, selectors.Suggestion | None]:
-    """Return the booking form's initial values and the follow-up suggested:
-    ?session= names the session to follow up; ?date=, ?time= and ?clinician=
-    (from an agenda slot) win over the suggestion."""
-    initial: dict = {"duration_min": visit_models.DEFAULT_DURATION_MIN}
-    suggestion = None
-    session_code = query.get("session", "")
-    if session_code:
-        session = selectors.session_to_follow_up(patient, session_code)
-        if session:
-            suggestion = selectors.suggested_follow_up_date(session)
-            initial.update(
-                session=session,
-                purpose=suggestion.purpose,
-                date=suggestion.bookable_day(),
-                clinician=session.clinician,
-            )
-    for key in ("date", "time", "clinician"):
-        if query.get(key):
-            initial[key] = query[key]
-    return initial, suggestion
+def form_clinician(form: VisitSlotForm):
+    """The clinician the form shows: posted (if valid), else its initial."""
+    field = form.fields["clinician"]
+    if form.is_bound:
+        try:
+            return field.clean(form.data.get(form.add_prefix("clinician")))
+        except ValidationError:
+            return None
+    value = form.initial.get("clinician")
+    if value is None or hasattr(value, "pk"):
+        return value
+    try:
+        return field.clean(value)
+    except ValidationError:
+        return None
+
+
+def form_ends_at(form: VisitSlotForm) -> str:
+    """ "10:45": when the slot on the form ends (clinic time), or ""."""
+    if form.is_bound:
+        data = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+        starts_at, duration = data.get("starts_at"), data.get("duration_min")
+    else:
+        day, at = form.initial.get("date"), form.initial.get("time")
+        duration = form.initial.get("duration_min")
+        starts_at = None
+        if isinstance(day, date) and isinstance(at, time):
+            starts_at = local_datetime(day, at)
+    if starts_at is None or not isinstance(duration, int):
+        return ""
+    ends_at = starts_at.astimezone(UTC) + timedelta(minutes=duration)
+    return f"{timezone.localtime(ends_at):%H:%M}"
+
+
+def booking_page_context(form: VisitSlotForm) -> dict:
+    """What the booking and moving page shows around the form: the banner
+    for a clinician without working hours, the proposed end, and for the
+    form's script the usual durations and the clinicians without hours."""
+    clinicians = list(
+        cast(ClinicianChoiceField, form.fields["clinician"]).queryset or []
+    )
+    with_hours = set(
+        WorkingHours.objects.filter(clinician__in=clinicians).values_list(
+            "clinician_id", flat=True
+        )
+    )
+    no_hours = {
+        str(c.pk): hours_banner_text(c) for c in clinicians if c.pk not in with_hours
+    }
+    chosen = form_clinician(form)
+    return {
+        "hours_banner": no_hours.get(str(getattr(chosen, "pk", "")), ""),
+        "ends_at": form_ends_at(form),
+        "visit_form_data": {
+            "durations": visit_models.VisitType.durations(),
+            "noHours": no_hours,
+        },
+    }

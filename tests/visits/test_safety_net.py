@@ -53,6 +53,7 @@ def test_moving_a_visit_onto_the_patients_other_visit_is_refused(
             duration_min=20,
             clinician=colleague,
             expected_version=second.version,
+            reason="The patient asked",
         )
     # Moving a visit within its own slot does not collide with itself.
     services.visit_reschedule(
@@ -61,6 +62,7 @@ def test_moving_a_visit_onto_the_patients_other_visit_is_refused(
         duration_min=20,
         clinician=clinician,
         expected_version=first.version,
+        reason="The patient asked",
     )
 
 

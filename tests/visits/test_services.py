@@ -192,6 +192,7 @@ def test_rescheduling_onto_its_own_slot_is_not_a_conflict(booked, clinician):
         duration_min=20,
         clinician=clinician,
         expected_version=booked.version,
+        reason="The patient asked",
     )
     assert visit.starts_at == tomorrow_at(9, 10)
     assert visit.version == 2
@@ -206,6 +207,7 @@ def test_rescheduling_into_another_visit_is_refused(booked, other_patient, clini
             duration_min=20,
             clinician=clinician,
             expected_version=other.version,
+            reason="The patient asked",
         )
     assert "already has a visit 09:00–09:20" in _message(excinfo)
     other.refresh_from_db()
@@ -219,6 +221,7 @@ def test_rescheduling_to_another_clinician(booked, colleague):
         duration_min=30,
         clinician=colleague,
         expected_version=1,
+        reason="The patient asked",
     )
     assert visit.clinician == colleague
     assert visit.duration_min == 30
@@ -231,6 +234,7 @@ def test_a_stale_reschedule_is_refused(booked, clinician):
         duration_min=20,
         clinician=clinician,
         expected_version=1,
+        reason="The patient asked",
     )
     with pytest.raises(ValidationError) as excinfo:
         visit_services.visit_reschedule(
@@ -239,6 +243,7 @@ def test_a_stale_reschedule_is_refused(booked, clinician):
             duration_min=20,
             clinician=clinician,
             expected_version=1,
+            reason="The patient asked",
         )
     assert "This follow-up visit was changed by" in _message(excinfo)
     booked.refresh_from_db()
@@ -254,6 +259,7 @@ def test_a_cancelled_visit_cannot_be_moved(booked, clinician):
             duration_min=20,
             clinician=clinician,
             expected_version=None,
+            reason="The patient asked",
         )
     assert "Only a scheduled visit can be moved" in _message(excinfo)
 
