@@ -10,12 +10,16 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, cast
 
 from django import forms
+from django.db.models import Q
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from clinics.models import Site
+from clinics.scoping import user_site_ids
+from clinics.selectors import several_sites
 from core.forms import (
     DateTimeLocalInput,
     DecimalInputField,
@@ -47,12 +51,23 @@ TREATABLE_SEGMENTS = [
 ]
 
 
+def _site_choice(field: forms.Field, user, current_id: int | None) -> int | None:
+    """Offer the sites in use (and the record's own); return the default:
+    the user's only site, else the first of their sites, else the first."""
+    site_ids = user_site_ids(user) if user is not None else None
+    sites = Site.objects.filter(Q(is_active=True) | Q(pk=current_id)).order_by("name")
+    cast("forms.ModelChoiceField[Site]", field).queryset = sites
+    ids = [site.pk for site in sites]
+    mine = [pk for pk in ids if site_ids is None or pk in site_ids]
+    return mine[0] if mine else (ids[0] if ids else None)
+
+
 class SessionForm(VersionedModelForm):
     """The session itself: date, weight, Doppler, screening, compression."""
 
     class Meta:
         model = TreatmentSession
-        fields = [*SESSION_FIELDS, "limit_override_reason"]
+        fields = [*SESSION_FIELDS, "site", "limit_override_reason"]
         field_classes = {"weight_kg": DecimalInputField}
         widgets = {
             "performed_at": DateTimeLocalInput(),
@@ -71,10 +86,12 @@ class SessionForm(VersionedModelForm):
         patient: Patient,
         can_override: bool = False,
         amending: bool = False,
+        user=None,
         **kwargs,
     ):
         super().__init__(*args, **kwargs)
         self.patient = patient
+        self._site_field(user)
         if amending:
             self.fields["amend_reason"] = amend_reason_field()
         performed_at = cast(forms.DateTimeField, self.fields["performed_at"])
@@ -117,6 +134,19 @@ class SessionForm(VersionedModelForm):
             )
         else:
             del self.fields["limit_override_reason"]
+
+    def _site_field(self, user) -> None:
+        """Where the session took place: chosen only in a clinic with several
+        sites in use (a single-site clinic's session gets its only site)."""
+        if not several_sites():
+            del self.fields["site"]
+            return
+        field = self.fields["site"]
+        field.required = True
+        field.label = _("Site")
+        default = _site_choice(field, user, self.instance.site_id)
+        if not self.instance.pk:
+            self.initial.setdefault("site", default)
 
     def clean_performed_at(self):
         performed_at = self.cleaned_data["performed_at"]

@@ -125,6 +125,9 @@ def apply_session_data(
             ):
                 value = ""
             setattr(session, name, value)
+    # Chosen only in a clinic with several sites (else save() fills it in).
+    if data.get("site") is not None:
+        session.site = data["site"]
     errors: dict[str, list[str]] = {}
     try:
         session.full_clean(exclude=["patient", "clinician"])

@@ -14,6 +14,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from clinics.selectors import several_sites
 from core import roles
 from core.access import note_access
 from core.forms import SignForm, VoidForm, add_service_error
@@ -40,6 +41,7 @@ def _get_session(code) -> TreatmentSession:
         TreatmentSession.objects.select_related(
             "patient",
             "clinician",
+            "site",
             "doppler",
             "limit_override_by",
             "voided_by",
@@ -239,6 +241,7 @@ def session_create(request: HttpRequest, code) -> HttpResponse:
         patient=patient,
         can_override=can_override,
         initial=plan.session if plan else None,
+        user=request.user,
     )
     formset = FormSet(
         request.POST or None, prefix=PREFIX, initial=plan.rows if plan else None
@@ -276,6 +279,7 @@ def session_edit(request: HttpRequest, code) -> HttpResponse:
         patient=patient,
         can_override=can_override,
         amending=amending,
+        user=request.user,
     )
     formset = FormSet(
         request.POST or None,
@@ -307,6 +311,7 @@ def session_detail(request: HttpRequest, code) -> HttpResponse:
     context = {
         "session": session,
         "patient": session.patient,
+        "show_site": several_sites(),
         "clinical": roles.sees_clinical_detail(user),
         "changed_by": changed_by,
         "changed_at": changed_at,

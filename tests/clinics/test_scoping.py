@@ -128,3 +128,48 @@ def test_user_site_ids(sites, placed, frontdesk, manager, django_assert_num_quer
     # Kept on the user for the rest of the request.
     with django_assert_num_queries(0):
         assert user_site_ids(frontdesk) == frozenset({site_a.pk})
+
+
+# --- one site: no site anywhere; several: the session's site is chosen ------
+
+
+def _session_form_data(**overrides):
+    from tests.treatments.test_views import ROW_FIELDS, form_data
+
+    return form_data([ROW_FIELDS], **overrides)
+
+
+def test_a_single_site_clinic_sees_no_site(patient, clinician):
+    assert Site.objects.active().count() == 1
+    client = client_for(clinician)
+    form = client.get(reverse("treatments:session-create", args=[patient.code]))
+    assert "site" not in form.context["form"].fields
+    assert 'name="site"' not in form.content.decode()
+    client.post(
+        reverse("treatments:session-create", args=[patient.code]), _session_form_data()
+    )
+    session = patient.treatment_sessions.get()
+    assert session.site == Site.objects.get()
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert 'id="session-site"' not in page
+
+
+def test_several_sites_the_session_form_offers_the_users_site(
+    sites, patient, clinician
+):
+    site_a, site_b = sites
+    SiteMembership.objects.create(user=clinician, site=site_b)
+    client = client_for(clinician)
+    url = reverse("treatments:session-create", args=[patient.code])
+    form = client.get(url).context["form"]
+    assert form.initial["site"] == site_b.pk
+    assert site_a in form.fields["site"].queryset
+    response = client.post(url, _session_form_data(site=str(site_a.pk)))
+    assert response.status_code == 302
+    session = patient.treatment_sessions.get()
+    assert session.site == site_a
+    page = client.get(session.get_absolute_url()).content.decode()
+    assert '<span id="session-site">Site A</span>' in page
+    # Required when there is a choice.
+    response = client.post(url, _session_form_data(site=""))
+    assert response.context["form"].errors["site"]
