@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.forms import DateInput, DecimalInputField, VersionedModelForm
 from patients.models import Answer, Patient, as_answer
+from patients.phones import display_phone, is_mobile, to_e164
 from patients.screening import QUESTION_FIELDS, QUESTIONS, Question
 
 DEMOGRAPHIC_FIELDS = [
@@ -19,6 +20,8 @@ DEMOGRAPHIC_FIELDS = [
     "sex",
     "phone",
     "email",
+    "contact_by_email",
+    "contact_by_sms",
     "address",
     "language",
     "weight_kg",
@@ -65,7 +68,18 @@ class PatientForm(VersionedModelForm):
         if not can_edit_medical:
             for name in MEDICAL_FIELDS:
                 del self.fields[name]
-        self.fields["phone"].widget.attrs["placeholder"] = "+39 ..."
+        phone = self.fields["phone"]
+        phone.widget.input_type = "tel"
+        phone.widget.attrs.update(
+            placeholder="347 123 4567", autocomplete="tel", inputmode="tel"
+        )
+        phone.help_text = _(
+            "A number without a country code is read as one of the clinic's "
+            "country; a number abroad starts with + and its country code."
+        )
+        if self.instance.pk:
+            # Show the stored E.164 number as the desk types it.
+            self.initial["phone"] = display_phone(self.instance.phone)
 
     def clean_first_name(self) -> str:
         return self.cleaned_data["first_name"].strip()
@@ -74,22 +88,43 @@ class PatientForm(VersionedModelForm):
         return self.cleaned_data["last_name"].strip()
 
     def clean_phone(self) -> str:
-        phone = self.cleaned_data["phone"].strip()
-        allowed = set("+0123456789 ()-./")
-        if phone and (not set(phone) <= allowed or sum(c.isdigit() for c in phone) < 6):
+        typed = self.cleaned_data["phone"].strip()
+        if not typed:
+            return ""
+        e164 = to_e164(typed)
+        if e164 is None:
             raise forms.ValidationError(
-                _(
-                    "Enter a phone number: digits, spaces and + ( ) - only, "
-                    "at least 6 digits."
-                )
+                _("Enter a valid phone number, e.g. 347 123 4567."), code="invalid"
             )
-        return phone
+        return e164
 
     def clean(self) -> dict[str, Any] | None:
         cleaned = super().clean()
         if cleaned is not None and "screening_asked_on" in self.fields:
             self._date_the_screening(cleaned)
+        if cleaned is not None:
+            self._check_contact_consent(cleaned)
         return cleaned
+
+    def _check_contact_consent(self, cleaned: dict[str, Any]) -> None:
+        """Consent to a channel needs somewhere to send to: an email address,
+        a mobile number. The error sits on the box, which the user unticks
+        or completes."""
+        if (
+            cleaned.get("contact_by_email")
+            and not cleaned.get("email")
+            and "email" not in self.errors
+        ):
+            self.add_error(
+                "contact_by_email",
+                _("Reminders by email need an email address: enter one above."),
+            )
+        if cleaned.get("contact_by_sms") and "phone" not in self.errors:
+            if not is_mobile(cleaned.get("phone")):
+                self.add_error(
+                    "contact_by_sms",
+                    _("Reminders by SMS need a mobile phone number."),
+                )
 
     def _date_the_screening(self, cleaned: dict[str, Any]) -> None:
         """Date the answers: today when one changed, unless a date was typed.

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 
-from django.db.models import F, Q, QuerySet, Value
-from django.db.models.functions import Replace
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.clock import parse_day
 from patients.models import Patient
+from patients.phones import is_e164, to_e164
 from patients.services import CHART_PREFIX
 
 
@@ -22,13 +23,6 @@ def get_patient(code: object) -> Patient:
 
 _PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
 _FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
-
-
-def _phone_digits() -> F | Replace:
-    expression: F | Replace = F("phone")
-    for separator in " -./()+":
-        expression = Replace(expression, Value(separator), Value(""))
-    return expression
 
 
 def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
@@ -43,17 +37,80 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
         # A whole chart number (typed or scanned) names one patient; the
         # exact match uses the unique index, icontains would scan the table.
         return queryset.filter(chart_number=query.upper())
+    phone_like = _PHONE_LIKE.fullmatch(query) is not None
+    e164 = to_e164(query) if phone_like else None
+    if e164:
+        # A whole phone number, however typed ("347 123 4567", "+39 347
+        # 1234567", "0039..."): phones are stored in E.164, so an exact
+        # match on the indexed column. A short one may also be the start of
+        # a longer number ("02 1234" is a valid landline): if no one has it,
+        # it is searched as part of a number below.
+        exact = queryset.filter(phone=e164)
+        if exact.exists():
+            return exact
     digits = re.sub(r"\D", "", query)
     condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
-    if len(digits) >= 4 and _PHONE_LIKE.fullmatch(query):
-        # Phones are stored as typed ("+39 333 000 0777"); compare digits only
-        # so "3330000777" and "333-000-0777" find it too.
-        queryset = queryset.annotate(phone_digits=_phone_digits())
-        condition |= Q(phone_digits__contains=digits)
+    if len(digits) >= 4 and phone_like:
+        # Part of a number ("1234 567", "02 1234"): its digits in a row in
+        # the stored E.164 number, which holds nothing but digits after +.
+        condition |= Q(phone__contains=digits)
     name_condition = Q()
     for token in query.split():
         name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
     return queryset.filter(condition | name_condition)
+
+
+@dataclass(frozen=True)
+class ContactConsent:
+    """The patient's consent to reminders, and who last recorded it when."""
+
+    by_email: bool
+    by_sms: bool
+    recorded_by: str
+    recorded_at: datetime | None
+
+
+def contact_consent_of(patient: Patient) -> ContactConsent:
+    """Return the patient's consent to reminders by email and SMS, with who
+    recorded its last change and when (from the record's history: one
+    query however long it is). Never given: no one and no date."""
+    rows = (
+        Patient.history.filter(id=patient.pk)
+        .order_by("history_date", "history_id")
+        .values_list(
+            "contact_by_email",
+            "contact_by_sms",
+            "history_date",
+            "history_user__first_name",
+            "history_user__last_name",
+            "history_user__username",
+        )
+    )
+    previous = (False, False)
+    recorded_by, recorded_at = "", None
+    for by_email, by_sms, when, first, last, username in rows:
+        if (by_email, by_sms) != previous:
+            recorded_by = f"{first or ''} {last or ''}".strip() or username or ""
+            recorded_at = when
+            previous = (by_email, by_sms)
+    return ContactConsent(
+        by_email=patient.contact_by_email,
+        by_sms=patient.contact_by_sms,
+        recorded_by=recorded_by,
+        recorded_at=recorded_at,
+    )
+
+
+def patients_with_unreadable_phones() -> list[Patient]:
+    """Return the patients, archived ones too, whose phone is not a valid
+    E.164 number (typed before numbers were converted, and not readable):
+    the front desk corrects them on the patient's form."""
+    candidates = (
+        Patient.objects.exclude(phone="")
+        .only("code", "chart_number", "first_name", "last_name", "phone", "archived_at")
+        .order_by("chart_number")
+    )
+    return [patient for patient in candidates.iterator() if not is_e164(patient.phone)]
 
 
 def _name_key(text: str) -> str:

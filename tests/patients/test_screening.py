@@ -177,7 +177,7 @@ def test_front_desk_has_no_screening_and_cannot_change_it(
     )
     assert frontdesk_client.post(edit(patient), data).status_code == 302
     patient.refresh_from_db()
-    assert patient.phone == "+39 02 555 9999"  # the demographics were saved
+    assert patient.phone == "+39025559999"  # the demographics were saved, in E.164
     assert (patient.infection, patient.sclerosant_allergy) == ("no", "yes")
     assert patient.screening_asked_on == date(2025, 6, 1)
     assert patient.ankle_brachial_index == Decimal("0.90")

@@ -157,7 +157,8 @@ def test_clinician_records_the_screening_history(clinician_client, patient):
         ("weight_kg", "400", "Ensure this value is less than or equal to 250."),
         ("weight_kg", "heavy", "Enter a number."),
         ("email", "not-an-email", "Enter a valid email address."),
-        ("phone", "call me", "Enter a phone number"),
+        ("phone", "call me", "Enter a valid phone number"),
+        ("phone", "+39 06 555", "Enter a valid phone number"),
         ("sex", "Q", "Select a valid choice."),
     ],
 )

@@ -69,7 +69,7 @@ def test_the_export_holds_every_kind_of_record(manager_client, chart, clinician)
     assert patient["chart_number"] == chart.chart_number
     assert patient["code"] == str(chart.code)
     assert patient["date_of_birth"] == "1970-05-17"
-    assert patient["phone"] == "+39 333 123 4567"
+    assert patient["phone"] == "+393331234567"  # as stored, in E.164
     assert patient["email"] == "maria@example.org"
     assert patient["weight_kg"] == "60.0"  # decimals as text
     assert patient["sex"] == "F" and patient["sex_display"] == "Female"
