@@ -196,6 +196,15 @@ def _consent(consent: SignedConsent) -> dict[str, Any]:
     }
 
 
+def _visit(visit: FollowUpVisit) -> dict[str, Any]:
+    """The visit with its site, the patient's answer, and every message sent
+    (or not) about it: channel, status, when due and sent, attempts, the
+    reason or error, and the address or number (the patient's own)."""
+    data = _fields(visit, parents=("patient",))
+    data["messages"] = [_fields(m, parents=("visit",)) for m in visit.messages.all()]
+    return data
+
+
 def _change(entry: AuditEntry) -> dict[str, Any]:
     return {
         "at": _moment(entry.when),
@@ -260,6 +269,7 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
     visits = (
         FollowUpVisit.objects.filter(patient=patient)
         .select_related("session", "clinician", "created_by", "site")
+        .prefetch_related("messages")
         .order_by("starts_at", "id")
     )
     photos = (
@@ -286,7 +296,7 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         "patient": _fields(patient),
         "dopplers": [_doppler(d) for d in dopplers],
         "sessions": [_session(s) for s in sessions],
-        "visits": [_fields(v, parents=("patient",)) for v in visits],
+        "visits": [_visit(v) for v in visits],
         # The photos' details; the pictures themselves are not in the file.
         "photos": [_photo(p) for p in photos],
         # The signed consent forms' details; the files are not in the file.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
+from datetime import date, time
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from clinics.models import (
+    Absence,
+    Closure,
+    OpeningHours,
+    Site,
+    SiteMembership,
+    WorkingHours,
+)
 from core import backup
 from tests.conftest import (
     make_doppler,
@@ -21,6 +30,8 @@ from tests.conftest import (
     make_session,
     make_visit,
 )
+from tests.helpers import at
+from visits.models import VisitMessage
 
 KEY = backup.new_key()
 
@@ -36,7 +47,22 @@ def _fill(patient, clinician):
     session = make_session(patient, clinician)
     make_injection(session, lot=make_lot(lot_number="BK-1"))
     make_injection(session, volume_ml="0.5")
-    make_visit(patient, clinician)
+    # This tables: a second site with its hours and a closure, who
+    # works there and when, an absence, a visit there with its reminder.
+    site = Site.objects.create(name="Monza", address="Via Monza 9")
+    OpeningHours.objects.create(site=site, weekday=0, opens=time(8), closes=time(13))
+    Closure.objects.create(
+        site=site, first_day=date(2026, 12, 24), last_day=date(2026, 12, 26), reason="x"
+    )
+    SiteMembership.objects.create(user=clinician, site=site)
+    WorkingHours.objects.create(
+        clinician=clinician, site=site, weekday=0, starts=time(9), ends=time(12)
+    )
+    Absence.objects.create(
+        clinician=clinician, starts_at=at(20, 8), ends_at=at(21, 20), note="ESVS"
+    )
+    visit = make_visit(patient, clinician, site=site)
+    VisitMessage.objects.create(visit=visit, channel="email", due_at=at(6, 9))
 
 
 def _counts() -> dict[str, int]:
@@ -80,6 +106,18 @@ def test_round_trip_on_sqlite(
         restored.close()
     assert expected["treatments_injection"] == 2
     assert expected["treatments_sclerosantlot"] == 1
+    for table in (
+        "clinics_site",
+        "clinics_openinghours",
+        "clinics_closure",
+        "clinics_sitemembership",
+        "clinics_workinghours",
+        "clinics_absence",
+        "visits_visitmessage",
+    ):
+        assert expected[table] >= 1, table
+    # The task queue's table is a model's table too, so it is in the backup.
+    assert "django_tasks_database_dbtaskresult" in expected
 
 
 def test_round_trip_on_postgresql(
