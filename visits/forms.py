@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from clinics.models import Site, WorkingHours
+from clinics.scoping import user_site_ids
 from core import clock, roles
 from core.clock import exists_locally, local_datetime
 from core.forms import (
@@ -72,10 +73,17 @@ class VisitSlotForm(forms.Form):
         super().__init__(*args, **kwargs)
         clinician = cast(ClinicianChoiceField, self.fields["clinician"])
         clinician.queryset = roles.clinicians()
-        sites = list(Site.objects.active())
+        # The sites in use that the user works at (all for managers and
+        # accounts not yet placed at a site).
+        offered = Site.objects.active()
+        if user is not None and (ids := user_site_ids(user)) is not None:
+            offered = offered.filter(pk__in=ids)
+        sites = list(offered)
+        # With one site to offer there is no menu: the visit goes there.
+        self.only_site: Site | None = sites[0] if len(sites) == 1 else None
         if len(sites) > 1:
             site = cast("forms.ModelChoiceField[Site]", self.fields["site"])
-            site.queryset = Site.objects.active()
+            site.queryset = offered
             site.required = True
             site.empty_label = None
         else:
@@ -92,7 +100,7 @@ class VisitSlotForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         super().clean()
         data = self.cleaned_data
-        data.setdefault("site", None)
+        data.setdefault("site", self.only_site)
         data.setdefault("override_reason", "")
         day, at = data.get("date"), data.get("time")
         if day:

@@ -11,8 +11,10 @@ import pytest
 import time_machine
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from clinics.models import (
     Absence,
@@ -20,10 +22,11 @@ from clinics.models import (
     Closure,
     OpeningHours,
     Site,
+    SiteMembership,
     WorkingHours,
     default_site_pk,
 )
-from core.roles import FRONT_DESK
+from core.roles import CLINICIAN, FRONT_DESK
 from tests.conftest import client_for, make_patient, make_user, make_visit
 from tests.helpers import in_days, rome
 from visits import services
@@ -474,3 +477,50 @@ def test_reschedule_page_prefills_the_slot(site, patient, clinician, frontdesk_c
     initial = response.context["form"].initial
     assert (initial["date"], initial["time"]) == (in_days(4), time(14, 30))
     assert initial["version"] == visit.version
+
+
+def test_site_menu_offers_the_users_own_sites(site, patient, clinician, frontdesk):
+    como = Site.objects.create(name="Como")
+    Site.objects.create(name="Lecco")
+    response = client_for(frontdesk).get(create_url(patient))
+    assert len(response.context["form"].fields["site"].queryset) == 3
+    SiteMembership.objects.create(user=frontdesk, site=como)
+    # Placed at one site: no menu, the visit goes there.
+    desk = client_for(frontdesk)
+    response = desk.get(create_url(patient))
+    assert "site" not in response.context["form"].fields
+    starts_at = rome(in_days(3), 10)
+    response = desk.post(create_url(patient), post_data(clinician, starts_at))
+    assert response.status_code == 302
+    assert FollowUpVisit.objects.get().site == como
+    SiteMembership.objects.create(user=frontdesk, site=site)
+    response = client_for(frontdesk).get(create_url(patient))
+    offered = response.context["form"].fields["site"].queryset
+    assert sorted(s.name for s in offered) == ["Como", "Milano"]
+
+
+def test_booking_page_queries_do_not_grow_with_clinicians(
+    site, patient, clinician, frontdesk_client
+):
+    open_site(site)
+    url = create_url(patient, clinician=clinician.pk, purpose="check")
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert frontdesk_client.get(url).status_code == 200
+        return len(queries)
+
+    one = count()
+    for n in range(5):
+        user = make_user(f"doc{n}", CLINICIAN)
+        WorkingHours.objects.create(
+            clinician=user, site=site, weekday=0, starts=time(9), ends=time(13)
+        )
+    assert count() == one
+
+
+def test_refusals_in_italian(site, patient, clinician):
+    open_site(site, weekdays=range(6))
+    with translation.override("it"), pytest.raises(ValidationError) as excinfo:
+        book(patient, clinician, rome(next_weekday(6), 10))
+    assert "L'ambulatorio di Milano è chiuso la domenica." in refusal(excinfo)
