@@ -12,12 +12,14 @@ lists every violation: the rule, its help text and the elements it found.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from clinics.models import Absence, Closure
 from core.models import AddendumKind
 from doppler.services import doppler_addendum_add, doppler_sign, doppler_void
 from tests.conftest import (
@@ -150,6 +152,34 @@ def records(clinician, colleague):
         "unsigned": unsigned,
         "visit": visit,
     }
+
+
+def _sites_pages(records) -> list[str]:
+    """The sites and hours pages, with a closure on the booked visit's day
+    (so the visits to move are listed) and an absence ahead."""
+    visit = records["visit"]
+    site = visit.site
+    day = timezone.localtime(visit.starts_at).date()
+    Closure.objects.create(site=site, first_day=day, last_day=day, reason="Holiday")
+    Absence.objects.create(
+        clinician=visit.clinician,
+        starts_at=visit.starts_at,
+        ends_at=visit.starts_at + timedelta(days=1),
+    )
+    return [
+        reverse("clinics:site-list"),
+        reverse("clinics:site-detail", args=[site.pk]),
+        reverse("clinics:site-create"),
+        reverse("clinics:site-edit", args=[site.pk]),
+        reverse("clinics:site-hours", args=[site.pk]),
+        reverse("clinics:site-staff", args=[site.pk]),
+        reverse("clinics:site-letterhead", args=[site.pk]),
+        reverse("clinics:closure-add", args=[site.pk]),
+        reverse("clinics:clinician-hours", args=[visit.clinician.pk]),
+        reverse("clinics:absence-list"),
+        reverse("clinics:absence-add"),
+        reverse("records:visits-to-move") + f"?site={site.pk}",
+    ]
 
 
 def _account_pages() -> list[str]:
@@ -298,6 +328,7 @@ def test_manager_pages(page, log_in, manager, records):
             reverse("records:export", args=[patient.code]),
             reverse("records:merge", args=[patient.code]),
             reverse("printing:letterhead-edit"),
+            *_sites_pages(records),
             reverse("admin:index"),
             reverse("admin:auth_user_changelist"),
             reverse("admin:auth_user_add"),
