@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 
 from tests.conftest import make_doppler, make_injection, make_session, make_visit
+from visits.links import confirm_token
 
 HOSTILE = [
     "",
@@ -73,6 +74,8 @@ def _pages(r) -> list[str]:
         ("visits:agenda-day", None),
         ("visits:agenda-week", None),
         ("visits:worklist", None),
+        ("visits:book-slot", None),
+        ("visits:next-free", None),
         ("visits:create", p),
         ("visits:detail", v),
         ("visits:reschedule", v),
@@ -82,6 +85,8 @@ def _pages(r) -> list[str]:
         ("visits:outcome", v),
         ("visits:ics", v),
         ("visits:slip", v),
+        ("visits:answer", confirm_token(r["visit"])),
+        ("visits:calendar-feed", None),
         ("printing:aftercare-print", s),
         ("printing:aftercare-day", None),
         ("printing:letterhead-edit", None),
@@ -90,6 +95,19 @@ def _pages(r) -> list[str]:
         ("reporting:export", None),
         ("accesslog:list", None),
         ("accesslog:patient", p),
+        # sites and hours (rows by number)
+        ("clinics:site-list", None),
+        ("clinics:site-create", None),
+        ("clinics:site-detail", r["session"].site_id),
+        ("clinics:site-edit", r["session"].site_id),
+        ("clinics:site-hours", r["session"].site_id),
+        ("clinics:site-staff", r["session"].site_id),
+        ("clinics:site-letterhead", r["session"].site_id),
+        ("clinics:closure-add", r["session"].site_id),
+        ("clinics:clinician-hours", r["visit"].clinician_id),
+        ("clinics:absence-list", None),
+        ("clinics:absence-add", None),
+        ("records:visits-to-move", None),
     ]
     return [reverse(n, args=[c] if c else []) for n, c in names]
 
@@ -112,6 +130,12 @@ QUERY_KEYS += ["user", "before"]
 QUERY_KEYS += ["after"]
 # The new session form repeats the last session's plan.
 QUERY_KEYS += ["repeat"]
+# The agenda grid: a site, a visit type, a visit being moved; a slot to book
+# (clinician, date, time, duration) and the next free slot's search.
+QUERY_KEYS += ["site", "purpose", "move", "time", "duration", "earliest"]
+# The visits to move after a change of hours: of a site, a clinician, or
+# of the clinicians with an absence ahead.
+QUERY_KEYS += ["absences"]
 
 
 @pytest.mark.parametrize("role", ["clinician", "frontdesk", "manager"])

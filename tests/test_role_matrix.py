@@ -325,7 +325,18 @@ def _other_admin_rows(owner: Any, doppler: Any, session: Any) -> dict[str, Any]:
             user=owner, name="recovery codes"
         ),
         "otp_totp_totpdevice": TOTPDevice.objects.create(user=owner, name="phone"),
+        # a queued background task (a reminder's), by its task id
+        "django_tasks_database_dbtaskresult": _queued_task(),
     }
+
+
+def _queued_task() -> Any:
+    from django_tasks_db.models import DBTaskResult
+
+    from visits.tasks import send_visit_message
+
+    result = send_visit_message.enqueue(0)
+    return DBTaskResult.objects.get(id=result.id)
 
 
 @pytest.fixture(scope="module")
@@ -376,6 +387,9 @@ CLINICAL_READERS = app(403, 403, 200, 200)
 MANAGERS = app(403, 403, 403, 200)
 BOOKERS = app(403, 200, 200, 403)
 POST_ONLY = app(405, 405, 405, 405)
+# Opened by a secret in the address, without a login.
+EVERYONE_PUBLIC = (200, 200, 200, 200, 200)
+PUBLIC_NOT_FOUND = (404, 404, 404, 404, 404)
 
 Y, N = ALLOWED, 403
 
@@ -489,8 +503,29 @@ def _session_day(w: World) -> str:
     return w.session.performed_at.date().isoformat()
 
 
+def _answer_link(w: World) -> list[Any]:
+    from visits.links import confirm_token
+
+    return [confirm_token(w.booked)]
+
+
+def _feed_link(w: World) -> list[Any]:
+    from visits.models import CalendarFeed
+
+    feed, _new = CalendarFeed.objects.get_or_create(
+        user=w.users["clinician"], defaults={"token": "feed-token-for-the-matrix"}
+    )
+    return [feed.token]
+
+
+def _bad_token(w: World) -> list[Any]:
+    return ["not-a-token"]
+
+
 SITE = [
-    Case("home", app(*["302 /patients/"] * 4)),
+    # a clinician lands on their own day in the agenda (the clinician's id
+    # varies, hence REDIRECT), everyone else on the patient list
+    Case("home", app("302 /patients/", "302 /patients/", REDIRECT, "302 /patients/")),
     Case("login", (200, 200, 200, 200, 200)),
     # Logging out leads to the login page.
     Case("logout", POST_ONLY, post=(None, LOGIN, LOGIN, LOGIN, LOGIN)),
@@ -677,9 +712,18 @@ SITE = [
     Case("consent:withdraw", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),
     Case("consent:void", CLINICAL_READERS, _consent, post=(LOGIN, N, N, Y, Y)),
     # follow-ups
-    Case("visits:agenda-day", ROLE_HOLDERS, query="?date={visit_day}", shown=(NAME,)),
+    Case(
+        "visits:agenda-day",
+        ROLE_HOLDERS,
+        query="?date={visit_day}",
+        shown=(NAME,),
+        clinical=(SCREENING,),
+    ),
     Case("visits:agenda-week", ROLE_HOLDERS, query="?date={booked_day}", shown=(NAME,)),
     Case("visits:worklist", ROLE_HOLDERS, shown=(WAITING,)),
+    # the agenda grid: a free slot asks for the patient, then the booking form
+    Case("visits:book-slot", BOOKERS, query="?q=Esposito", shown=(NAME,)),
+    Case("visits:next-free", ROLE_HOLDERS),
     Case("visits:create", BOOKERS, _patient, post=(LOGIN, N, Y, Y, N)),
     Case(
         "visits:create",
@@ -693,6 +737,7 @@ SITE = [
     Case("visits:cancel", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:arrive", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:no-show", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
+    Case("visits:send-again", POST_ONLY, _booked, post=(LOGIN, N, Y, Y, N)),
     Case("visits:outcome", CLINICIANS, _visit, post=(LOGIN, N, N, Y, N)),
     # The completed visit's calendar file: its outcome stays out of it. A slip
     # is for an appointment to come (a past one's leads to the visit's page).
@@ -703,6 +748,31 @@ SITE = [
         app(403, *[REDIRECT] * 3),
         _visit,
         label="visits:slip of a past visit",
+    ),
+    # A reminder's link and a clinician's calendar feed open without a login
+    # (the secret is in the address): the same for everyone, 404 for a bad one.
+    # The answer page shows the date, time and site, never the patient.
+    Case(
+        "visits:answer",
+        EVERYONE_PUBLIC,
+        _answer_link,
+        post=(Y, Y, Y, Y, Y),
+        data=lambda w: {"answer": "confirmed"},
+        shown=("I will come",),
+    ),
+    Case(
+        "visits:answer",
+        PUBLIC_NOT_FOUND,
+        _bad_token,
+        label="visits:answer with a bad token",
+    ),
+    Case("visits:calendar-feed", CLINICIANS, post=(LOGIN, N, N, Y, N)),
+    Case("visits:feed", EVERYONE_PUBLIC, _feed_link, shown=("BEGIN:VCALENDAR",)),
+    Case(
+        "visits:feed",
+        PUBLIC_NOT_FOUND,
+        _bad_token,
+        label="visits:feed with a bad token",
     ),
     # printing
     Case("printing:aftercare-pdf", ROLE_HOLDERS, _session, shown=AFTERCARE),
@@ -937,6 +1007,9 @@ ADMIN += [
     *_out_of_reach("axes_accesslog", *PAGES),
     *_out_of_reach("otp_static_staticdevice", *PAGES),
     *_out_of_reach("otp_totp_totpdevice", *PAGES, "config", "qrcode"),
+    # the background task queue (reminders): the worker's business; the
+    # messages' fate is on each visit's page
+    *_out_of_reach("django_tasks_database_dbtaskresult", *PAGES),
 ]
 
 MATRIX = SITE + ADMIN

@@ -6,13 +6,11 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
-from core.clock import local_day_bounds
-from core.roles import clinician_label
 from patients.models import Patient
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
@@ -103,14 +101,6 @@ def suggested_next_treatment(session: TreatmentSession) -> Suggestion:
     )
 
 
-def visits_between(start: datetime, end: datetime, clinician=None) -> QuerySet:
-    """Return visits starting in [start, end), with patient and clinician."""
-    visits = FollowUpVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    if clinician is not None:
-        visits = visits.filter(clinician=clinician)
-    return visits.select_related("patient", "clinician").order_by("starts_at", "id")
-
-
 def without_follow_up(sessions: QuerySet) -> QuerySet:
     """Return each patient's latest session among `sessions` that has no visit
     scheduled, arrived or completed on or after it (worklist and statistics)."""
@@ -179,55 +169,3 @@ def session_to_follow_up(
         .select_related("clinician")
         .first()
     )
-
-
-def _with_former_clinicians(shown: list, visits: list) -> list:
-    """Add columns for visits whose clinician has since left the group."""
-    known = {user.pk for user in shown}
-    extra = []
-    for visit in visits:
-        if visit.clinician_id not in known:
-            known.add(visit.clinician_id)
-            extra.append(visit.clinician)
-    return shown + extra
-
-
-def agenda_day_columns(day: date, shown: list, selected: Any) -> list[dict]:
-    """Return one column per clinician with the day's visits (one query);
-    each visit carries the actions open on it now."""
-    start, end = local_day_bounds(day)
-    visits = list(visits_between(start, end, selected))
-    now = timezone.now()
-    for visit in visits:
-        visit.actions = visit.allowed_actions(now)
-    shown = _with_former_clinicians(shown, visits)
-    by_clinician: dict[int, list] = {user.pk: [] for user in shown}
-    for visit in visits:
-        by_clinician[visit.clinician_id].append(visit)
-    return [
-        {
-            "clinician": user,
-            "label": clinician_label(user),
-            "visits": by_clinician[user.pk],
-        }
-        for user in shown
-    ]
-
-
-def agenda_week_rows(days: list[date], shown: list, selected: Any) -> list[dict]:
-    """Return one row per clinician, one cell per day, from a single query."""
-    start = local_day_bounds(days[0])[0]
-    end = local_day_bounds(days[-1])[1]
-    visits = list(visits_between(start, end, selected))
-    shown = _with_former_clinicians(shown, visits)
-    cells: dict[tuple, list] = {(user.pk, d): [] for user in shown for d in days}
-    for visit in visits:
-        cells[(visit.clinician_id, timezone.localdate(visit.starts_at))].append(visit)
-    return [
-        {
-            "clinician": user,
-            "label": clinician_label(user),
-            "cells": [cells[(user.pk, d)] for d in days],
-        }
-        for user in shown
-    ]

@@ -1,0 +1,537 @@
+"""The agenda as a time grid: rows, columns, visits, free slots, booking from
+a slot, the next free slot, moving a visit, and the clinician's own day."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, time, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from accesslog.models import AccessEvent
+from clinics.models import (
+    Absence,
+    Closure,
+    OpeningHours,
+    Site,
+    WorkingHours,
+    default_site_pk,
+)
+from patients.models import Answer
+from tests.conftest import make_patient, make_visit
+from tests.helpers import rome
+from visits.models import (
+    Confirmation,
+    MessageChannel,
+    MessageStatus,
+    VisitMessage,
+    VisitPurpose,
+    VisitStatus,
+)
+
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+
+
+def next_weekday(weekday: int, after: int = 1) -> date:
+    """The first clinic day with this weekday, `after` days from today or later."""
+    day = timezone.localdate() + timedelta(days=after)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
+def site() -> Site:
+    return Site.objects.get(pk=default_site_pk())
+
+
+def open_weekdays(s: Site, weekdays=range(6), opens=time(9), closes=time(13)):
+    for weekday in weekdays:
+        OpeningHours.objects.create(site=s, weekday=weekday, opens=opens, closes=closes)
+
+
+def day_page(client, day: date, **params):
+    response = client.get(
+        reverse("visits:agenda-day"), {"date": day.isoformat(), **params}
+    )
+    assert response.status_code == 200
+    return response
+
+
+def blocks(response) -> dict[str, str]:
+    """Each visit block's classes, by the visit's code."""
+    html = response.content.decode()
+    found = {}
+    for match in re.finditer(
+        r'<div class="ag-block ([^"]*)" data-visit="([0-9a-f-]+)"', html
+    ):
+        found[match.group(2)] = match.group(1)
+    return found
+
+
+def free_links(response) -> list[str]:
+    return re.findall(r'<a class="ag-free" href="([^"]+)"', response.content.decode())
+
+
+def test_a_visit_sits_in_its_clinicians_column_and_on_its_rows(
+    frontdesk_client, clinician, colleague
+):
+    s = site()
+    open_weekdays(s, opens=time(9), closes=time(13))
+    day = next_weekday(2)
+    patient = make_patient()
+    visit = make_visit(patient, colleague, starts_at=rome(day, 10, 0), duration_min=30)
+    response = day_page(frontdesk_client, day)
+    grid = response.context["grid"]
+    # Rows from the opening (09:00) in steps of 15 minutes.
+    assert grid.rows[0] == time(9) and grid.rows[-1] == time(12, 45)
+    labels = [c.label for c in grid.columns]
+    assert labels == ["Dr Clinician", "Dr Colleague"]
+    colleague_column = grid.columns[1]
+    classes = blocks(response)[str(visit.code)]
+    # 10:00 is the fifth step after 09:00 (row line 2 is 09:00); 30 min = 2 rows.
+    assert "gr-6 " in classes + " " and "gs-2" in classes
+    assert f"gc-{colleague_column.start}" in classes.split()
+    assert "Esposito, Maria" in response.content.decode()
+
+
+def test_free_slots_are_offered_where_nobody_is_booked(frontdesk_client, clinician):
+    s = site()
+    open_weekdays(s, opens=time(9), closes=time(11))
+    day = next_weekday(1)
+    make_visit(make_patient(), clinician, starts_at=rome(day, 9, 30), duration_min=30)
+    links = free_links(day_page(frontdesk_client, day))
+    times = [re.search(r"time=(\d\d:\d\d)", link).group(1) for link in links]
+    assert times == ["09:00", "09:15", "10:00", "10:15", "10:30", "10:45"]
+    assert all(f"clinician={clinician.pk}" in link for link in links)
+    assert all(f"site={s.pk}" in link and "duration=15" in link for link in links)
+
+
+def test_no_free_slot_on_a_closure_nor_during_an_absence(
+    frontdesk_client, clinician, colleague
+):
+    s = site()
+    open_weekdays(s)
+    day = next_weekday(3)
+    Absence.objects.create(
+        clinician=colleague, starts_at=rome(day, 9), ends_at=rome(day, 11)
+    )
+    response = day_page(frontdesk_client, day)
+    column = {c.key: c for c in response.context["grid"].columns}[colleague.pk]
+    states = {cell.at: cell.state for cell in column.cells}
+    assert states[time(9)] == "absent" and states[time(10, 45)] == "absent"
+    assert states[time(11)] == "free"
+    assert "Leave" in response.content.decode()
+
+    Closure.objects.create(site=s, first_day=day, last_day=day, reason="Patron saint")
+    response = day_page(frontdesk_client, day)
+    assert free_links(response) == []
+    assert "Closed: Patron saint" in response.content.decode()
+
+
+def test_outside_working_hours_is_shaded_not_free(frontdesk_client, clinician):
+    s = site()
+    open_weekdays(s, opens=time(9), closes=time(13))
+    day = next_weekday(0)
+    WorkingHours.objects.create(
+        clinician=clinician, site=s, weekday=0, starts=time(10), ends=time(12)
+    )
+    response = day_page(frontdesk_client, day)
+    column = response.context["grid"].columns[0]
+    states = {cell.at: cell.state for cell in column.cells}
+    assert states[time(9, 45)] == "off"
+    assert states[time(10)] == "free"
+    assert states[time(12)] == "off"
+
+
+def test_a_clinician_with_hours_elsewhere_that_day_has_no_column(
+    frontdesk_client, clinician, colleague
+):
+    s = site()
+    day = next_weekday(4)
+    WorkingHours.objects.create(
+        clinician=colleague, site=s, weekday=0, starts=time(9), ends=time(12)
+    )
+    response = day_page(frontdesk_client, day)
+    assert [c.key for c in response.context["grid"].columns] == [clinician.pk]
+    # Until a visit of theirs is there.
+    make_visit(make_patient(), colleague, starts_at=rome(day, 15))
+    response = day_page(frontdesk_client, day)
+    assert [c.key for c in response.context["grid"].columns] == [
+        clinician.pk,
+        colleague.pk,
+    ]
+
+
+def test_without_hours_the_day_runs_from_8_to_20_with_a_banner(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    response = day_page(frontdesk_client, day)
+    grid = response.context["grid"]
+    assert grid.rows[0] == time(8) and grid.rows[-1] == time(19, 45)
+    assert "working hours are not set" in response.content.decode()
+
+
+def test_a_visit_outside_the_hours_stretches_the_grid(frontdesk_client, clinician):
+    s = site()
+    open_weekdays(s, opens=time(9), closes=time(13))
+    day = next_weekday(2)
+    visit = make_visit(make_patient(), clinician, starts_at=rome(day, 7, 0))
+    response = day_page(frontdesk_client, day)
+    assert response.context["grid"].rows[0] == time(7)
+    assert str(visit.code) in blocks(response)
+
+
+def test_the_block_shows_the_patients_answer_and_an_unknown_reminder(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    confirmed = make_visit(
+        make_patient(last_name="Conti"),
+        clinician,
+        starts_at=rome(day, 9),
+        confirmation=Confirmation.CONFIRMED,
+    )
+    asked = make_visit(
+        make_patient(last_name="Gallo"),
+        clinician,
+        starts_at=rome(day, 10),
+        confirmation=Confirmation.CANCEL_REQUESTED,
+    )
+    VisitMessage.objects.create(
+        visit=asked,
+        channel=MessageChannel.SMS,
+        status=MessageStatus.UNKNOWN,
+        due_at=rome(day, 8),
+    )
+    html = day_page(frontdesk_client, day).content.decode()
+    assert html.count("Confirmed by the patient") == 1
+    assert html.count("Patient asked to cancel") == 1
+    assert html.count("Reminder: outcome unknown") == 1
+    assert str(confirmed.code) in html
+
+
+def test_cancelled_visits_leave_the_grid_and_are_listed_under_it(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    visit = make_visit(
+        make_patient(), clinician, starts_at=rome(day, 9), status=VisitStatus.CANCELLED
+    )
+    response = day_page(frontdesk_client, day)
+    assert str(visit.code) not in blocks(response)
+    assert "Cancelled and no-show" in response.content.decode()
+    # Its time is free again.
+    assert any("time=09:00" in link for link in free_links(response))
+
+
+def test_free_slot_leads_to_the_patient_picker_then_the_prefilled_booking_form(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    patient = make_patient(last_name="Rinaldi", first_name="Paola")
+    link = next(
+        link
+        for link in free_links(day_page(frontdesk_client, day))
+        if "time=10:30" in link
+    ).replace("&amp;", "&")
+    picker = frontdesk_client.get(link)
+    assert picker.status_code == 200
+    assert "10:30" in picker.content.decode()
+    found = frontdesk_client.get(link + "&q=rinaldi")
+    html = found.content.decode()
+    booking = re.search(r'href="(/patients/[^"]+/visits/new/\?[^"]+)"', html).group(1)
+    booking = booking.replace("&amp;", "&")
+    assert str(patient.code) in booking
+    form = frontdesk_client.get(booking).context["form"]
+    assert form.initial["time"] == time(10, 30)
+    assert form.initial["date"] == day
+    assert form.initial["clinician"] == clinician
+    assert form.initial["duration_min"] == 15
+    event = AccessEvent.objects.filter(kind="agenda-book").latest("id")
+    assert (event.query, event.count) == ("rinaldi", 1)
+
+
+def test_a_visit_type_picked_on_the_agenda_sets_the_slots_duration(
+    frontdesk_client, clinician
+):
+    from visits.models import VisitType
+
+    VisitType.objects.update_or_create(
+        purpose=VisitPurpose.TREATMENT, defaults={"default_duration_min": 45}
+    )
+    day = next_weekday(2)
+    links = free_links(day_page(frontdesk_client, day, purpose="treatment"))
+    assert links and all(
+        "duration=45" in link and "purpose=treatment" in link for link in links
+    )
+
+
+def test_book_slot_drops_hostile_values(frontdesk_client, clinician):
+    response = frontdesk_client.get(
+        reverse("visits:book-slot"),
+        {
+            "clinician": "x' or 1=1",
+            "date": "9999-99-99",
+            "time": "25:99",
+            "duration": "-5",
+            "purpose": "<script>",
+            "q": "Esposito",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["slot"] == {}
+
+
+def test_next_free_slot_finds_the_first_one_and_offers_booking(
+    frontdesk_client, clinician
+):
+    s = site()
+    day = next_weekday(2, after=3)
+    open_weekdays(s, weekdays=[day.weekday()], opens=time(9), closes=time(10))
+    response = frontdesk_client.get(
+        reverse("visits:next-free"),
+        {
+            "clinician": clinician.pk,
+            "purpose": "check",
+            "earliest": day.isoformat(),
+            "site": s.pk,
+        },
+    )
+    found = response.context["found"]
+    assert timezone.localtime(found.starts_at) == rome(day, 9)
+    html = response.content.decode()
+    assert "First free slot" in html
+    assert reverse("visits:book-slot") in html
+    assert "time=09:00" in html.replace("&amp;", "&")
+
+
+def test_next_free_slot_says_when_there_is_none(frontdesk_client, clinician):
+    Absence.objects.create(
+        clinician=clinician,
+        starts_at=timezone.now() - timedelta(days=1),
+        ends_at=timezone.now() + timedelta(days=200),
+    )
+    response = frontdesk_client.get(
+        reverse("visits:next-free"),
+        {
+            "clinician": clinician.pk,
+            "purpose": "check",
+            "earliest": timezone.localdate().isoformat(),
+        },
+    )
+    assert "No free slot in the next 90 days." in response.content.decode()
+
+
+def test_next_free_form_shows_errors_on_fields(frontdesk_client):
+    response = frontdesk_client.get(
+        reverse("visits:next-free"),
+        {"clinician": "nobody", "purpose": "x", "earliest": "0001-01-01"},
+    )
+    form = response.context["form"]
+    assert set(form.errors) == {"clinician", "purpose", "earliest"}
+    assert response.context["found"] is None
+
+
+def test_move_mode_turns_free_slots_into_the_prefilled_reschedule_form(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    visit = make_visit(make_patient(), clinician, starts_at=rome(day, 9))
+    page = day_page(frontdesk_client, day)
+    html = page.content.decode()
+    assert f"move={visit.code}" in html
+    moving = day_page(frontdesk_client, day, move=str(visit.code)).content.decode()
+    assert "choose a free slot" in moving
+    target = reverse("visits:reschedule", kwargs={"code": visit.code})
+    assert f'href="{target}?clinician={clinician.pk}' in moving
+    assert "time=11:00" in moving
+
+
+def test_moving_through_the_prefilled_form_with_a_reason(frontdesk_client, clinician):
+    day = next_weekday(2)
+    visit = make_visit(make_patient(), clinician, starts_at=rome(day, 9))
+    url = reverse("visits:reschedule", kwargs={"code": visit.code})
+    form = frontdesk_client.get(
+        url, {"clinician": clinician.pk, "date": day.isoformat(), "time": "11:00"}
+    ).context["form"]
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+    }
+    assert str(data["time"])[:5] == "11:00"
+    data.update(reason="Patient asked for later", date=day.isoformat(), time="11:00")
+    data["clinician"] = clinician.pk
+    response = frontdesk_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    visit.refresh_from_db()
+    assert timezone.localtime(visit.starts_at) == rome(day, 11)
+
+
+def test_a_refused_move_shows_why_on_the_form(frontdesk_client, clinician):
+    s = site()
+    day = next_weekday(2)
+    Closure.objects.create(site=s, first_day=day, last_day=day, reason="Works")
+    visit = make_visit(
+        make_patient(), clinician, starts_at=rome(day - timedelta(days=1), 9)
+    )
+    url = reverse("visits:reschedule", kwargs={"code": visit.code})
+    form = frontdesk_client.get(url).context["form"]
+    data = {
+        name: form[name].value() if form[name].value() is not None else ""
+        for name in form.fields
+    }
+    data.update(reason="Patient asked", date=day.isoformat(), time="10:00")
+    data["clinician"] = clinician.pk
+    response = frontdesk_client.post(url, data)
+    assert response.status_code == 200
+    assert "Works" in response.content.decode()
+    visit.refresh_from_db()
+    assert timezone.localdate(visit.starts_at) == day - timedelta(days=1)
+
+
+def test_allergy_flag_for_clinicians_only(
+    frontdesk_client, clinician_client, clinician
+):
+    day = next_weekday(2)
+    patient = make_patient(sclerosant_allergy=Answer.YES)
+    make_visit(patient, clinician, starts_at=rome(day, 9))
+    make_visit(make_patient(last_name="Sani"), clinician, starts_at=rome(day, 10))
+    for_clinician = day_page(clinician_client, day).content.decode()
+    assert for_clinician.count("Allergy or contraindication") == 1
+    assert "Known allergy to a sclerosant" in for_clinician
+    for_desk = day_page(frontdesk_client, day).content.decode()
+    assert "Allergy or contraindication" not in for_desk
+    assert "sclerosant" not in for_desk
+
+
+def test_a_clinician_lands_on_their_own_day(
+    clinician_client, frontdesk_client, clinician
+):
+    response = clinician_client.get("/")
+    assert response.status_code == 302
+    assert response["Location"] == (
+        reverse("visits:agenda-day") + f"?clinician={clinician.pk}"
+    )
+    assert frontdesk_client.get("/")["Location"] == reverse("patients:list")
+
+
+def test_start_session_on_an_arrived_treatment_visit_for_clinicians(
+    clinician_client, frontdesk_client, clinician
+):
+    today = timezone.localdate()
+    patient = make_patient()
+    make_visit(
+        patient,
+        clinician,
+        starts_at=timezone.now() - timedelta(minutes=5),
+        purpose=VisitPurpose.TREATMENT,
+        status=VisitStatus.ARRIVED,
+    )
+    start = reverse("treatments:session-create", kwargs={"code": patient.code})
+    html = day_page(clinician_client, today).content.decode()
+    assert "Start session" in html and start in html
+    assert "Start session" not in day_page(frontdesk_client, today).content.decode()
+
+
+def test_week_shows_a_sunday_visit_at_a_site_open_on_sundays(
+    frontdesk_client, clinician
+):
+    s = site()
+    open_weekdays(s, weekdays=range(7))
+    sunday = next_weekday(6)
+    visit = make_visit(make_patient(), clinician, starts_at=rome(sunday, 10))
+    response = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": sunday.isoformat()}
+    )
+    grid = response.context["grid"]
+    assert [c.day.weekday() for c in grid.columns] == list(range(7))
+    sunday_column = grid.columns[6]
+    assert [b.visit for b in sunday_column.blocks] == [visit]
+
+
+def test_week_leaves_out_a_closed_weekday_and_greys_a_closure(
+    frontdesk_client, clinician
+):
+    s = site()
+    open_weekdays(s, weekdays=range(6))
+    monday = next_weekday(0)
+    Closure.objects.create(
+        site=s,
+        first_day=monday + timedelta(days=2),
+        last_day=monday + timedelta(days=2),
+        reason="Holiday",
+    )
+    response = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": monday.isoformat()}
+    )
+    grid = response.context["grid"]
+    assert [c.day.weekday() for c in grid.columns] == [0, 1, 2, 3, 4, 5]
+    wednesday = grid.columns[2]
+    assert wednesday.closed == "Holiday"
+    assert {cell.state for cell in wednesday.cells} == {"closed"}
+    assert "Closed: Holiday" in response.content.decode()
+
+
+def test_week_shows_a_visit_on_a_day_the_site_is_closed(frontdesk_client, clinician):
+    s = site()
+    open_weekdays(s, weekdays=range(5))
+    saturday = next_weekday(5)
+    visit = make_visit(make_patient(), clinician, starts_at=rome(saturday, 10))
+    response = frontdesk_client.get(
+        reverse("visits:agenda-week"), {"date": saturday.isoformat()}
+    )
+    grid = response.context["grid"]
+    column = grid.columns[-1]
+    assert column.day == saturday and column.closed == "weekday"
+    assert [b.visit for b in column.blocks] == [visit]
+
+
+def _count_queries(client, url, params) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url, params).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.parametrize("name", ["visits:agenda-day", "visits:agenda-week"])
+def test_grid_pages_cost_a_fixed_number_of_queries(
+    name, frontdesk_client, clinician, colleague
+):
+    day = next_weekday(2)
+    url = reverse(name)
+    params = {"date": day.isoformat()}
+
+    def book(n):
+        for i in range(n):
+            who = clinician if i % 2 else colleague
+            visit = make_visit(
+                make_patient(last_name=f"P{i}"),
+                who,
+                starts_at=rome(day, 8) + timedelta(minutes=20 * (i // 2)),
+            )
+            VisitMessage.objects.create(
+                visit=visit,
+                channel=MessageChannel.EMAIL,
+                status=MessageStatus.UNKNOWN,
+                due_at=visit.starts_at,
+            )
+
+    book(3)
+    _count_queries(frontdesk_client, url, params)  # warm caches
+    small = _count_queries(frontdesk_client, url, params)
+    book(27)
+    large = _count_queries(frontdesk_client, url, params)
+    assert large == small
+
+
+def test_agenda_logs_its_filter_and_how_many_visits_it_showed(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    make_visit(make_patient(), clinician, starts_at=rome(day, 9))
+    make_visit(make_patient(last_name="B"), clinician, starts_at=rome(day, 10))
+    day_page(frontdesk_client, day)
+    event = AccessEvent.objects.filter(kind="agenda").latest("id")
+    assert (event.query, event.count) == (day.isoformat(), 2)

@@ -1,0 +1,406 @@
+"""The agenda as a time grid: which rows, columns, blocks and free slots a
+site's day or week shows, read in a fixed number of queries.
+
+Rows are wall-clock steps of the site's agenda step (Site.slot_minutes) over
+its opening hours (08:00-20:00 when it has none set), stretched to hold any
+visit outside them. The day grid has a column per clinician, the week grid a
+column per day; visits that overlap in a column sit side by side in lanes.
+Every position is a grid line number (the templates turn them into classes:
+the Content-Security-Policy allows no style attribute).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from clinics.models import Absence, Closure, OpeningHours, Site, WorkingHours
+from core.clock import local_datetime
+from core.roles import clinician_label
+from patients import screening
+from visits.models import (
+    FollowUpVisit,
+    MessageStatus,
+    VisitMessage,
+    VisitStatus,
+)
+
+# A site with no opening hours set is drawn over these hours.
+DEFAULT_OPENS = time(8, 0)
+DEFAULT_CLOSES = time(20, 0)
+# Cancelled and no-show visits leave the grid (their time is free again) and
+# are listed under it.
+OFF_STATUSES = (VisitStatus.CANCELLED, VisitStatus.NO_SHOW)
+# Line 1 of the grid is its header; the first time row is line 2.
+FIRST_ROW = 2
+
+
+def _minutes(at: time) -> int:
+    return at.hour * 60 + at.minute
+
+
+def _clock(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+@dataclass
+class Cell:
+    """One step of one column: a free slot to book, or why it is not one."""
+
+    row: int
+    at: time
+    state: str = ""  # "", "free", "closed", "off", "absent"
+    note: str = ""
+
+
+@dataclass
+class Block:
+    visit: FollowUpVisit
+    row: int
+    span: int
+    lane: int = 0
+    flag: list[str] = field(default_factory=list)
+    unknown_reminder: bool = False
+
+
+@dataclass
+class Column:
+    key: Any  # clinician id (day) or date (week)
+    label: str
+    start: int = 0  # first grid column line
+    lanes: int = 1
+    cells: list[Cell] = field(default_factory=list)
+    blocks: list[Block] = field(default_factory=list)
+    closed: str = ""  # the whole column is closed: why
+    clinician: Any = None
+    day: date | None = None
+    hours_not_set: bool = False
+
+
+@dataclass
+class Grid:
+    site: Site
+    step: int
+    first_minute: int
+    rows: list[time]
+    columns: list[Column]
+    off_visits: list[FollowUpVisit]
+    site_has_hours: bool
+
+    @property
+    def width(self) -> int:
+        return 1 + sum(c.lanes for c in self.columns)
+
+    @property
+    def blocks(self) -> list[Block]:
+        return [b for c in self.columns for b in c.blocks]
+
+    @property
+    def patient_count(self) -> int:
+        return len({b.visit.patient_id for b in self.blocks})
+
+    def row_labels(self) -> list[tuple[int, time]]:
+        return [(FIRST_ROW + n, at) for n, at in enumerate(self.rows)]
+
+
+# --- reads ---------------------------------------------------------------------
+
+
+def grid_visits(site: Site, start: datetime, end: datetime, clinician=None) -> list:
+    """Visits at `site` starting in [start, end), with their patient, clinician
+    and whether a reminder's outcome is unknown (one query)."""
+    visits = FollowUpVisit.objects.filter(
+        site=site, starts_at__gte=start, starts_at__lt=end
+    )
+    if clinician is not None:
+        visits = visits.filter(clinician=clinician)
+    unknown = VisitMessage.objects.filter(
+        visit=OuterRef("pk"), status=MessageStatus.UNKNOWN
+    )
+    return list(
+        visits.annotate(unknown_reminder=Exists(unknown))
+        .select_related("patient", "clinician")
+        .order_by("starts_at", "id")
+    )
+
+
+def opening_intervals(site: Site) -> dict[int, list[tuple[int, int]]]:
+    """The site's opening intervals per weekday, in minutes (one query)."""
+    by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row in OpeningHours.objects.filter(site=site).order_by("weekday", "opens"):
+        by_day[row.weekday].append((_minutes(row.opens), _minutes(row.closes)))
+    return dict(by_day)
+
+
+def closures_between(site: Site, first: date, last: date) -> list[Closure]:
+    return list(
+        Closure.objects.filter(site=site, first_day__lte=last, last_day__gte=first)
+    )
+
+
+def _closure_on(closures: Iterable[Closure], day: date) -> Closure | None:
+    return next((c for c in closures if c.covers(day)), None)
+
+
+# --- layout --------------------------------------------------------------------
+
+
+def _span_minutes(
+    intervals: Iterable[tuple[int, int]], visits: list, step: int
+) -> tuple[int, int]:
+    """First and last minute of the grid: the opening hours, and any visit."""
+    starts = [a for a, _ in intervals]
+    ends = [b for _, b in intervals]
+    if not starts:
+        starts, ends = [_minutes(DEFAULT_OPENS)], [_minutes(DEFAULT_CLOSES)]
+    for visit in visits:
+        local = timezone.localtime(visit.starts_at)
+        begin = local.hour * 60 + local.minute
+        starts.append(begin)
+        ends.append(min(begin + visit.duration_min, 24 * 60))
+    first = (min(starts) // step) * step
+    last = -(-max(ends) // step) * step
+    return first, max(last, first + step)
+
+
+def _place(visit: FollowUpVisit, first: int, step: int, row_count: int) -> Block:
+    local = timezone.localtime(visit.starts_at)
+    begin = local.hour * 60 + local.minute
+    row = (begin - first) // step
+    span = max(1, -(-(begin - first - row * step + visit.duration_min) // step))
+    span = min(span, row_count - row)
+    return Block(visit=visit, row=FIRST_ROW + row, span=max(span, 1))
+
+
+def _lanes(blocks: list[Block]) -> int:
+    """Put overlapping blocks side by side; return how many lanes it takes."""
+    lane_ends: list[int] = []
+    for block in sorted(blocks, key=lambda b: (b.row, b.visit.pk)):
+        for n, end in enumerate(lane_ends):
+            if end <= block.row:
+                block.lane, lane_ends[n] = n, block.row + block.span
+                break
+        else:
+            block.lane = len(lane_ends)
+            lane_ends.append(block.row + block.span)
+    return max(1, len(lane_ends))
+
+
+def _allergy_flag(patient) -> list[str]:
+    """What the agenda flags beside a patient's name for clinicians: the
+    screening's contraindications and any recorded allergy."""
+    found = [c.message for c in screening.contraindications(patient)]
+    if patient.allergy_notes:
+        found.append(patient.allergy_notes)
+    return found
+
+
+def _blocks(visits: list, first: int, step: int, rows: int, clinical: bool):
+    blocks = []
+    for visit in visits:
+        block = _place(visit, first, step, rows)
+        block.unknown_reminder = bool(getattr(visit, "unknown_reminder", False))
+        if clinical:
+            block.flag = _allergy_flag(visit.patient)
+        blocks.append(block)
+    return blocks
+
+
+def _assign_columns(columns: list[Column]) -> None:
+    line = 2
+    for column in columns:
+        column.lanes = _lanes(column.blocks)
+        column.start = line
+        line += column.lanes
+
+
+# --- the day -------------------------------------------------------------------
+
+
+def _absent_at(absences: list[Absence], moment: datetime) -> Absence | None:
+    return next((a for a in absences if a.starts_at <= moment < a.ends_at), None)
+
+
+def day_grid(
+    *,
+    site: Site,
+    day: date,
+    clinicians: list,
+    selected: Any = None,
+    free: dict[int, list] | None = None,
+    clinical: bool = False,
+) -> Grid:
+    """The day's grid at `site`: a column per clinician who works there that
+    day (or has no hours set at all, or has a visit there that day); `free`
+    holds the free slots per clinician id (visits.availability.free_slots)."""
+    from core.clock import local_day_bounds
+
+    start, end = local_day_bounds(day)
+    visits = grid_visits(site, start, end, selected)
+    hours = opening_intervals(site)
+    today = hours.get(day.weekday(), [])
+    closure = _closure_on(closures_between(site, day, day), day)
+    ids = [c.pk for c in clinicians]
+    working: dict[int, list[WorkingHours]] = defaultdict(list)
+    any_hours: set[int] = set()
+    for wh in WorkingHours.objects.filter(clinician_id__in=ids):
+        any_hours.add(wh.clinician_id)
+        if wh.site_id == site.pk and wh.weekday == day.weekday():
+            working[wh.clinician_id].append(wh)
+    absences: dict[int, list[Absence]] = defaultdict(list)
+    for absence in Absence.objects.filter(
+        clinician_id__in=ids, starts_at__lt=end, ends_at__gt=start
+    ):
+        absences[absence.clinician_id].append(absence)
+
+    active = [v for v in visits if v.status not in OFF_STATUSES]
+    off = [v for v in visits if v.status in OFF_STATUSES]
+    first, last = _span_minutes(today, active, site.slot_minutes)
+    step = site.slot_minutes
+    rows = [_clock(m) for m in range(first, last, step)]
+
+    with_visits = {v.clinician_id for v in active}
+    shown = [
+        c
+        for c in clinicians
+        if c.pk in working or c.pk not in any_hours or c.pk in with_visits
+    ]
+    known = {c.pk for c in shown}
+    for visit in active:  # a former clinician's visits keep their column
+        if visit.clinician_id not in known:
+            known.add(visit.clinician_id)
+            shown.append(visit.clinician)
+
+    free_at: dict[int, set[time]] = defaultdict(set)
+    for cid, slots in (free or {}).items():
+        for slot in slots:
+            local = timezone.localtime(slot.starts_at)
+            if local.date() == day:
+                free_at[cid].add(local.time().replace(second=0, microsecond=0))
+
+    site_has_hours = bool(hours)
+    closed_day = ""
+    if closure:
+        closed_day = closure.reason
+    elif site_has_hours and not today:
+        closed_day = "weekday"
+    columns = []
+    for user in shown:
+        column = Column(
+            key=user.pk,
+            label=clinician_label(user),
+            clinician=user,
+            hours_not_set=user.pk not in any_hours,
+            closed=closed_day,
+        )
+        column.blocks = _blocks(
+            [v for v in active if v.clinician_id == user.pk],
+            first,
+            step,
+            len(rows),
+            clinical,
+        )
+        for n, at in enumerate(rows):
+            column.cells.append(
+                _day_cell(
+                    FIRST_ROW + n,
+                    at,
+                    day=day,
+                    closed=closed_day,
+                    opening=today if site_has_hours else None,
+                    working=working.get(user.pk),
+                    hours_set=user.pk in any_hours,
+                    absences=absences.get(user.pk, []),
+                    free=at in free_at.get(user.pk, ()),
+                )
+            )
+        _note_runs_once(column.cells)
+        columns.append(column)
+    _assign_columns(columns)
+    return Grid(site, step, first, rows, columns, off, site_has_hours)
+
+
+def _note_runs_once(cells: list[Cell]) -> None:
+    """An absence's kind is written on its first cell only."""
+    previous = ""
+    for cell in cells:
+        current = f"{cell.state}:{cell.note}"
+        if current == previous:
+            cell.note = ""
+        previous = current
+
+
+def _day_cell(row, at, *, day, closed, opening, working, hours_set, absences, free):
+    cell = Cell(row=row, at=at)
+    minute = _minutes(at)
+    if free:
+        cell.state = "free"
+    elif closed:
+        cell.state = "closed"
+    elif opening is not None and not any(a <= minute < b for a, b in opening):
+        cell.state = "closed"
+    elif absence := _absent_at(absences, local_datetime(day, at)):
+        cell.state, cell.note = "absent", absence.get_kind_display()
+    elif hours_set and not any(
+        _minutes(w.starts) <= minute < _minutes(w.ends) for w in working or ()
+    ):
+        cell.state = "off"
+    return cell
+
+
+# --- the week ------------------------------------------------------------------
+
+
+def week_grid(
+    *, site: Site, monday: date, selected: Any = None, clinical: bool = False
+) -> Grid:
+    """The week's grid at `site`: a column per day the site opens (all seven
+    when it has no hours set), and any day holding a visit."""
+    from core.clock import local_day_bounds
+
+    days = [monday + timedelta(days=n) for n in range(7)]
+    start = local_day_bounds(days[0])[0]
+    end = local_day_bounds(days[-1])[1]
+    visits = grid_visits(site, start, end, selected)
+    hours = opening_intervals(site)
+    closures = closures_between(site, days[0], days[-1])
+    active = [v for v in visits if v.status not in OFF_STATUSES]
+    off = [v for v in visits if v.status in OFF_STATUSES]
+    by_day: dict[date, list] = defaultdict(list)
+    for visit in active:
+        by_day[timezone.localdate(visit.starts_at)].append(visit)
+    shown_days = [d for d in days if not hours or d.weekday() in hours or by_day.get(d)]
+    intervals = [iv for d in shown_days for iv in hours.get(d.weekday(), [])]
+    step = site.slot_minutes
+    first, last = _span_minutes(intervals, active, step)
+    # A week of 5-minute rows would be too tall to read: at least 15 minutes.
+    step = max(step, 15)
+    first, last = (first // step) * step, -(-last // step) * step
+    rows = [_clock(m) for m in range(first, last, step)]
+    columns = []
+    for d in shown_days:
+        closure = _closure_on(closures, d)
+        opening = hours.get(d.weekday(), [])
+        column = Column(key=d, label="", day=d)
+        if closure:
+            column.closed = closure.reason
+        elif hours and not opening:
+            column.closed = "weekday"
+        column.blocks = _blocks(by_day.get(d, []), first, step, len(rows), clinical)
+        for n, at in enumerate(rows):
+            cell = Cell(row=FIRST_ROW + n, at=at)
+            minute = _minutes(at)
+            if column.closed or (
+                hours and not any(a <= minute < b for a, b in opening)
+            ):
+                cell.state = "closed"
+            column.cells.append(cell)
+        columns.append(column)
+    _assign_columns(columns)
+    return Grid(site, step, first, rows, columns, off, bool(hours))

@@ -1,0 +1,273 @@
+"""The agenda as a time grid (day and week), booking from a free slot, the
+next free slot, and a clinician's own day as the landing page."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, time, timedelta
+from typing import Any
+
+from django.contrib.auth.decorators import login_required, permission_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_safe
+
+from clinics.models import Site, default_site_pk
+from clinics.scoping import user_site_ids
+from core import clock, roles
+from core.access import note_access
+from core.clock import local_datetime
+from patients.models import Patient
+from patients.selectors import search_patients
+from visits import availability
+from visits.agenda_grid import day_grid, week_grid
+from visits.forms import parse_agenda_day, selected_clinician
+from visits.forms_agenda import NextFreeForm, SlotQueryForm, slot_query
+from visits.models import FollowUpVisit, VisitPurpose, VisitStatus, VisitType
+
+BOOK_SLOT_RESULTS = 20
+
+
+def _filters(day: date, clinician: Any) -> str:
+    """Return an agenda page's filter as the access log keeps it."""
+    return f"{day.isoformat()} {clinician.username if clinician else ''}".strip()
+
+
+def visible_sites(user: Any) -> list[Site]:
+    """The active sites `user` sees (their own, or all), at least one."""
+    ids = user_site_ids(user)
+    sites = Site.objects.active()
+    if ids is not None:
+        sites = sites.filter(pk__in=ids)
+    found = list(sites)
+    return found or list(Site.objects.filter(pk=default_site_pk()))
+
+
+def _chosen_site(request: HttpRequest, sites: list[Site]) -> Site:
+    wanted = request.GET.get("site", "")
+    return next((s for s in sites if str(s.pk) == wanted), sites[0])
+
+
+def _purpose(request: HttpRequest) -> str:
+    wanted = request.GET.get("purpose", "")
+    return wanted if wanted in VisitPurpose.values else ""
+
+
+def _move_target(request: HttpRequest) -> FollowUpVisit | None:
+    """The visit being moved (?move=<code>), if the user may move it."""
+    code = request.GET.get("move", "")
+    if not code or not request.user.has_perm("visits.change_followupvisit"):
+        return None
+    return (
+        FollowUpVisit.objects.filter(
+            code__in=_uuids(code), status=VisitStatus.SCHEDULED
+        )
+        .select_related("patient")
+        .first()
+    )
+
+
+def _uuids(text: str) -> list[str]:
+    try:
+        return [str(uuid.UUID(text))]
+    except ValueError:
+        return []
+
+
+def _common(request: HttpRequest, day: date) -> dict[str, Any]:
+    sites = visible_sites(request.user)
+    site = _chosen_site(request, sites)
+    clinicians = list(roles.clinicians())
+    selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
+    return {
+        "sites": sites,
+        "site": site,
+        "clinicians": clinicians,
+        "selected": selected,
+        "today": timezone.localdate(),
+        "clinical": roles.sees_clinical_detail(request.user),
+        "is_clinician": roles.is_clinician(request.user),
+        "page": "agenda",
+        "purposes": VisitPurpose.choices,
+    }
+
+
+def _keep(context: dict[str, Any], **extra: Any) -> str:
+    """The agenda's filters as a query string (site, clinician, purpose)."""
+    values: dict[str, Any] = {}
+    if len(context["sites"]) > 1:
+        values["site"] = context["site"].pk
+    if context["selected"]:
+        values["clinician"] = context["selected"].pk
+    if context.get("purpose"):
+        values["purpose"] = context["purpose"]
+    values.update(extra)
+    return slot_query(values)
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def agenda_day(request: HttpRequest) -> HttpResponse:
+    day = parse_agenda_day(request.GET.get("date"))
+    context = _common(request, day)
+    site, selected = context["site"], context["selected"]
+    shown = [selected] if selected else context["clinicians"]
+    purpose = _purpose(request)
+    duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
+    free = availability.free_slots(
+        site=site, day=day, clinicians=shown, duration_min=duration
+    )
+    grid = day_grid(
+        site=site,
+        day=day,
+        clinicians=shown,
+        selected=selected,
+        free=free,
+        clinical=context["clinical"],
+    )
+    visit_count = len(grid.blocks) + len(grid.off_visits)
+    note_access(request, "agenda", query=_filters(day, selected), count=visit_count)
+    move = _move_target(request)
+    context.update(
+        day=day,
+        grid=grid,
+        purpose=purpose,
+        duration=duration,
+        move=move,
+        visit_count=visit_count,
+        next_free_form=NextFreeForm(
+            initial={
+                "clinician": selected,
+                "purpose": purpose or VisitPurpose.CHECK,
+                "earliest": max(day, timezone.localdate()),
+                "site": site.pk,
+            }
+        ),
+    )
+    context.update(
+        keep=_keep(context),
+        prev_day=day - timedelta(days=1),
+        next_day=day + timedelta(days=1),
+        week_url=reverse("visits:agenda-week") + "?" + _keep(context, date=day),
+    )
+    return render(request, "visits/agenda_day.html", context)
+
+
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def agenda_week(request: HttpRequest) -> HttpResponse:
+    monday = clock.week_start(parse_agenda_day(request.GET.get("date")))
+    context = _common(request, monday)
+    grid = week_grid(
+        site=context["site"],
+        monday=monday,
+        selected=context["selected"],
+        clinical=context["clinical"],
+    )
+    shown_count = len(grid.blocks) + len(grid.off_visits)
+    note_access(
+        request,
+        "agenda",
+        query=_filters(monday, context["selected"]),
+        count=shown_count,
+    )
+    context.update(monday=monday, grid=grid, visit_count=shown_count)
+    context.update(
+        keep=_keep(context),
+        prev_week=monday - timedelta(days=7),
+        next_week=monday + timedelta(days=7),
+    )
+    return render(request, "visits/agenda_week.html", context)
+
+
+@require_safe
+@permission_required("visits.add_followupvisit", raise_exception=True)
+def book_slot(request: HttpRequest) -> HttpResponse:
+    """Book a free slot: find the patient, then the booking form, pre-filled."""
+    form = SlotQueryForm(request.GET)
+    slot = form.slot()
+    query = form.search()
+    patients: list[Patient] = []
+    if query:
+        patients = list(
+            search_patients(Patient.objects.active(), query).order_by(
+                "last_name", "first_name", "id"
+            )[:BOOK_SLOT_RESULTS]
+        )
+    note_access(request, "agenda-book", query=query, count=len(patients))
+    clinician = roles.clinicians().filter(pk=slot.get("clinician", 0)).first()
+    site = Site.objects.filter(pk=slot.get("site", 0)).first()
+    context = {
+        "form": form,
+        "slot": slot,
+        "slot_query": slot_query(slot),
+        "query": query,
+        "patients": patients,
+        "clinician": clinician,
+        "slot_site": site,
+        "purpose_label": VisitPurpose(slot["purpose"]).label
+        if "purpose" in slot
+        else "",
+        "page": "agenda",
+    }
+    return render(request, "visits/book_slot.html", context)
+
+
+@require_safe
+@permission_required("visits.view_followupvisit", raise_exception=True)
+def next_free(request: HttpRequest) -> HttpResponse:
+    """The first free slot of a clinician for a visit type, from a day on."""
+    form = NextFreeForm(request.GET or None)
+    found = None
+    searched = False
+    duration = 0
+    site = None
+    if form.is_valid():
+        data = form.cleaned_data
+        sites = visible_sites(request.user)
+        site = next((s for s in sites if s.pk == data.get("site")), None)
+        duration = VisitType.durations()[data["purpose"]]
+        earliest = local_datetime(data["earliest"], time.min)
+        found = availability.next_free_slot(
+            clinician=data["clinician"],
+            duration_min=duration,
+            earliest=earliest,
+            site=site,
+        )
+        searched = True
+    book_url = ""
+    if found:
+        local = timezone.localtime(found.starts_at)
+        book_url = (
+            reverse("visits:book-slot")
+            + "?"
+            + slot_query(
+                {
+                    "clinician": found.clinician_id,
+                    "site": found.site_id,
+                    "date": local.date(),
+                    "time": local.time(),
+                    "duration": duration,
+                    "purpose": form.cleaned_data["purpose"],
+                }
+            )
+        )
+    context = {
+        "form": form,
+        "found": found,
+        "found_site": Site.objects.filter(pk=found.site_id).first() if found else None,
+        "searched": searched,
+        "book_url": book_url,
+        "page": "agenda",
+    }
+    return render(request, "visits/next_free.html", context)
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    """A clinician lands on their own day; everyone else on the patient list."""
+    if roles.is_clinician(request.user) and request.user.has_perm(
+        "visits.view_followupvisit"
+    ):
+        return redirect(reverse("visits:agenda-day") + f"?clinician={request.user.pk}")
+    return redirect("patients:list")
