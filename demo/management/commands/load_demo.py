@@ -20,6 +20,16 @@ from django.db import transaction
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
+from clinics.models import AbsenceKind, Site
+from clinics.services import (
+    absence_add,
+    closure_add,
+    opening_hours_set,
+    site_letterhead_save,
+    site_save,
+    site_staff_set,
+    working_hours_set,
+)
 from consent.models import Procedure
 from consent.selectors import current_text, has_photo_consent
 from consent.services import consent_sign_on_tablet
@@ -99,8 +109,51 @@ LETTERHEAD = {
     "emergency_phone": "+39 333 123 4567",
     "email": "info@sclero-clinic.example",
     "website": "sclero-clinic.example",
-    "footer": "Mon–Fri 8:30–18:30",
-    "footer_it": "Lun–ven 8:30–18:30",
+    "footer": "Milano Centro: Mon–Fri 8–13 and 14–19, Sat 8:30–12:30",
+    "footer_it": "Milano Centro: lun–ven 8–13 e 14–19, sab 8:30–12:30",
+}
+
+MON_FRI = range(5)
+SAT, SUN = 5, 6
+# The clinic's two sites and their opening hours (weekday, opens, closes):
+# Milano Centro is the clinic's first site (the one every record had before
+# sites), Monza opens two afternoons and Sunday morning.
+SITES: dict[str, dict[str, Any]] = {
+    "milano": {
+        "name": "Milano Centro",
+        "address": "Via Roma 12\n20121 Milano",
+        "phone": "+39 02 1234 5678",
+        "hours": [(d, "08:00", "13:00") for d in MON_FRI]
+        + [(d, "14:00", "19:00") for d in MON_FRI]
+        + [(SAT, "08:30", "12:30")],
+    },
+    "monza": {
+        "name": "Monza",
+        "address": "Via Italia 30\n20900 Monza",
+        "phone": "+39 039 232 4567",
+        "hours": [
+            (1, "14:00", "19:00"),
+            (3, "14:00", "19:00"),
+            (SUN, "09:00", "13:00"),
+        ],
+    },
+}
+# Who works where and when (site, weekday, from, to). Dr Bianchi works at
+# both sites: Milano in the mornings, Monza on Tuesday and Thursday
+# afternoons and Sunday mornings.
+WORKING_HOURS: dict[str, list[tuple[str, int, str, str]]] = {
+    "clinician": [("milano", d, "08:00", "13:00") for d in MON_FRI]
+    + [("milano", d, "14:00", "19:00") for d in MON_FRI],
+    "clinician2": [("milano", d, "08:00", "13:00") for d in MON_FRI]
+    + [("milano", SAT, "08:30", "12:30")]
+    + [("milano", d, "14:00", "19:00") for d in (0, 2, 4)]
+    + [("monza", d, "14:00", "19:00") for d in (1, 3)]
+    + [("monza", SUN, "09:00", "13:00")],
+}
+# Who belongs to which site; the manager sees every site without.
+SITE_STAFF = {
+    "milano": ["clinician", "clinician2", "frontdesk"],
+    "monza": ["clinician2"],
 }
 
 
@@ -171,6 +224,21 @@ def _at(day: date, hhmm: str) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.fromisoformat(hhmm)))
 
 
+def _weekday(day: date, *, back: bool = False) -> date:
+    """The day itself from Monday to Friday, else the Friday before (back)
+    or the Monday after."""
+    if day.weekday() < SAT:
+        return day
+    if back:
+        return day - timedelta(days=day.weekday() - 4)
+    return day + timedelta(days=7 - day.weekday())
+
+
+def _phone(rng: random.Random) -> str:
+    """An Italian mobile number as the front desk would type it."""
+    return f"33{rng.randint(0, 9)} {rng.randint(100, 999)} {rng.randint(1000, 9999)}"
+
+
 class Command(BaseCommand):
     help = "Create demo users (password 'sclero-demo') and demo patients; idempotent."
 
@@ -208,6 +276,8 @@ class Command(BaseCommand):
             return
         with transaction.atomic():
             letterhead_update(data=LETTERHEAD, user=users["manager"])
+            # Sites and hours first: the visits are booked inside them.
+            self._load_sites(users)
             self._load_lots(users)
             count = self._load_patients(users)
             self._load_agenda(users)
@@ -222,6 +292,122 @@ class Command(BaseCommand):
         )
 
     skipped = 0
+    sites: dict[str, Site]
+
+    def _load_sites(self, users: dict) -> None:
+        """Two sites with their opening hours, Christmas closed, who works
+        where and when, and a congress next month for Dr Rossi."""
+        manager = users["manager"]
+        today = timezone.localdate()
+        # The clinic's first site (made by the migrations) becomes Milano.
+        first = Site.objects.order_by("id").first() or Site()
+        self.sites = {}
+        for key, spec in SITES.items():
+            site = first if key == "milano" else Site()
+            site_save(
+                site=site,
+                data={
+                    "name": spec["name"],
+                    "address": spec["address"],
+                    "phone": spec["phone"],
+                    "slot_minutes": 15 if key == "milano" else 20,
+                    "is_active": True,
+                },
+                letterhead=None,
+                user=manager,
+            )
+            opening_hours_set(
+                site=site,
+                intervals=[
+                    {
+                        "weekday": weekday,
+                        "starts": time.fromisoformat(opens),
+                        "ends": time.fromisoformat(closes),
+                    }
+                    for weekday, opens, closes in spec["hours"]
+                ],
+                user=manager,
+            )
+            christmas = date(
+                today.year if today <= date(today.year, 12, 26) else today.year + 1,
+                12,
+                25,
+            )
+            closure_add(
+                site=site,
+                data={
+                    "first_day": christmas,
+                    "last_day": christmas + timedelta(days=1),
+                    "reason": "Natale e Santo Stefano",
+                },
+                user=manager,
+            )
+            self.sites[key] = site
+        site_letterhead_save(
+            site=self.sites["monza"],
+            data={
+                **LETTERHEAD,
+                "clinic_name": "Sclero Clinic – Monza",
+                "address": SITES["monza"]["address"],
+                "phone": SITES["monza"]["phone"],
+                "footer": "Monza: Tue and Thu 14–19, Sun 9–13",
+                "footer_it": "Monza: mar e gio 14–19, dom 9–13",
+            },
+            user=manager,
+        )
+        for key, usernames in SITE_STAFF.items():
+            site_staff_set(
+                site=self.sites[key],
+                users=[users[name] for name in usernames],
+                user=manager,
+            )
+        for username, rows in WORKING_HOURS.items():
+            working_hours_set(
+                clinician=users[username],
+                intervals=[
+                    {
+                        "site": self.sites[key],
+                        "weekday": weekday,
+                        "starts": time.fromisoformat(starts),
+                        "ends": time.fromisoformat(ends),
+                    }
+                    for key, weekday, starts, ends in rows
+                ],
+                user=manager,
+            )
+        # A two-day congress next month, at least two weeks away (after the
+        # demo's bookings): its Thursday and Friday.
+        day = max(
+            (today.replace(day=1) + timedelta(days=32)).replace(day=1),
+            today + timedelta(days=14),
+        )
+        day += timedelta(days=(3 - day.weekday()) % 7)
+        absence_add(
+            data={
+                "clinician": users["clinician"],
+                "starts_at": _at(day, "00:00"),
+                "ends_at": _at(day + timedelta(days=2), "00:00"),
+                "kind": AbsenceKind.CONGRESS,
+                "note": "Congresso nazionale di flebologia",
+            },
+            user=manager,
+        )
+
+    def _site_for(
+        self, username: str, starts_at: datetime, minutes: int
+    ) -> Site | None:
+        """The site where the clinician works at that time, or None."""
+        local = timezone.localtime(starts_at)
+        start = local.time()
+        end = (local + timedelta(minutes=minutes)).time()
+        for key, weekday, starts, ends in WORKING_HOURS[username]:
+            if (
+                weekday == local.weekday()
+                and time.fromisoformat(starts) <= start
+                and end <= time.fromisoformat(ends)
+            ):
+                return self.sites[key]
+        return None
 
     @staticmethod
     def _sign_past_records() -> None:
@@ -301,9 +487,21 @@ class Command(BaseCommand):
                 )
 
     def _book(self, **kwargs: Any) -> FollowUpVisit | None:
-        """Book through the agenda's rules; a slot already taken is left out."""
+        """Book through the agenda's rules at the site where the clinician
+        works then: a future visit is checked against the hours, closures and
+        absences like any other, a past one is entered afterwards. A time
+        the clinician does not work, or a slot already taken, is left out."""
+        starts_at = kwargs["starts_at"]
+        site = self._site_for(
+            kwargs["clinician"].username, starts_at, kwargs["duration_min"]
+        )
+        if site is None:
+            self.skipped += 1
+            return None
         try:
-            return visits.visit_book(back_entry=True, **kwargs)
+            return visits.visit_book(
+                back_entry=starts_at < timezone.now(), site=site, **kwargs
+            )
         except ValidationError:
             self.skipped += 1
             return None
@@ -358,6 +556,10 @@ class Command(BaseCommand):
         clinician = users["clinician"]
         for i in range(40):
             sex = "M" if FIRST[i % len(FIRST)] in ("Luca", "Giorgio", "John") else "F"
+            phone = _phone(rng)
+            if i % 13 == 5:
+                phone = "02 4851 2" + f"{i:03d}"  # a landline: no SMS
+            email = "" if i % 10 == 9 else f"patient{i}@example.org"
             patient = patient_create(
                 user=users["frontdesk"],
                 patient=Patient(
@@ -369,9 +571,11 @@ class Command(BaseCommand):
                         rng.randint(1, 28),
                     ),
                     sex=sex,
-                    phone=f"+39 33{rng.randint(0, 9)} {rng.randint(100, 999)} "
-                    f"{rng.randint(1000, 9999)}",
-                    email=f"patient{i}@example.org",
+                    phone=phone,
+                    email=email,
+                    # Most agree to reminders; a few refused them (i % 8 == 7).
+                    contact_by_email=bool(email) and i % 8 != 7,
+                    contact_by_sms=phone.startswith("3") and i % 8 not in (6, 7),
                     language="it" if i % 3 else "en",
                     weight_kg=Decimal(rng.randint(52, 95)),
                     screening_asked_on=today - timedelta(days=rng.randint(30, 400)),
@@ -438,14 +642,16 @@ class Command(BaseCommand):
             if i % 5 == 0:
                 foam = _foam(Leg.LEFT, Segment.GSV_B, VesselType.SMALL_VARICOSE, "4")
                 rows.append({**foam, **_on_map("30.9", "60.7")})
-            day = today - timedelta(days=rng.randint(0, 40))
+            # Sessions on weekdays, at Milano Centro, in its opening hours.
+            day = _weekday(today - timedelta(days=rng.randint(0, 40)), back=True)
+            hour = 9 + i % 8 if i % 8 != 4 else 12
             session = session_create(
                 patient=patient,
                 clinician=clinician,
                 user=clinician,
                 injections=rows,
                 data={
-                    "performed_at": _at(day, f"{9 + i % 8:02d}:00"),
+                    "performed_at": _at(day, f"{hour:02d}:00"),
                     "doppler": doppler,
                     "weight_kg": patient.weight_kg,
                     "screening_confirmed": True,
@@ -462,8 +668,8 @@ class Command(BaseCommand):
                     session=session,
                     purpose=VisitPurpose.CHECK,
                     starts_at=_at(
-                        today + timedelta(days=rng.randint(0, 10)),
-                        f"{9 + i % 8:02d}:30",
+                        _weekday(today + timedelta(days=rng.randint(0, 10))),
+                        f"{hour:02d}:30",
                     ),
                     duration_min=20,
                     clinician=clinician,
@@ -501,9 +707,9 @@ class Command(BaseCommand):
         ]
         for n, (username, days, hhmm) in enumerate(plan):
             patient = patients[n % len(patients)]
+            # On Tuesday and Thursday afternoons and on Sunday mornings Dr
+            # Bianchi is at Monza; a time nobody works is left out.
             starts_at = _at(today + timedelta(days=days), hhmm)
-            if starts_at.weekday() == 6:
-                continue
             visit = self._book(
                 patient=patient,
                 session=patient.treatment_sessions.order_by("-performed_at").first(),
@@ -550,16 +756,16 @@ class Command(BaseCommand):
         sessions = TreatmentSession.objects.select_related("patient", "clinician")
         for session in sessions.order_by("performed_at"):
             day = timezone.localtime(session.performed_at).date() + timedelta(days=14)
-            if day >= today - timedelta(days=1) or day.weekday() == 6:
+            if day >= today - timedelta(days=1) or day.weekday() >= SAT:
                 continue
-            # Afternoon slots, 20 minutes apart.
+            # Afternoon slots, 20 minutes apart, after the lunch break.
             slot = slots_per_day.get(day, 0)
             slots_per_day[day] = slot + 1
             visit = self._book(
                 patient=session.patient,
                 session=session,
                 purpose=VisitPurpose.CHECK,
-                starts_at=_at(day, "13:00") + timedelta(minutes=20 * slot),
+                starts_at=_at(day, "14:00") + timedelta(minutes=20 * slot),
                 duration_min=20,
                 clinician=session.clinician,
                 user=users["frontdesk"],
