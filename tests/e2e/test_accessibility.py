@@ -283,6 +283,11 @@ def test_front_desk_pages(page, log_in, frontdesk, records):
             reverse("visits:detail", args=[records["visit"].code]),
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
+            reverse("visits:book-slot")
+            + "?time=10:30&duration=15&q="
+            + patient.last_name,
+            reverse("visits:next-free"),
+            reverse("visits:next-free") + "?purpose=check&clinician=0&earliest=x",
             reverse("visits:worklist"),
             reverse("patients:create"),
             reverse("patients:edit", args=[patient.code]),
