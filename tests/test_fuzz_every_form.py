@@ -108,6 +108,22 @@ EXTRA_KWARGS = {
 }
 
 
+def _answer_token(records: dict[str, Any]) -> str:
+    from visits.links import confirm_token
+
+    return confirm_token(records["visit"])
+
+
+def _feed_token(records: dict[str, Any]) -> str:
+    from visits.views_feed import replace_feed_token
+
+    return replace_feed_token(records["clinician"]).token
+
+
+# URLs opened by a secret token (a reminder's link, a calendar feed).
+TOKEN_ROUTES = {"visits:answer": _answer_token, "visits:feed": _feed_token}
+
+
 def _named(patterns, namespace: str = "", prefix: str = ""):
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
@@ -129,6 +145,10 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
             continue
         if "<" not in route:
             found.append((name, reverse(name)))
+            continue
+        if "<str:token>" in route:
+            token = TOKEN_ROUTES[name](records)
+            found.append((name, reverse(name, kwargs={"token": token})))
             continue
         if "<int:pk>" in route:
             owner = PK_ROUTES[route.split("/")[0]]

@@ -7,7 +7,9 @@ import uuid
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"login"}
+# Opened without a login by a secret in the address: a reminder's link (the
+# patient's answer page) and a clinician's calendar feed (a calendar app).
+PUBLIC = {"login", "visits:answer", "visits:feed"}
 
 
 def _walk(patterns, prefix="", namespace=""):
@@ -32,6 +34,7 @@ def _app_paths():
                 .replace("<int:month>", "11")
                 .replace("<int:day>", "24")
                 .replace("<slug:procedure>", "liquid")
+                .replace("<int:pk>", "1")
             )
             if "<" in route:
                 route = route.split("<")[0]
