@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -160,8 +161,24 @@ class ClosureForm(forms.ModelForm):
         return data
 
 
+class UsersField(forms.ModelMultipleChoiceField):
+    """Accounts by id; an id no database column holds is refused on the
+    field (SQLite cannot even compare it)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            text = str(pk).strip()
+            if not text.isdigit() or int(text) > 2**31 - 1:
+                raise ValidationError(
+                    self.error_messages["invalid_pk_value"],
+                    code="invalid_pk_value",
+                    params={"pk": text[:20]},
+                )
+        return super()._check_values(value)  # type: ignore[misc]
+
+
 class StaffForm(forms.Form):
-    users = forms.ModelMultipleChoiceField(
+    users = UsersField(
         label=_("Works at this site"),
         queryset=get_user_model().objects.none(),
         required=False,

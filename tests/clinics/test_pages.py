@@ -518,3 +518,12 @@ def test_hours_pages_have_no_surprise_without_visits(site, manager_client):
     page = manager_client.get(reverse("records:visits-to-move"), {"site": site.pk})
     assert page.status_code == 200
     assert "Every booked visit fits" in page.content.decode()
+
+
+def test_staff_form_refuses_nonsense_ids_on_the_field(site, manager_client):
+    url = reverse("clinics:site-staff", args=[site.pk])
+    for value in ("99999999999999999999", "-1", "x"):
+        response = manager_client.post(url, {"users": [value]})
+        assert response.status_code == 200
+        assert response.context["form"].errors["users"]
+    assert not SiteMembership.objects.exists()
