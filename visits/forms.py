@@ -293,6 +293,11 @@ def booking_initial(
         initial["duration_min"] = durations.get(
             purpose, visit_models.DEFAULT_DURATION_MIN
         )
+    if "site" not in initial and user is not None:
+        ids = user_site_ids(user)
+        if ids is not None and len(ids) == 1:
+            # Placed at one site: the slot proposed is there.
+            initial["site"] = Site.objects.active().filter(pk__in=ids).first()
     propose_slot(initial, user=user, earliest_day=suggested_day)
     return initial, suggestion
 

@@ -524,3 +524,13 @@ def test_refusals_in_italian(site, patient, clinician):
     with translation.override("it"), pytest.raises(ValidationError) as excinfo:
         book(patient, clinician, rome(next_weekday(6), 10))
     assert "L'ambulatorio di Milano è chiuso la domenica." in refusal(excinfo)
+
+
+def test_proposed_slot_is_at_the_users_only_site(site, patient, clinician, frontdesk):
+    como = Site.objects.create(name="Como")
+    SiteMembership.objects.create(user=frontdesk, site=como)
+    open_site(site, spans=((9, 10),))
+    open_site(como, spans=((15, 16),))
+    response = client_for(frontdesk).get(create_url(patient, clinician=clinician.pk))
+    initial = response.context["form"].initial
+    assert initial["site"] == como and initial["time"] == time(15)
