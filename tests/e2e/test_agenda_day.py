@@ -29,24 +29,28 @@ def test_front_desk_marks_todays_visit_arrived(page, log_in, frontdesk, clinicia
     assert abs(browser_now - timezone.now().timestamp()) < 60, (
         "the page's clock is not frozen"
     )
-    row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
-    expect(row).to_have_count(1)
-    expect(row.locator(".badge")).to_have_text("Scheduled")
-    slip = row.get_by_role("link", name="Print slip")
+    block = page.locator(f'.ag-block[data-visit="{visit.code}"]')
+    expect(block).to_have_count(1)
+    expect(block.locator(".badge")).to_have_text("Scheduled")
+    slip = block.get_by_role("link", name="Print slip")
     expect(slip).to_be_visible()
     pdf = page.request.get(slip.get_attribute("href"))
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf"
 
-    row.get_by_role("button", name="Arrived").click()
+    # The block leads to the visit's page, where its status actions are.
+    block.get_by_role("link", name="Ferrari, Lucia").click()
     page.wait_for_load_state()
-    row = page.locator("li.agenda-row", has_text="Ferrari, Lucia")
-    expect(row.locator(".badge")).to_have_text("Arrived")
+    page.get_by_role("button", name="Arrived").click()
+    page.wait_for_load_state()
     expect(page.locator(".alert-success")).to_contain_text("Lucia Ferrari")
     expect(page.locator(".alert-success")).to_contain_text("has arrived")
-    # Once arrived, the row offers neither "Arrived" nor a slip any more.
-    expect(row.get_by_role("button", name="Arrived")).to_have_count(0)
-    expect(row.get_by_role("link", name="Print slip")).to_have_count(0)
-    assert page.url.endswith(reverse("visits:agenda-day"))
+
+    page.goto(reverse("visits:agenda-day"))
+    block = page.locator(f'.ag-block[data-visit="{visit.code}"]')
+    expect(block.locator(".badge")).to_have_text("Arrived")
+    # Once arrived, the block offers neither a slip nor moving any more.
+    expect(block.get_by_role("link", name="Print slip")).to_have_count(0)
+    expect(block.get_by_role("link", name="Move")).to_have_count(0)
     visit.refresh_from_db()
     assert visit.status == VisitStatus.ARRIVED
     assert visit.arrived_at is not None
