@@ -27,6 +27,7 @@ from email.mime.text import MIMEText
 
 import phonenumbers
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import F
@@ -166,15 +167,19 @@ def cancel_reminders(visit: FollowUpVisit) -> int:
     return _skip_pending(visit, detail)
 
 
-def send_again(message: VisitMessage) -> VisitMessage:
-    """Plan a new message like a failed or unknown one (the front desk asked
-    for it, having checked with the patient if need be); it goes at once."""
-    from django.core.exceptions import ValidationError
-
+def send_again(visit: FollowUpVisit, message_id: int) -> VisitMessage:
+    """Plan a new message like the visit's failed or unknown one (the front
+    desk asked for it, having checked with the patient if need be); it goes
+    at once. Refused (ValidationError) for any other message, a visit no
+    longer ahead, a patient who cannot be reached on that channel, or when a
+    newer message on the channel is already planned or sent."""
     with transaction.atomic():
-        visit = FollowUpVisit.objects.select_for_update().get(pk=message.visit_id)
-        original = VisitMessage.objects.get(pk=message.pk)
-        if original.status not in (MessageStatus.FAILED, MessageStatus.UNKNOWN):
+        visit = FollowUpVisit.objects.select_for_update().get(pk=visit.pk)
+        original = VisitMessage.objects.filter(visit=visit, pk=message_id).first()
+        if original is None or original.status not in (
+            MessageStatus.FAILED,
+            MessageStatus.UNKNOWN,
+        ):
             raise ValidationError(
                 _(
                     "Only a message that failed, or whose fate is unknown, "
@@ -185,6 +190,21 @@ def send_again(message: VisitMessage) -> VisitMessage:
         if visit.status != VisitStatus.SCHEDULED or visit.starts_at <= now:
             raise ValidationError(
                 _("The visit is no longer ahead; there is nothing to remind.")
+            )
+        newer = VisitMessage.objects.filter(
+            visit=visit,
+            channel=original.channel,
+            visit_version=visit.version,
+            pk__gt=original.pk,
+            status__in=(
+                MessageStatus.PENDING,
+                MessageStatus.CLAIMED,
+                MessageStatus.SENT,
+            ),
+        )
+        if newer.exists():
+            raise ValidationError(
+                _("A newer message on this channel is already planned or sent.")
             )
         recipient, why_not = recipient_for(visit.patient, original.channel)
         if why_not:

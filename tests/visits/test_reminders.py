@@ -664,3 +664,83 @@ def test_the_visit_page_has_a_fixed_number_of_queries(clinician, frontdesk_clien
         page = frontdesk_client.get(url)
     assert page.content.decode().count('class="visit-message"') == 6
     assert len(many) == len(few)
+
+
+# --- send again ------------------------------------------------------------------
+
+
+def _failed_sms(visit) -> VisitMessage:
+    sms = message(visit, "sms")
+    VisitMessage.objects.filter(pk=sms.pk).update(
+        status=MessageStatus.UNKNOWN, detail=reminders.CLAIM_LOST
+    )
+    return sms
+
+
+def test_front_desk_sends_an_unknown_message_again(
+    clinician, frontdesk_client, sms_provider, django_capture_on_commit_callbacks
+):
+    visit = book(sms_only(), clinician, tomorrow_at(9))
+    old = _failed_sms(visit)
+    page = frontdesk_client.get(reverse("visits:detail", args=[visit.code]))
+    assert reverse("visits:send-again", args=[visit.code]) in page.content.decode()
+    url = reverse("visits:send-again", args=[visit.code])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = frontdesk_client.post(url, {"message": old.pk})
+    assert response.status_code == 302
+    new = visit.messages.get(status=MessageStatus.PENDING)
+    assert new.channel == MessageChannel.SMS
+    assert new.pk != old.pk
+    old.refresh_from_db()
+    assert old.status == MessageStatus.UNKNOWN  # kept as it was
+    call_command(
+        "db_worker", batch=True, reload=False, startup_delay=False, verbosity=0
+    )
+    new.refresh_from_db()
+    assert new.status == MessageStatus.SENT
+    assert len(sms_provider.requests) == 1
+    # Once more: a newer message is already sent.
+    response = frontdesk_client.post(url, {"message": old.pk}, follow=True)
+    assert "already planned or sent" in response.content.decode()
+    assert visit.messages.count() == 3
+
+
+@pytest.mark.parametrize("posted", ["", "abc", "-1", "99999999999999999999", "0"])
+def test_send_again_refuses_what_is_not_a_failed_message(
+    clinician, frontdesk_client, posted
+):
+    visit = book(sms_only(), clinician, tomorrow_at(9))
+    sent = message(visit, "sms")
+    url = reverse("visits:send-again", args=[visit.code])
+    for value in (posted, str(sent.pk)):
+        response = frontdesk_client.post(url, {"message": value}, follow=True)
+        assert response.status_code == 200
+        assert "is sent again" in response.content.decode() or (
+            "Choose a message" in response.content.decode()
+        )
+    assert visit.messages.count() == 2
+
+
+def test_send_again_is_refused_for_a_cancelled_visit(clinician, frontdesk_client):
+    visit = book(sms_only(), clinician, tomorrow_at(9))
+    old = _failed_sms(visit)
+    visit_services.visit_cancel(visit=visit, reason=StatusReason.CLINIC)
+    response = frontdesk_client.post(
+        reverse("visits:send-again", args=[visit.code]),
+        {"message": old.pk},
+        follow=True,
+    )
+    assert "no longer ahead" in response.content.decode()
+    assert visit.messages.count() == 2
+
+
+def test_send_again_needs_the_permission(clinician, manager, outsider):
+    from tests.conftest import client_for
+
+    visit = book(sms_only(), clinician, tomorrow_at(9))
+    old = _failed_sms(visit)
+    url = reverse("visits:send-again", args=[visit.code])
+    for user in (manager, outsider):
+        assert client_for(user).post(url, {"message": old.pk}).status_code == 403
+    assert client_for(manager).get(url).status_code == 405
+    assert visit.messages.count() == 2
