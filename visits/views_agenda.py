@@ -47,7 +47,11 @@ def visible_sites(user: Any) -> list[Site]:
 
 def _chosen_site(request: HttpRequest, sites: list[Site]) -> Site:
     wanted = request.GET.get("site", "")
-    return next((s for s in sites if str(s.pk) == wanted), sites[0])
+    # Without a choice, the clinic's first site (the one a single-site
+    # clinic always had), else the first of the user's own.
+    return next(
+        (s for s in sites if str(s.pk) == wanted), min(sites, key=lambda s: s.pk)
+    )
 
 
 def _purpose(request: HttpRequest) -> str:

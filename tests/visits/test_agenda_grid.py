@@ -535,3 +535,32 @@ def test_agenda_logs_its_filter_and_how_many_visits_it_showed(
     day_page(frontdesk_client, day)
     event = AccessEvent.objects.filter(kind="agenda").latest("id")
     assert (event.query, event.count) == (day.isoformat(), 2)
+
+
+def test_the_agenda_shows_only_the_users_sites_and_a_menu_with_several(
+    frontdesk, manager_client, clinician
+):
+    from clinics.models import SiteMembership
+    from tests.conftest import client_for
+
+    first = site()
+    other = Site.objects.create(name="Branch")
+    day = next_weekday(2)
+    here = make_visit(make_patient(last_name="Here"), clinician, starts_at=rome(day, 9))
+    there = make_visit(
+        make_patient(last_name="There"),
+        clinician,
+        starts_at=rome(day, 11),
+        site=other,
+    )
+    SiteMembership.objects.create(user=frontdesk, site=other)
+    desk = day_page(client_for(frontdesk), day)
+    assert set(blocks(desk)) == {str(there.code)}
+    assert 'name="site"' not in desk.content.decode().split("agenda-next-free")[0]
+    # The manager sees every site: the menu, the first site by default.
+    everything = day_page(manager_client, day)
+    assert 'id="agenda-site"' in everything.content.decode()
+    assert set(blocks(everything)) == {str(here.code)}
+    branch = day_page(manager_client, day, site=other.pk)
+    assert set(blocks(branch)) == {str(there.code)}
+    assert first.pk != other.pk
