@@ -29,6 +29,7 @@ from clinics.models import (
 from core.roles import CLINICIAN, FRONT_DESK
 from tests.conftest import client_for, make_patient, make_user, make_visit
 from tests.helpers import in_days, rome
+from visits import models as visit_models
 from visits import services
 from visits.models import FollowUpVisit, VisitPurpose, VisitType
 
@@ -362,7 +363,9 @@ def test_hostile_query_values_are_ignored(
     assert response.status_code == 200
     initial = response.context["form"].initial
     assert initial["clinician"] == clinician
-    assert initial["purpose"] if "purpose" in initial else True
+    assert initial.get("purpose", "check") in VisitPurpose.values
+    assert initial.get("site") in (None, site)
+    assert visit_models.MIN_DURATION_MIN <= initial["duration_min"] <= 240
     assert initial["date"] >= timezone.localdate()
 
 
