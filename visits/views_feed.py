@@ -76,7 +76,9 @@ def calendar_feed(request: HttpRequest) -> HttpResponse:
         "days_after": FEED_DAYS_AFTER,
         "page": "agenda",
     }
-    return private_page(render(request, "visits/calendar_feed.html", context))
+    # A page of the application (its form needs the browser's Origin): the
+    # middleware keeps it out of caches as every logged-in page.
+    return render(request, "visits/calendar_feed.html", context)
 
 
 @login_not_required

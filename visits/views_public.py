@@ -23,11 +23,19 @@ from visits import links, services
 TEMPLATE = "visits/public/answer.html"
 
 
-def private_page(response: HttpResponse) -> HttpResponse:
-    """Headers of a page opened with a secret in its address."""
+# The address holds the secret: no Referer ever carries more than the
+# site's origin. Not "no-referrer": with it the browser sends "Origin: null"
+# with the page's own form, and the CSRF check refuses the answer.
+ANSWER_REFERRER_POLICY = "strict-origin"
+
+
+def private_page(
+    response: HttpResponse, *, referrer_policy: str = "no-referrer"
+) -> HttpResponse:
+    """Headers of a response opened with a secret in its address."""
     response["Cache-Control"] = "no-store"
     response["Pragma"] = "no-cache"
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = referrer_policy
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
 
@@ -59,7 +67,9 @@ def visit_answer(request: HttpRequest, token: str) -> HttpResponse:
             except ValidationError as refusal:
                 error = " ".join(refusal.messages)
             else:
-                return private_page(redirect(request.path))
+                return private_page(
+                    redirect(request.path), referrer_policy=ANSWER_REFERRER_POLICY
+                )
             visit, problem = links.read_token(token)
         assert visit is not None
         context = {
@@ -73,4 +83,4 @@ def visit_answer(request: HttpRequest, token: str) -> HttpResponse:
             "error": error,
         }
         response = render(request, TEMPLATE, context, status=400 if error else 200)
-    return private_page(response)
+    return private_page(response, referrer_policy=ANSWER_REFERRER_POLICY)

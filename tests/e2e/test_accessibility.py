@@ -32,7 +32,8 @@ from tests.conftest import (
 from tests.e2e.conftest import TIMEOUT_MS, playwright_sync_api
 from tests.helpers import at
 from treatments.services import session_addendum_add, session_sign
-from visits.models import StatusReason
+from visits.models import StatusReason, VisitMessage
+from visits.reminders import CLAIM_LOST
 from visits.services import visit_cancel
 
 # Skipped, with the reason, where the package is missing (see conftest.py).
@@ -134,6 +135,17 @@ def records(clinician, colleague):
     make_injection(unsigned)
     make_injection(unsigned, leg="L", volume_ml="0.3", site="lateral thigh")
     visit = make_visit(patient, clinician)
+    # Its reminders: one sent, one whose fate is unknown (with Send again).
+    for channel, status in (("email", "sent"), ("sms", "unknown")):
+        VisitMessage.objects.create(
+            visit=visit,
+            channel=channel,
+            status=status,
+            due_at=visit.starts_at - timedelta(hours=24),
+            sent_at=timezone.now() if status == "sent" else None,
+            attempts=1,
+            detail="" if status == "sent" else CLAIM_LOST,
+        )
     # Today's agenda with a cancelled visit (shown struck through) and a
     # voided Doppler (shown greyed), both still at full contrast.
     make_visit(patient, clinician, starts_at=at(0, 9))
@@ -241,6 +253,7 @@ def test_clinician_pages(page, log_in, clinician, records):
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
             reverse("visits:worklist"),
+            reverse("visits:calendar-feed"),
             reverse("reporting:statistics"),
             reverse("reporting:overrides"),
             *_account_pages(),
@@ -269,6 +282,24 @@ def test_clinician_pages(page, log_in, clinician, records):
     rows.first.locator("[data-remove-row]").click()
     page.wait_for_selector("#injection-rows tr.row-voided")
     found.extend(_check(page, "session form with an added and a removed row"))
+    assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
+
+
+def test_reminder_link_pages(page, language, clinician):
+    """The page a patient opens from a reminder (no login), in the patient's
+    language: the visit, after an answer, and a link that is not valid."""
+    from visits.links import confirm_token
+
+    patient = make_patient(last_name="Rossi", language=language)
+    visit = make_visit(patient, clinician)
+    url = reverse("visits:answer", args=[confirm_token(visit)])
+    found = _violations(page, url)
+    page.locator("form.public-answer button[value=confirmed]").click()
+    page.wait_for_load_state()
+    found.extend(_check(page, f"{url} answered"))
+    response = page.goto(reverse("visits:answer", args=["not-a-token"]))
+    assert response is not None and response.status == 404
+    found.extend(_check(page, "a link that is not valid"))
     assert not found, "axe-core found accessibility violations:\n" + "\n".join(found)
 
 

@@ -106,7 +106,8 @@ def test_the_page_shows_date_time_and_site_and_nothing_else(visit, patient):
     # No way into the application from here.
     assert "/patients/" not in text and "/agenda/" not in text
     assert response["Cache-Control"] == "no-store"
-    assert response["Referrer-Policy"] == "no-referrer"
+    # No Referer carries the token (and the form still sends its Origin).
+    assert response["Referrer-Policy"] == "strict-origin"
     assert "noindex" in response["X-Robots-Tag"]
 
 
