@@ -379,8 +379,9 @@ def test_page_proposes_the_next_free_slot(site, patient, clinician, frontdesk_cl
             starts_at=rome(first, 9, 20 * n),
             duration_min=20,
         )
+    # A day without a time: the first free slot from that day on.
     response = frontdesk_client.get(
-        create_url(patient, clinician=clinician.pk, purpose="check")
+        create_url(patient, clinician=clinician.pk, purpose="check", date=first)
     )
     initial = response.context["form"].initial
     # Check visits last 20 minutes; tomorrow 09:00–10:00 is full.
