@@ -24,7 +24,7 @@ from icalendar import Calendar
 
 from clinics.models import Site
 from tests.conftest import make_patient
-from tests.helpers import rome, tomorrow_at
+from tests.helpers import rome
 from visits import reminders
 from visits import services as visit_services
 from visits.models import (
@@ -163,6 +163,12 @@ def book(patient, clinician, starts_at, site=None):
     return visit
 
 
+def soon():
+    """A visit start closer than the reminder hours: its reminders are due at
+    once, whatever the time of day the suite's clock is frozen at."""
+    return (timezone.now() + timedelta(hours=3)).replace(second=0, microsecond=0)
+
+
 def message(visit, channel) -> VisitMessage:
     return visit.messages.get(channel=channel, visit_version=visit.version)
 
@@ -239,7 +245,7 @@ def test_no_consent_or_no_address_is_skipped_with_the_reason(
 
 def test_no_consent_sends_nothing(clinician, smtp, sms_provider):
     patient = make_patient(email="maria@example.org", phone="3331234567")
-    visit = book(patient, clinician, tomorrow_at(9))
+    visit = book(patient, clinician, soon())
     assert set(visit.messages.values_list("status", flat=True)) == {"skipped"}
     for sent in visit.messages.all():
         assert send_visit_message.call(sent.pk) == "not claimed"
@@ -357,7 +363,7 @@ def _attachment(message):
 
 def test_email_reminder_reaches_the_smtp_server(clinician, smtp, site, settings):
     settings.SCLERO_SITE_URL = "https://clinic.example.org"
-    starts_at = tomorrow_at(9)
+    starts_at = soon()
     visit = book(email_only(), clinician, starts_at, site)
     mail = message(visit, "email")
     assert send_visit_message.call(mail.pk) == MessageStatus.SENT
@@ -372,7 +378,7 @@ def test_email_reminder_reaches_the_smtp_server(clinician, smtp, site, settings)
     local = timezone.localtime(starts_at)
     assert f"{local:%H:%M}" in received["Subject"]
     text = received.get_body(preferencelist=("plain",)).get_content()
-    assert f"{local.day} {local:%B %Y} at 09:00" in text
+    assert f"{local.day} {local:%B %Y} at {local:%H:%M}" in text
     assert "Studio Centro" in text
     assert "Via Roma 1" in text
     assert "Hello Maria," in text
@@ -400,7 +406,7 @@ def test_email_reminder_reaches_the_smtp_server(clinician, smtp, site, settings)
 
 
 def test_email_is_in_the_patients_language(clinician, smtp, site):
-    visit = book(email_only(language="it"), clinician, tomorrow_at(9), site)
+    visit = book(email_only(language="it"), clinician, soon(), site)
     send_visit_message.call(message(visit, "email").pk)
     received = smtp.messages[0]
     text = received.get_body(preferencelist=("plain",)).get_content()
@@ -416,7 +422,7 @@ def test_email_is_in_the_patients_language(clinician, smtp, site):
 
 
 def test_consent_withdrawn_after_planning_is_skipped_at_sending(clinician, smtp, site):
-    visit = book(email_only(), clinician, tomorrow_at(9), site)
+    visit = book(email_only(), clinician, soon(), site)
     patient = visit.patient
     patient.contact_by_email = False
     patient.save()
@@ -437,7 +443,7 @@ def test_a_message_is_not_sent_before_it_is_due(clinician, smtp):
 
 
 def test_a_visit_changed_since_planning_is_skipped(clinician, smtp):
-    visit = book(email_only(), clinician, tomorrow_at(9))
+    visit = book(email_only(), clinician, soon())
     mail = message(visit, "email")
     # Changed behind the planning's back (no new plan).
     type(visit).objects.filter(pk=visit.pk).update(version=visit.version + 1)
@@ -451,7 +457,7 @@ def test_the_worker_sends_the_enqueued_reminder(
     clinician, smtp, site, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        visit = book(email_only(), clinician, tomorrow_at(9), site)
+        visit = book(email_only(), clinician, soon(), site)
     call_command(
         "db_worker",
         batch=True,
@@ -473,7 +479,7 @@ def test_the_worker_sends_the_enqueued_reminder(
 
 def test_sms_reminder_posts_to_the_provider(clinician, sms_provider, site, settings):
     settings.SCLERO_SITE_URL = "https://clinic.example.org"
-    visit = book(sms_only(), clinician, tomorrow_at(9), site)
+    visit = book(sms_only(), clinician, soon(), site)
     sms = message(visit, "sms")
     assert send_visit_message.call(sms.pk) == MessageStatus.SENT
 
@@ -485,7 +491,7 @@ def test_sms_reminder_posts_to_the_provider(clinician, sms_provider, site, setti
     assert body["to"] == "+393331234567"
     assert body["from"] == "Clinic"
     local = timezone.localtime(visit.starts_at)
-    assert f"{local:%d/%m/%Y} at 09:00" in body["text"]
+    assert f"{local:%d/%m/%Y} at {local:%H:%M}" in body["text"]
     assert "Studio Centro" in body["text"]
     assert "https://clinic.example.org/" in body["text"]
     assert "Maria" not in body["text"]
@@ -501,7 +507,7 @@ def test_a_failed_sms_is_retried_later_then_marked_failed(
     settings.SCLERO_REMINDER_MAX_ATTEMPTS = 3
     settings.SCLERO_REMINDER_RETRY_MINUTES = 15
     sms_provider.statuses = [500, 500, 500]
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     sms = message(visit, "sms")
 
     assert send_visit_message.call(sms.pk) == MessageStatus.PENDING
@@ -535,7 +541,7 @@ def test_a_failed_sms_is_retried_later_then_marked_failed(
 def test_an_unreachable_provider_is_a_failed_attempt(clinician, settings):
     settings.SCLERO_SMS_BACKEND = "http"
     settings.SCLERO_SMS_URL = f"http://127.0.0.1:{_free_port()}/sms"
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     sms = message(visit, "sms")
     assert send_visit_message.call(sms.pk) == MessageStatus.PENDING
     sms.refresh_from_db()
@@ -544,7 +550,7 @@ def test_an_unreachable_provider_is_a_failed_attempt(clinician, settings):
 
 def test_the_log_backend_masks_the_number(clinician, settings, caplog):
     settings.SCLERO_SMS_BACKEND = "log"
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     sms = message(visit, "sms")
     with caplog.at_level("INFO", logger="core.sms"):
         assert send_visit_message.call(sms.pk) == MessageStatus.SENT
@@ -561,7 +567,7 @@ def test_a_message_claimed_long_ago_becomes_unknown_and_is_never_resent(
     clinician, smtp, settings
 ):
     settings.SCLERO_REMINDER_CLAIM_TIMEOUT_MINUTES = 10
-    visit = book(email_only(), clinician, tomorrow_at(9))
+    visit = book(email_only(), clinician, soon())
     mail = message(visit, "email")
     # A worker claimed it, then died before marking it sent or failed.
     assert reminders.claim(mail.pk, timezone.now())
@@ -588,7 +594,7 @@ def test_a_message_claimed_long_ago_becomes_unknown_and_is_never_resent(
 
 
 def test_every_send_task_sweeps_first(clinician, settings):
-    visit = book(email_only(), clinician, tomorrow_at(9))
+    visit = book(email_only(), clinician, soon())
     stale = VisitMessage.objects.create(
         visit=visit,
         channel=MessageChannel.SMS,
@@ -603,7 +609,7 @@ def test_every_send_task_sweeps_first(clinician, settings):
 
 
 def test_the_sweep_enqueues_again_a_pending_message_whose_task_was_lost(clinician):
-    visit = book(email_only(), clinician, tomorrow_at(9))
+    visit = book(email_only(), clinician, soon())
     mail = message(visit, "email")
     assert not DBTaskResult.objects.exists()  # the on_commit never ran
     with time_machine.travel(timezone.now() + timedelta(minutes=30), tick=True):
@@ -616,7 +622,7 @@ def test_the_sweep_enqueues_again_a_pending_message_whose_task_was_lost(clinicia
 
 
 def test_the_visit_page_lists_the_messages(clinician, frontdesk_client):
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     VisitMessage.objects.filter(channel="sms").update(
         status=MessageStatus.UNKNOWN, detail=reminders.CLAIM_LOST
     )
@@ -633,18 +639,18 @@ def test_the_visit_page_lists_the_messages(clinician, frontdesk_client):
 def test_the_visit_page_in_italian_translates_the_details(clinician, frontdesk):
     from tests.conftest import client_for
 
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     client = client_for(frontdesk)
     page = client.get(
         reverse("visits:detail", args=[visit.code]), HTTP_ACCEPT_LANGUAGE="it"
     )
     html = page.content.decode()
     assert "Promemoria al paziente" in html
-    assert "nessun consenso all&#x27;email" in html or "nessun consenso" in html
+    assert "nessun consenso ai messaggi email" in html
 
 
 def test_the_visit_page_has_a_fixed_number_of_queries(clinician, frontdesk_client):
-    visit = book(consenting_patient(), clinician, tomorrow_at(9))
+    visit = book(consenting_patient(), clinician, soon())
     url = reverse("visits:detail", args=[visit.code])
     frontdesk_client.get(url)
     with CaptureQueriesContext(connection) as few:
@@ -680,7 +686,7 @@ def _failed_sms(visit) -> VisitMessage:
 def test_front_desk_sends_an_unknown_message_again(
     clinician, frontdesk_client, sms_provider, django_capture_on_commit_callbacks
 ):
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     old = _failed_sms(visit)
     page = frontdesk_client.get(reverse("visits:detail", args=[visit.code]))
     assert reverse("visits:send-again", args=[visit.code]) in page.content.decode()
@@ -709,7 +715,7 @@ def test_front_desk_sends_an_unknown_message_again(
 def test_send_again_refuses_what_is_not_a_failed_message(
     clinician, frontdesk_client, posted
 ):
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     sent = message(visit, "sms")
     url = reverse("visits:send-again", args=[visit.code])
     for value in (posted, str(sent.pk)):
@@ -722,7 +728,7 @@ def test_send_again_refuses_what_is_not_a_failed_message(
 
 
 def test_send_again_is_refused_for_a_cancelled_visit(clinician, frontdesk_client):
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     old = _failed_sms(visit)
     visit_services.visit_cancel(visit=visit, reason=StatusReason.CLINIC)
     response = frontdesk_client.post(
@@ -737,7 +743,7 @@ def test_send_again_is_refused_for_a_cancelled_visit(clinician, frontdesk_client
 def test_send_again_needs_the_permission(clinician, manager, outsider):
     from tests.conftest import client_for
 
-    visit = book(sms_only(), clinician, tomorrow_at(9))
+    visit = book(sms_only(), clinician, soon())
     old = _failed_sms(visit)
     url = reverse("visits:send-again", args=[visit.code])
     for user in (manager, outsider):
