@@ -22,8 +22,8 @@ def user_site_ids(user: Any) -> frozenset[int] | None:
     """
     if not getattr(user, "is_authenticated", False):
         return frozenset()
-    cached = getattr(user, _CACHE_ATTR, False)
-    if cached is not False:
+    if hasattr(user, _CACHE_ATTR):
+        cached: frozenset[int] | None = getattr(user, _CACHE_ATTR)
         return cached
     from clinics.models import SiteMembership
 
