@@ -57,6 +57,9 @@ class Cell:
     at: time
     state: str = ""  # "", "free", "closed", "off", "absent"
     note: str = ""
+    slot_at: time | None = (
+        None  # a free cell's slot start (the week's rows are coarser)
+    )
 
 
 @dataclass
@@ -357,11 +360,27 @@ def _day_cell(row, at, *, day, closed, opening, working, hours_set, absences, fr
 # --- the week ------------------------------------------------------------------
 
 
+def _free_by_day(free: Iterable) -> dict[date, list[time]]:
+    """Free slots' wall-clock starts per local day, earliest first."""
+    by_day: dict[date, list[time]] = defaultdict(list)
+    for slot in free:
+        local = timezone.localtime(slot.starts_at)
+        by_day[local.date()].append(local.time().replace(second=0, microsecond=0))
+    return {d: sorted(set(starts)) for d, starts in by_day.items()}
+
+
 def week_grid(
-    *, site: Site, monday: date, selected: Any = None, clinical: bool = False
+    *,
+    site: Site,
+    monday: date,
+    selected: Any = None,
+    clinical: bool = False,
+    free: Iterable | None = None,
 ) -> Grid:
     """The week's grid at `site`: a column per day the site opens (all seven
-    when it has no hours set), and any day holding a visit."""
+    when it has no hours set), and any day holding a visit. `free` holds the
+    selected clinician's free slots of the week (visits.availability
+    .free_slots); a row offers the first of them starting within it."""
     from core.clock import local_day_bounds
 
     days = [monday + timedelta(days=n) for n in range(7)]
@@ -383,6 +402,7 @@ def week_grid(
     step = max(step, 15)
     first, last = (first // step) * step, -(-last // step) * step
     rows = [_clock(m) for m in range(first, last, step)]
+    free_on = _free_by_day(free or ())
     columns = []
     for d in shown_days:
         closure = _closure_on(closures, d)
@@ -396,7 +416,17 @@ def week_grid(
         for n, at in enumerate(rows):
             cell = Cell(row=FIRST_ROW + n, at=at)
             minute = _minutes(at)
-            if column.closed or (
+            slot_at = next(
+                (
+                    t
+                    for t in free_on.get(d, ())
+                    if minute <= _minutes(t) < minute + step
+                ),
+                None,
+            )
+            if slot_at is not None:
+                cell.state, cell.slot_at = "free", slot_at
+            elif column.closed or (
                 hours and not any(a <= minute < b for a, b in opening)
             ):
                 cell.state = "closed"

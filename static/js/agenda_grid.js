@@ -1,4 +1,4 @@
-/* Day agenda grid: drag a visit onto a free slot to move it. The drop opens
+/* Day and week agenda grids: drag a visit onto a free slot to move it. The drop opens
    the visit's reschedule form pre-filled with the slot (the user gives the
    reason and confirms there). Without dragging, the block's "Move" link does
    the same: the free slots then lead to that form. */
@@ -9,7 +9,7 @@
   var dragged = null;
 
   grid.addEventListener("dragstart", function (event) {
-    var block = event.target.closest ? event.target.closest(".ag-block[data-move-url]") : null;
+    var block = event.target.closest ? event.target.closest(".ag-block[data-move-url], .ag-week-block[data-move-url]") : null;
     if (!block) { return; }
     dragged = block;
     block.classList.add("ag-dragging");

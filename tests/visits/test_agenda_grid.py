@@ -564,3 +564,161 @@ def test_the_agenda_shows_only_the_users_sites_and_a_menu_with_several(
     branch = day_page(manager_client, day, site=other.pk)
     assert set(blocks(branch)) == {str(there.code)}
     assert first.pk != other.pk
+
+
+# --- free slots in the week ----------------------------------------------------
+
+
+def week_page(client, day: date, **params):
+    response = client.get(
+        reverse("visits:agenda-week"), {"date": day.isoformat(), **params}
+    )
+    assert response.status_code == 200
+    return response
+
+
+def week_free(response) -> dict[date, list[time]]:
+    """The week's free slots per day, as the grid offers them."""
+    return {
+        column.day: [cell.slot_at for cell in column.cells if cell.state == "free"]
+        for column in response.context["grid"].columns
+    }
+
+
+def test_week_for_one_clinician_offers_free_slots_on_sunday_not_when_closed(
+    frontdesk_client, clinician
+):
+    s = site()
+    sunday = next_weekday(6, after=8)
+    monday = sunday - timedelta(days=6)
+    # Open every day but Tuesday, 9-11; Wednesday a holiday.
+    open_weekdays(s, weekdays=[0, 2, 3, 4, 5, 6], opens=time(9), closes=time(11))
+    Closure.objects.create(
+        site=s,
+        first_day=monday + timedelta(days=2),
+        last_day=monday + timedelta(days=2),
+        reason="Holiday",
+    )
+    make_visit(
+        make_patient(), clinician, starts_at=rome(sunday, 9, 30), duration_min=30
+    )
+    free = week_free(week_page(frontdesk_client, sunday, clinician=clinician.pk))
+    assert monday + timedelta(days=1) not in free  # Tuesday: closed, no column
+    assert free[monday + timedelta(days=2)] == []  # the closure
+    assert free[monday] == [time(9), time(9, 15), time(9, 30), time(9, 45)] + [
+        time(10),
+        time(10, 15),
+        time(10, 30),
+        time(10, 45),
+    ]
+    # Sunday: free around the booked half hour, not on it.
+    assert free[sunday] == [
+        time(9),
+        time(9, 15),
+        time(10),
+        time(10, 15),
+        time(10, 30),
+        time(10, 45),
+    ]
+
+
+def test_week_free_slot_links_prefill_the_booking_like_the_day(
+    frontdesk_client, clinician
+):
+    s = site()
+    sunday = next_weekday(6, after=8)
+    open_weekdays(s, weekdays=[6], opens=time(9), closes=time(10))
+    response = week_page(frontdesk_client, sunday, clinician=clinician.pk)
+    links = [link.replace("&amp;", "&") for link in free_links(response)]
+    assert links[0] == (
+        reverse("visits:book-slot")
+        + f"?clinician={clinician.pk}&site={s.pk}&date={sunday.isoformat()}"
+        + "&time=09:00&duration=15"
+    )
+    assert len(links) == 4
+    slot = frontdesk_client.get(links[0]).context["slot"]
+    assert slot["clinician"] == clinician.pk and slot["site"] == s.pk
+    assert (slot["date"], slot["time"], slot["duration"]) == (sunday, time(9), 15)
+    html = response.content.decode()
+    assert "Free 09:00" in html and "Choose a clinician to see free slots" not in html
+    # The visit type's duration, as on the day.
+    from visits.models import VisitType
+
+    VisitType.objects.update_or_create(
+        purpose=VisitPurpose.TREATMENT, defaults={"default_duration_min": 45}
+    )
+    longer = week_page(
+        frontdesk_client, sunday, clinician=clinician.pk, purpose="treatment"
+    )
+    links = free_links(longer)
+    assert len(links) == 2  # 09:00 and 09:15 fit 45 minutes before 10:00
+    assert all("duration=45" in x and "purpose=treatment" in x for x in links)
+
+
+def test_week_of_all_clinicians_shows_no_free_slot_but_a_hint(
+    frontdesk_client, clinician
+):
+    open_weekdays(site(), weekdays=range(7))
+    response = week_page(frontdesk_client, next_weekday(2, after=8))
+    assert free_links(response) == []
+    assert "Choose a clinician to see free slots." in response.content.decode()
+
+
+def test_week_free_slots_are_not_links_without_the_right_to_book(clinician, roles):
+    from django.contrib.auth.models import Permission
+
+    from tests.conftest import client_for, make_user
+
+    open_weekdays(site(), weekdays=range(7), opens=time(9), closes=time(10))
+    viewer = make_user("viewer-only")
+    viewer.user_permissions.add(Permission.objects.get(codename="view_followupvisit"))
+    response = week_page(
+        client_for(viewer), next_weekday(2, after=8), clinician=clinician.pk
+    )
+    html = response.content.decode()
+    assert free_links(response) == [] and "Free 09:00" in html
+
+
+def test_week_with_free_slots_costs_a_fixed_number_of_queries(
+    frontdesk_client, clinician
+):
+    open_weekdays(site(), weekdays=range(7), opens=time(8), closes=time(20))
+    monday = next_weekday(0, after=8)
+    url = reverse("visits:agenda-week")
+    params = {"date": monday.isoformat(), "clinician": clinician.pk}
+
+    def book(first, n):
+        for i in range(first, first + n):
+            make_visit(
+                make_patient(last_name=f"P{i}"),
+                clinician,
+                starts_at=rome(monday + timedelta(days=i % 7), 8)
+                + timedelta(minutes=30 * (i // 7)),
+            )
+
+    book(0, 3)
+    _count_queries(frontdesk_client, url, params)  # warm caches
+    small = _count_queries(frontdesk_client, url, params)
+    book(3, 27)
+    large = _count_queries(frontdesk_client, url, params)
+    assert large == small
+
+
+def test_week_free_slots_and_hint_in_italian(frontdesk, clinician):
+    from tests.conftest import client_for
+
+    open_weekdays(site(), weekdays=range(7), opens=time(9), closes=time(10))
+    client = client_for(frontdesk)
+    day = next_weekday(2, after=8)
+    hint = client.get(
+        reverse("visits:agenda-week"),
+        {"date": day.isoformat()},
+        HTTP_ACCEPT_LANGUAGE="it",
+    ).content.decode()
+    assert "Scelga un medico per vedere gli orari liberi." in hint
+    slots = client.get(
+        reverse("visits:agenda-week"),
+        {"date": day.isoformat(), "clinician": clinician.pk},
+        HTTP_ACCEPT_LANGUAGE="it",
+    ).content.decode()
+    assert "Libero 09:00" in slots
