@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from clinics.availability import booking_problems
 from clinics.models import Site, default_site_pk
+from clinics.scoping import sees_site
 from core.roles import clinician_label, is_clinician
 from core.validators import validate_clinical_date
 from patients.models import Patient
@@ -174,12 +175,22 @@ def may_override(user) -> bool:
     return user is not None and user.has_perm(OVERRIDE_PERMISSION)
 
 
-def _site(site: Site | None, current_pk: int | None = None) -> Site:
-    """The site asked for, else the visit's, else the clinic's default."""
+def _site(site: Site | None, current_pk: int | None = None, user=None) -> Site:
+    """The site asked for, else the visit's, else the clinic's default.
+
+    A member of staff placed at sites books only at theirs (a form, a
+    crafted POST or a script alike)."""
     if site is None:
         site = Site.objects.get(pk=current_pk or default_site_pk())
     elif not site.is_active and site.pk != current_pk:
         raise ValidationError({"site": _("This site is no longer in use.")})
+    if user is not None and site.pk != current_pk and not sees_site(user, site.pk):
+        raise ValidationError(
+            {
+                "site": _("You do not work at %(site)s; choose one of your sites.")
+                % {"site": site.name}
+            }
+        )
     return site
 
 
@@ -277,7 +288,7 @@ def visit_book(
             duration_min=duration_min,
             back_entry=back_entry,
         )
-        site = _site(site)
+        site = _site(site, user=user)
         kept = ""
         if not back_entry:
             kept = _check_availability(
@@ -346,7 +357,7 @@ def visit_reschedule(
             duration_min=duration_min,
             exclude_pk=visit.pk,
         )
-        new_site = _site(site, current.site_id)
+        new_site = _site(site, current.site_id, user=user)
         kept = _check_availability(
             site=new_site,
             clinician=clinician,
