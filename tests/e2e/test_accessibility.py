@@ -314,6 +314,9 @@ def test_front_desk_pages(page, log_in, frontdesk, records):
             reverse("visits:detail", args=[records["visit"].code]),
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
+            # One clinician's week: its free slots.
+            reverse("visits:agenda-week")
+            + f"?clinician={records['visit'].clinician_id}",
             reverse("visits:book-slot")
             + "?time=10:30&duration=15&q="
             + patient.last_name,

@@ -118,9 +118,58 @@ def test_screenshots_of_the_grid(
                     "document.documentElement.scrollWidth <= window.innerWidth"
                 ), (name, width)
                 page.screenshot(path=str(SHOTS / f"{name}-{language}-{width}.png"))
+            # One clinician's week, with the free slots.
+            page.goto(
+                reverse("visits:agenda-week")
+                + f"?date={day.isoformat()}&clinician={clinician.pk}"
+            )
+            assert page.evaluate(
+                "document.documentElement.scrollWidth <= window.innerWidth"
+            ), ("week-free", width)
+            page.screenshot(
+                path=str(SHOTS / f"agenda-week-free-{language}-{width}.png")
+            )
+            # A free slot of the week is a 44 px touch target too.
+            box = page.locator(".ag-free").first.bounding_box()
+            assert box["height"] >= 44 and box["width"] >= 44
         # A free slot is a 44 px touch target on the tablet.
         page.goto(reverse("visits:agenda-day") + f"?date={day.isoformat()}")
         box = page.locator(".ag-free").first.bounding_box()
         assert box["height"] >= 44
     finally:
         context.close()
+
+
+def test_week_of_one_clinician_books_a_free_slot_and_drags_a_visit(
+    page, log_in, frontdesk, clinician
+):
+    day = _tomorrow()
+    visit = make_visit(
+        make_patient(last_name="Greco"), clinician, starts_at=rome(day, 9)
+    )
+    log_in(frontdesk)
+    week = (
+        reverse("visits:agenda-week")
+        + f"?date={day.isoformat()}&clinician={clinician.pk}"
+    )
+    page.goto(week)
+    expect(page.locator("#week-free-hint")).to_have_count(0)
+
+    def slot(at: str):
+        return page.locator(
+            f'.ag-free[data-date="{day.isoformat()}"][data-time="{at}"]'
+        )
+
+    # Nothing is offered over the booked visit (09:00-09:20).
+    expect(slot("09:00")).to_have_count(0)
+    expect(slot("11:00")).to_contain_text("Free 11:00")
+    slot("11:00").click()
+    page.wait_for_load_state()
+    expect(page.locator("#slot-summary")).to_contain_text("11:00")
+
+    page.goto(week)
+    block = page.locator(f'.ag-week-block[data-visit="{visit.code}"]')
+    block.drag_to(slot("10:30"))
+    page.wait_for_url("**/reschedule/**")
+    expect(page.locator("#id_time")).to_have_value("10:30")
+    expect(page.locator("#id_date")).to_have_value(day.isoformat())
