@@ -722,3 +722,17 @@ def test_week_free_slots_and_hint_in_italian(frontdesk, clinician):
         HTTP_ACCEPT_LANGUAGE="it",
     ).content.decode()
     assert "Libero 09:00" in slots
+
+
+def test_week_rows_coarser_than_the_step_offer_their_first_free_slot(
+    frontdesk_client, clinician
+):
+    s = site()
+    s.slot_minutes = 10
+    s.save()
+    open_weekdays(s, weekdays=range(7), opens=time(9), closes=time(10))
+    day = next_weekday(2, after=8)
+    response = week_page(frontdesk_client, day, clinician=clinician.pk, purpose="")
+    # Rows of 15 minutes; slots every 10: each row offers the first inside it.
+    assert week_free(response)[day] == [time(9), time(9, 20), time(9, 30), time(9, 50)]
+    assert "time=09:20&duration=10" in response.content.decode()
