@@ -10,7 +10,7 @@ PORT ?= 8000
 # its own environment (OPERATIONS.md), where DEBUG is off by default.
 export DJANGO_DEBUG = 1
 
-.PHONY: run test test-dates lint install migrate demo bench clean
+.PHONY: run test test-dates lint install migrate demo bench bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,8 +60,19 @@ lint: install
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/mypy
 
-bench: migrate
-	$(PY) bench/run.py
+# Benchmarks (issue 15). Never the DATABASE_URL database: `bench` and
+# `bench-load` make a throwaway one for the demo data (BENCH_DATA=demo),
+# or read the one `make bench-data` made (BENCH_DATA=big, bench/.bigdata.json).
+# BENCH_ARGS passes more options, e.g. BENCH_ARGS="--save before.json".
+BENCH_DATA ?= demo
+BENCH_ARGS ?=
+
+bench: install
+	$(PY) bench/run.py --data $(BENCH_DATA) $(BENCH_ARGS)
+
+# gunicorn (2 workers, 127.0.0.1) under 50 logged-in connections for 60 s.
+bench-load: install
+	$(PY) bench/load.py --data $(BENCH_DATA) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
