@@ -59,6 +59,14 @@ class Plan:
 
 
 BARE = "bare page (login form)"
+AGENDA = "day agenda, all clinicians (busy day)"
+PDF = "aftercare PDF (10 injections)"
+SEARCHES = (
+    "search, phone digits",
+    "search, surname prefix",
+    "search, name + first name",
+    "search, partial chart number",
+)
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
@@ -289,7 +297,7 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
             _query(agenda_week, date=busy.isoformat()),
         ),
         Page(
-            "day agenda, all clinicians (busy day)",
+            AGENDA,
             FRONT_DESK,
             _query(agenda_day, date=busy.isoformat()),
         ),
@@ -320,7 +328,7 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
             _query(reverse("records:patient", args=[long_patient.code]), all=1),
         ),
         Page(
-            "aftercare PDF (10 injections)",
+            PDF,
             CLINICIAN,
             reverse("printing:aftercare-pdf", args=[pdf_session.code]),
             heavy=True,
