@@ -10,7 +10,7 @@ PORT ?= 8000
 # its own environment (OPERATIONS.md), where DEBUG is off by default.
 export DJANGO_DEBUG = 1
 
-.PHONY: run test test-dates lint install migrate demo bench bench-load clean
+.PHONY: run test test-dates lint install migrate demo bench bench-data bench-load clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -69,6 +69,15 @@ BENCH_ARGS ?=
 
 bench: install
 	$(PY) bench/run.py --data $(BENCH_DATA) $(BENCH_ARGS)
+
+# The big data set (bench/bigdata.py): SCALE patients with their sessions,
+# injections, visits and Doppler, written by COPY into a PostgreSQL database
+# of its own, sclero_bench_big (or BENCH_DB), on the server of a postgres://
+# DATABASE_URL (its own database is never touched); FORCE=1 drops and makes
+# it anew. It writes bench/.bigdata.json for BENCH_DATA=big. Minutes, not hours.
+SCALE ?= 100000
+bench-data: install
+	$(PY) bench/bigdata.py --scale $(SCALE) $(if $(FORCE),--force)
 
 # gunicorn (2 workers, 127.0.0.1) under 50 logged-in connections for 60 s.
 bench-load: install
