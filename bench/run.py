@@ -17,8 +17,10 @@ It runs like production: DEBUG off (the cached template loader, the manifest
 static storage; static files collected into a temporary folder), two-factor
 off, each page fetched through the test client (middleware, view, queries,
 template) by a user of the role that opens it, logged in through the login
-form. Each page is fetched --requests times, or fewer (at least 3) once it has
-taken --seconds. Not a test: `make bench` runs it, `make test` does not.
+form. Each page is fetched --requests times, or fewer (at least 3) if that
+would take more than --seconds; in rounds (every page once a round), so that
+a change in the machine's load falls on every page alike. Not a test: `make
+bench` runs it, `make test` does not.
 """
 
 from __future__ import annotations
@@ -35,14 +37,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import benchenv  # noqa: E402
 
 
-def timed(fn, requests: int, seconds: float) -> list[float]:
-    times: list[float] = []
-    deadline = time.perf_counter() + seconds
-    while len(times) < requests and (len(times) < 3 or time.perf_counter() < deadline):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) * 1000)
-    return times
+def once(client, url: str) -> float:
+    start = time.perf_counter()
+    client.get(url)
+    return (time.perf_counter() - start) * 1000
 
 
 def render(rows: dict, before: dict | None) -> str:
@@ -125,13 +123,16 @@ def main() -> None:
                 raise SystemExit(f"login as {names[0]} ({role}) failed")
             clients[role] = client
 
-        rows: dict[str, dict] = {}
-        bare_median = None
-        print("timing pages...", file=sys.stderr)
-        for page in plan.pages:
-            if args.only and page.name != pages.BARE:
-                if not any(word in page.name for word in args.only):
-                    continue
+        chosen = [
+            page
+            for page in plan.pages
+            if not args.only
+            or page.name == pages.BARE
+            or any(word in page.name for word in args.only)
+        ]
+        print("counting queries...", file=sys.stderr)
+        found: dict[str, dict] = {}
+        for page in chosen:
             client = clients[page.role]
             response = client.get(page.url)  # warm up templates and caches
             assert response.status_code == 200, (page.url, response.status_code)
@@ -139,25 +140,37 @@ def main() -> None:
             with CaptureQueriesContext(connection) as captured:
                 response = client.get(page.url)
             assert response.status_code == 200, (page.url, response.status_code)
-            times = timed(
-                lambda client=client, url=page.url: client.get(url),
-                args.requests,
-                args.seconds,
-            )
+            queries = len(captured)  # now: the next request empties the log
+            first = once(client, page.url)
+            # Enough runs for --seconds, at least 3, at most --requests.
+            wanted = max(3, min(args.requests, int(args.seconds * 1000 / first)))
+            found[page.name] = {
+                "queries": queries,
+                "bytes": len(response.content),
+                "times": [first],
+                "wanted": wanted,
+            }
+        # Round after round, every page once a round: a change in the
+        # machine's load (another job) falls on every page alike.
+        print("timing pages, in rounds...", file=sys.stderr)
+        for _round in range(max(row["wanted"] for row in found.values())):
+            for page in chosen:
+                row = found[page.name]
+                if len(row["times"]) < row["wanted"]:
+                    row["times"].append(once(clients[page.role], page.url))
+        bare_median = statistics.median(found[pages.BARE]["times"])
+        rows: dict[str, dict] = {}
+        for name, row in found.items():
+            times = row["times"]
             median = statistics.median(times)
-            if page.name == pages.BARE:
-                bare_median = median
-            rows[page.name] = {
-                "queries": len(captured),
+            rows[name] = {
+                "queries": row["queries"],
                 "median": median,
                 "min": min(times),
                 "n": len(times),
-                "ratio": median / bare_median if bare_median else 0.0,
-                "bytes": len(response.content),
+                "ratio": median / bare_median,
+                "bytes": row["bytes"],
             }
-            print(
-                f"  {page.name}: {median:.1f} ms ({len(times)} runs)", file=sys.stderr
-            )
     finally:
         benchenv.drop_database(env)
         env.tmpdir.cleanup()
