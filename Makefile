@@ -63,12 +63,15 @@ lint: install
 # Benchmarks (issue 15). Never the DATABASE_URL database: `bench` and
 # `bench-load` make a throwaway one for the demo data (BENCH_DATA=demo),
 # or read the one `make bench-data` made (BENCH_DATA=big, bench/.bigdata.json).
+# The demo's throwaway database is PostgreSQL on the server of BENCH_PG
+# (or of a postgres:// DATABASE_URL), else a temporary SQLite file.
 # BENCH_ARGS passes more options, e.g. BENCH_ARGS="--save before.json".
 BENCH_DATA ?= demo
+BENCH_PG ?=
 BENCH_ARGS ?=
 
 bench: install
-	$(PY) bench/run.py --data $(BENCH_DATA) $(BENCH_ARGS)
+	$(PY) bench/run.py --data $(BENCH_DATA) $(if $(BENCH_PG),--pg $(BENCH_PG)) $(BENCH_ARGS)
 
 # The big data set (bench/bigdata.py): SCALE patients with their sessions,
 # injections, visits and Doppler, written by COPY into a PostgreSQL database
@@ -81,7 +84,7 @@ bench-data: install
 
 # gunicorn (2 workers, 127.0.0.1) under 50 logged-in connections for 60 s.
 bench-load: install
-	$(PY) bench/load.py --data $(BENCH_DATA) $(BENCH_ARGS)
+	$(PY) bench/load.py --data $(BENCH_DATA) $(if $(BENCH_PG),--pg $(BENCH_PG)) $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles

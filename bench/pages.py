@@ -218,7 +218,7 @@ def big_data(manifest: dict) -> Plan:
     busy = date.fromisoformat(str(manifest["busy_day"]))
     if manifest.get("sheets_day"):
         sheets_day = date.fromisoformat(str(manifest["sheets_day"]))
-        sheet_count = None
+        sheet_count = manifest.get("sheets_day_sessions")
     else:
         sheets_day, sheet_count = _sheets_day(today)
     clinicians = list(manifest.get("clinician_usernames") or _role_users(CLINICIAN))
