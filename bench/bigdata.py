@@ -15,18 +15,22 @@ off (as bench/run.py runs), then filled; for SCALE=100000:
 - 100,000 patients (Italian names, some with accents: Espósito, Nicolò),
   chart numbers SC-000001 on (the app's next one follows the highest),
   E.164 mobile numbers, email and reminder consent for most;
-- 8 clinicians, a front desk and a manager (password below, the roles'
-  groups), two sites with opening hours, working hours, staff and closures;
+- 8 clinicians (clinician1..8), frontdesk and manager, password
+  sclero-bench-2026, in the roles' groups; two sites (10-minute agenda
+  step) open Monday to Saturday, with working hours, staff and closures;
 - about 318,000 signed sessions over the last 3 years, about 6 injections
   each, within every clinical limit (agent ranges, foam, polidocanol per kg,
   STS), some with lots; one patient with 100 sessions of 10 injections;
-- about 400,000 follow-up visits of 10 minutes on the sites' 10-minute grid,
-  in the clinicians' working hours, never two at once for a clinician or a
-  patient: completed (with outcomes), cancelled and no-show ones in the
-  past, scheduled ones ahead, and a busy day ahead with about 360;
+- about 400,000 follow-up visits of 10 minutes (so many fit 8 clinicians'
+  hours only that short: some 430 a day, 576 at most), in the clinicians'
+  working hours, never two at once for a clinician or a patient, none on a
+  closure: completed (with outcomes), cancelled and no-show ones in the
+  past, scheduled ones ahead, and the next weekday with 360; a treatment
+  visit carries its session, a check follows some sessions two weeks on;
 - a Doppler assessment for every second patient, with a few findings.
 
-Everything scales linearly with SCALE but the staff and the sites. Rows go
+On this machine SCALE=100000 took 3.4 minutes (673 MiB). Everything scales
+linearly with SCALE but the staff and the sites. Rows go
 in through COPY (CSV, in chunks) with every constraint in place; the small
 tables (users, sites, hours, lots) go through the ORM. History rows
 (simple_history) are written for the staff and site tables only; the bulk
@@ -542,6 +546,8 @@ class Agenda:
         self.rng = rng
         self.free: dict[int, list[tuple[int, int]]] = {}
         self.taken: dict[int, int] = {}
+        # At most this many visits on a day (the busy day).
+        self.caps: dict[int, int] = {}
 
     def day(self, index: int) -> date:
         return self.first_day + timedelta(days=index)
@@ -586,7 +592,8 @@ class Agenda:
         and not in `avoid` (the patient's days): (day, clinician, minute)."""
         index = max(index, 0)
         while index < self.days:
-            if index not in avoid:
+            full = self.taken.get(index, 0) >= self.caps.get(index, 1 << 30)
+            if index not in avoid and not full:
                 cells = self.cells(index)
                 if cells:
                     clinician, minute = cells.pop()
@@ -788,7 +795,8 @@ class Plan:
             d > self.today_index for d in self.patient_days.get(patient, ())
         )
         if last_day >= self.today_index - 90 and not has_ahead and rng.random() < 0.75:
-            target = max(last_day + 35, self.today_index + 1)
+            ahead = self.today_index + 1 + rng.randrange(DAYS_AHEAD - 7)
+            target = max(last_day + 35, ahead)
             self.add_visit(patient, last, "treatment", target)
 
     def plan_timeline_patient(self) -> None:
@@ -811,11 +819,36 @@ class Plan:
         for patient in range(1, self.scale + 1):
             self.weights[patient] = Decimal(rng.randint(500, 1100)) / 10
         self.plan_timeline_patient()
+        busy = round(self.scale * BUSY_DAY_PER_PATIENT)
+        self.agenda.caps[self.busy_index] = busy
         for patient in range(1, self.scale + 1):
             if patient != self.timeline_patient:
                 self.plan_patient(patient)
+        # Up to SESSIONS_PER_PATIENT: a session more for some patients, on
+        # a day of their course without one (no visit booked before it).
+        wanted = round(self.scale * SESSIONS_PER_PATIENT)
+        misses = 0
+        while len(self.sessions) < wanted and misses < 10_000:
+            patient = rng.randint(1, self.scale)
+            start = self.first_contact.get(patient)
+            index = self.agenda.open_day(
+                rng.randint(start, self.today_index - 1) if start is not None else 0
+            )
+            full = self.sheets_sessions >= SHEETS_DAY_SESSIONS
+            if (
+                start is None
+                or patient == self.timeline_patient
+                or index is None
+                or index >= self.today_index
+                or index in self.patient_days.get(patient, ())
+                or (index == self.sheets_index and full)
+            ):
+                misses += 1
+                continue
+            clinician, minute = self.agenda.any_time(index)
+            self.add_session(patient, index, clinician, minute, 0)
         # The busy day: bookings ahead up to about SCALE * 0.0036 visits.
-        wanted = round(self.scale * BUSY_DAY_PER_PATIENT)
+        wanted = busy
         tries = 0
         while self.agenda.taken.get(self.busy_index, 0) < wanted and tries < wanted * 5:
             tries += 1
