@@ -19,6 +19,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from django_tasks_db.management.commands import db_worker as db_worker_command
 from django_tasks_db.models import DBTaskResult
 from icalendar import Calendar
 
@@ -37,6 +38,17 @@ from visits.models import (
 from visits.tasks import send_visit_message
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+
+
+@pytest.fixture(autouse=True)
+def _worker_keeps_the_test_connection(monkeypatch):
+    """The worker closes database connections it finds stale between tasks.
+    Inside a test's transaction on PostgreSQL that is the test's own
+    connection (autocommit off), which it would close under the test; the
+    in-memory SQLite one is never closed. The worker runs for real otherwise."""
+    monkeypatch.setattr(
+        db_worker_command, "close_old_connections", lambda *args, **kwargs: None
+    )
 
 
 # --- servers ---------------------------------------------------------------------
