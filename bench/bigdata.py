@@ -3,6 +3,7 @@
 Usage:  DATABASE_URL=postgres://postgres@127.0.0.1:5432/<any> \\
         .venv/bin/python bench/bigdata.py [--scale 100000] [--db sclero_bench_big]
                                           [--force] [--seed 15]
+                                          [--manifest bench/.bigdata.json]
         (or `make bench-data SCALE=100000`)
 
 PostgreSQL only. The database named in DATABASE_URL is never touched: only
@@ -107,6 +108,13 @@ def parse_args() -> argparse.Namespace:
         "--force", action="store_true", help="drop and recreate an existing one"
     )
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--manifest",
+        type=Path,
+        default=MANIFEST,
+        help="where to write the manifest (a trial run: elsewhere, so that "
+        "the benchmarks keep reading the big one)",
+    )
     args = parser.parse_args()
     if args.scale < 100:
         raise fail("--scale must be at least 100")
@@ -137,7 +145,7 @@ def server_and_target(name: str) -> tuple[dict, str]:
         "user": parsed.username or "postgres",
         "password": parsed.password or "",
     }
-    auth = quote(server["user"])
+    auth = quote(str(server["user"]))
     if parsed.password:
         auth += ":" + quote(parsed.password)
     return server, f"postgres://{auth}@{server['host']}:{server['port']}/{name}"
@@ -145,7 +153,7 @@ def server_and_target(name: str) -> tuple[dict, str]:
 
 def create_database(server: dict, name: str, force: bool) -> None:
     """Create the target database, on the server's maintenance database."""
-    import psycopg2
+    import psycopg2  # type: ignore[import-untyped]
 
     conn = psycopg2.connect(dbname="postgres", **server)
     conn.autocommit = True
@@ -427,8 +435,8 @@ def setup_clinic(today: date, first_day: date, last_day: date) -> dict:
         (first_site, "Milano Centro", "Via Roma 12\n20121 Milano", "+39 02 1234 5678"),
         (Site(), "Monza", "Via Italia 30\n20900 Monza", "+39 039 232 4567"),
     ):
-        data = {"name": name, "address": address, "phone": phone}
-        data.update(slot_minutes=VISIT_MINUTES, is_active=True)
+        data: dict[str, object] = {"name": name, "address": address}
+        data.update(phone=phone, slot_minutes=VISIT_MINUTES, is_active=True)
         site_save(site=site, data=data, letterhead=None, user=manager)
         opening_hours_set(
             site=site,
@@ -466,7 +474,7 @@ def setup_clinic(today: date, first_day: date, last_day: date) -> dict:
     site_staff_set(site=monza, users=[*clinicians[4:], made["frontdesk"]], user=manager)
     closed = set()
     for year in range(first_day.year, last_day.year + 1):
-        for first, last, reason in (
+        for opens, shuts, reason in (
             (date(year, 1, 1), date(year, 1, 1), "Capodanno"),
             (date(year, 8, 15), date(year, 8, 15), "Ferragosto"),
             (date(year, 12, 25), date(year, 12, 26), "Natale e Santo Stefano"),
@@ -474,11 +482,11 @@ def setup_clinic(today: date, first_day: date, last_day: date) -> dict:
             for site in sites:
                 closure_add(
                     site=site,
-                    data={"first_day": first, "last_day": last, "reason": reason},
+                    data={"first_day": opens, "last_day": shuts, "reason": reason},
                     user=manager,
                 )
-            day = first
-            while day <= last:
+            day = opens
+            while day <= shuts:
                 closed.add(day)
                 day += timedelta(days=1)
 
@@ -1068,6 +1076,7 @@ def session_rows(plan: Plan, clinician_ids: list[int], site_ids: list[int]):
     for patient, at, clinician, index, weight, doppler, _ugfs, _n in plan.sessions:
         user = clinician_ids[clinician]
         roll = rng.random()
+        compression: tuple[str, str, str, int | None, int | None]
         if roll < 0.2:
             compression = ("none", "", "", None, None)
         elif roll < 0.9:
@@ -1271,6 +1280,7 @@ def main() -> None:
     from django.core.management import call_command
     from django.core.management.color import no_style
     from django.db import connection
+    from django.db.models import Model
 
     from doppler.models import DopplerAssessment, DopplerFinding
     from patients.models import Patient
@@ -1280,10 +1290,10 @@ def main() -> None:
     step = time.monotonic()
     call_command("migrate", verbosity=0, interactive=False)
     print(f"{'migrate':<22} {'':>15} {time.monotonic() - step:8.1f} s", flush=True)
-    bulk = [Patient, DopplerAssessment, DopplerFinding, TreatmentSession]
-    bulk += [Injection, FollowUpVisit]
+    bulk: list[type[Model]] = [Patient, DopplerAssessment, DopplerFinding]
+    bulk += [TreatmentSession, Injection, FollowUpVisit]
     for model in bulk:
-        if model.objects.exists():
+        if model._default_manager.exists():
             raise fail(f"{model._meta.db_table} is not empty after migrate")
 
     step = time.monotonic()
@@ -1377,7 +1387,7 @@ def main() -> None:
         "seconds": seconds,
         "database_size_bytes": size,
     }
-    MANIFEST.write_text(json.dumps(manifest, indent=2) + "\n")
+    args.manifest.write_text(json.dumps(manifest, indent=2) + "\n")
     print()
     print(f"database {args.db}: {size / 2**20:,.0f} MiB, {seconds:,.1f} s in all")
     for key in ("patients", "doppler_assessments", "doppler_findings"):
@@ -1389,7 +1399,7 @@ def main() -> None:
         f"{manifest['busy_day']} ({manifest['busy_day_visits']} visits); sheets "
         f"day {manifest['sheets_day']} ({manifest['sheets_day_sessions']} sessions)"
     )
-    print(f"manifest: {MANIFEST.relative_to(ROOT)}")
+    print(f"manifest: {args.manifest}")
 
 
 if __name__ == "__main__":
