@@ -28,6 +28,13 @@ def in_days(days: int) -> date:
     return timezone.localdate() + timedelta(days=days)
 
 
+def next_weekday(weekday: int, after: int = 1) -> date:
+    """Return the first clinic day with this weekday (0 = Monday), `after`
+    days from today or later."""
+    day = in_days(after)
+    return day + timedelta(days=(weekday - day.weekday()) % 7)
+
+
 def at(days: int, hh: int = 10, mm: int = 0) -> datetime:
     """Return the aware clinic datetime `days` from today at hh:mm (negative: ago)."""
     return rome(in_days(days), hh, mm)

@@ -23,17 +23,11 @@ from clinics.models import (
 )
 from core.roles import CLINICIAN
 from tests.conftest import make_patient, make_user, make_visit
-from tests.helpers import in_days, rome
+from tests.helpers import in_days, next_weekday, rome
 from visits import availability as visit_availability
 from visits.models import VisitStatus
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
-
-
-def next_weekday(weekday: int, after: int = 1) -> date:
-    """The first day `after` days from today or later falling on `weekday`."""
-    day = in_days(after)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 @pytest.fixture

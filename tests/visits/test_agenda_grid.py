@@ -23,7 +23,7 @@ from clinics.models import (
 )
 from patients.models import Answer
 from tests.conftest import make_patient, make_visit
-from tests.helpers import rome
+from tests.helpers import next_weekday, rome
 from visits.models import (
     Confirmation,
     MessageChannel,
@@ -34,12 +34,6 @@ from visits.models import (
 )
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
-
-
-def next_weekday(weekday: int, after: int = 1) -> date:
-    """The first clinic day with this weekday, `after` days from today or later."""
-    day = timezone.localdate() + timedelta(days=after)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 def site() -> Site:

@@ -28,17 +28,12 @@ from clinics.models import (
 )
 from core.roles import CLINICIAN, FRONT_DESK
 from tests.conftest import client_for, make_patient, make_user, make_visit
-from tests.helpers import in_days, rome
+from tests.helpers import in_days, next_weekday, rome
 from visits import models as visit_models
 from visits import services
 from visits.models import FollowUpVisit, VisitPurpose, VisitType
 
 pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
-
-
-def next_weekday(weekday: int, after: int = 1) -> date:
-    day = in_days(after)
-    return day + timedelta(days=(weekday - day.weekday()) % 7)
 
 
 @pytest.fixture
