@@ -29,6 +29,7 @@ from reporting.period import add_months
 from treatments.choices import Agent, Compression, Form, VesselType
 from treatments.models import TreatmentSession
 from treatments.services import session_create
+from visits.models import FollowUpVisit
 
 DEMO_PASSWORD = "sclero-demo"
 TIMELINE_SESSIONS = 100
@@ -277,6 +278,15 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
         active_patients=active,
         pdf_injections=pdf_session.injections.count(),
     )
+    # The clinician with the most visits on the busy day: the one-clinician agendas.
+    busiest = (
+        FollowUpVisit.objects.filter(starts_at__date=busy)
+        .values("clinician_id")
+        .annotate(n=Count("id"))
+        .order_by("-n", "clinician_id")
+        .values_list("clinician_id", flat=True)
+        .first()
+    ) or ""
     agenda_day = reverse("visits:agenda-day")
     agenda_week = reverse("visits:agenda-week")
     plan.pages = [
@@ -330,6 +340,26 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
             "timeline, 100 sessions x 10 injections, ?all=1",
             CLINICIAN,
             _query(reverse("records:patient", args=[long_patient.code]), all=1),
+        ),
+        Page(
+            "timeline, default view",
+            CLINICIAN,
+            reverse("records:patient", args=[long_patient.code]),
+        ),
+        Page(
+            "day agenda, one clinician (busy day)",
+            FRONT_DESK,
+            _query(agenda_day, date=busy.isoformat(), clinician=busiest),
+        ),
+        Page(
+            "week agenda, one clinician",
+            FRONT_DESK,
+            _query(agenda_week, date=busy.isoformat(), clinician=busiest),
+        ),
+        Page(
+            "booking form",
+            FRONT_DESK,
+            reverse("visits:create", args=[someone.code]),
         ),
         Page(
             PDF,
