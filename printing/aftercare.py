@@ -18,12 +18,14 @@ prints.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.clock import local_day_bounds
@@ -125,18 +127,38 @@ def build_sheet(session: TreatmentSession, next_visit: FollowUpVisit | None) -> 
         )
 
 
+# On the sheet the veins' regions are painted with neither fill nor stroke
+# and the tooltips are never shown, yet each region is an element WeasyPrint
+# styles, parses again as SVG and walks to draw: about 80 of them, most of the
+# map's cost. The sheet keeps the drawing (outlines, labels, markers) only.
+_INVISIBLE_ON_PAPER = re.compile(
+    r'<polygon [^>]*class="legmap-region"[^>]*>.*?</polygon>|<g class="legmap-marker">'
+    r"(<title>.*?</title>)"
+)
+
+
+def _drawing_only(svg: str) -> str:
+    return mark_safe(  # noqa: S308 - parts removed from safe markup
+        _INVISIBLE_ON_PAPER.sub(
+            lambda m: '<g class="legmap-marker">' if m.group(1) else "", svg
+        )
+    )
+
+
 def _treated_map(session: TreatmentSession, injections: list[Injection]) -> dict:
     """The map of the places treated: plain markers, no agent or dose."""
     points = mapped_points(injections)
     if not points:
         return {}
     return {
-        "leg_map": session_legmap.for_pdf(
-            session_legmap.session_map(
-                injections,
-                clinical=False,
-                id_prefix=f"aftercare-legmap-{session.pk}",
-                title=_("Your legs: the places treated, numbered"),
+        "leg_map": _drawing_only(
+            session_legmap.for_pdf(
+                session_legmap.session_map(
+                    injections,
+                    clinical=False,
+                    id_prefix=f"aftercare-legmap-{session.pk}",
+                    title=_("Your legs: the places treated, numbered"),
+                )
             )
         ),
         "map_points": points,
