@@ -58,7 +58,15 @@ def database_from_url(url: str) -> dict:
             "HOST": parsed.hostname or "",
             "PORT": str(parsed.port or ""),
             "CONN_MAX_AGE": envint("DB_CONN_MAX_AGE", "60"),
-            "CONN_HEALTH_CHECKS": True,
+            "CONN_HEALTH_CHECKS": envbool("DB_CONN_HEALTH_CHECKS", "1"),
+            # Behind PgBouncer in transaction mode each transaction may get
+            # another server connection, but Django's server-side cursors
+            # (QuerySet.iterator() outside a transaction) outlive theirs:
+            # DB_DISABLE_SERVER_SIDE_CURSORS=1 there, with DB_CONN_MAX_AGE=0
+            # (OPERATIONS.md, More than one app server).
+            "DISABLE_SERVER_SIDE_CURSORS": envbool(
+                "DB_DISABLE_SERVER_SIDE_CURSORS", "0"
+            ),
             # JIT compiling costs ~40 ms on each run of the worklist's
             # correlated subqueries once the estimate passes jit_above_cost
             # (20,000 sessions), more than it saves on these short queries.
