@@ -15,7 +15,8 @@ name + first name, partial chart number, in turn), aftercare PDF 10 %. Then
 the bare page (the login form, logged in) under the same connections for as
 long.
 Reports requests/s, p50/p95/p99 ms and errors (any status but 200, or a
-failed connection) for each. Bounded: at most 300 s a phase, 200 connections
+failed connection, counted by status) for each; with errors, the server's
+error lines follow the table. Bounded: at most 300 s a phase, 200 connections
 and --max-requests requests a phase; only 127.0.0.1.
 """
 
@@ -114,15 +115,15 @@ def login(port: int, username: str, password: str) -> dict[str, str]:
 class Results:
     lock: threading.Lock = field(default_factory=threading.Lock)
     times: dict[str, list[float]] = field(default_factory=dict)
-    errors: dict[str, int] = field(default_factory=dict)
-    count: int = 0
+    # kind -> what went wrong ("500", "302", "connection") -> how often
+    errors: dict[str, dict[str, int]] = field(default_factory=dict)
 
-    def add(self, kind: str, ms: float, ok: bool) -> None:
+    def add(self, kind: str, ms: float, error: str | None) -> None:
         with self.lock:
             self.times.setdefault(kind, []).append(ms)
-            self.errors.setdefault(kind, 0)
-            if not ok:
-                self.errors[kind] += 1
+            found = self.errors.setdefault(kind, {})
+            if error is not None:
+                found[error] = found.get(error, 0) + 1
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -148,16 +149,16 @@ def run_phase(port, connections, seconds, cap, choose) -> tuple[Results, float]:
             kind, url, cookie = choose(rng, n)
             headers = {"Cookie": cookie} if cookie else {}
             start = time.perf_counter()
-            ok = False
+            error: str | None = "connection"
             try:
                 conn.request("GET", url, headers=headers)
                 response = conn.getresponse()
                 response.read()
-                ok = response.status == 200
+                error = None if response.status == 200 else str(response.status)
             except (OSError, http.client.HTTPException):
                 conn.close()
                 conn = http.client.HTTPConnection(HOST, port, timeout=120)
-            results.add(kind, (time.perf_counter() - start) * 1000, ok)
+            results.add(kind, (time.perf_counter() - start) * 1000, error)
         conn.close()
 
     started = time.perf_counter()
@@ -181,19 +182,47 @@ def summary(results: Results, elapsed: float) -> dict[str, dict]:
         every.extend(times)
         rows[kind] = _row(times, results.errors[kind], elapsed)
     if len(results.times) > 1:
-        rows["all"] = _row(every, sum(results.errors.values()), elapsed)
+        every_error: dict[str, int] = {}
+        for found in results.errors.values():
+            for what, n in found.items():
+                every_error[what] = every_error.get(what, 0) + n
+        rows["all"] = _row(every, every_error, elapsed)
     return rows
 
 
-def _row(times: list[float], errors: int, elapsed: float) -> dict:
+def _row(times: list[float], errors: dict[str, int], elapsed: float) -> dict:
     return {
         "requests": len(times),
         "rps": len(times) / elapsed,
         "p50": percentile(times, 50),
         "p95": percentile(times, 95),
         "p99": percentile(times, 99),
-        "errors": errors,
+        "errors": sum(errors.values()),
+        "error_kinds": dict(sorted(errors.items())),
     }
+
+
+def _errors(row: dict) -> str:
+    if not row["errors"]:
+        return "0"
+    kinds = ", ".join(f"{what} ×{n}" for what, n in row["error_kinds"].items())
+    return f"{row['errors']} ({kinds})"
+
+
+def server_errors(log: Path, limit: int = 40) -> list[str]:
+    """The error lines of the server's log (tracebacks' last lines among them)."""
+    if not log.exists():
+        return []
+    lines = log.read_text(errors="replace").splitlines()
+    wanted = [
+        line
+        for line in lines
+        if " ERROR " in line
+        or "[CRITICAL]" in line
+        or "WORKER TIMEOUT" in line
+        or re.match(r"^[A-Za-z_.]+(Error|Exception): ", line)
+    ]
+    return wanted[:limit]
 
 
 def render(phases: dict[str, dict[str, dict]]) -> str:
@@ -206,7 +235,7 @@ def render(phases: dict[str, dict[str, dict]]) -> str:
             lines.append(
                 f"| {phase} | {kind} | {row['requests']} | {row['rps']:.1f}"
                 f" | {row['p50']:.0f} | {row['p95']:.0f} | {row['p99']:.0f}"
-                f" | {row['errors']} |"
+                f" | {_errors(row)} |"
             )
     return "\n".join(lines)
 
@@ -221,6 +250,9 @@ def start_gunicorn(env, port: int, workers: int, log: Path) -> subprocess.Popen:
                 str(gunicorn),
                 "-c",
                 str(benchenv.ROOT / "gunicorn.conf.py"),
+                # Not $HOME/.gunicorn's control socket, which every gunicorn
+                # of the user would share.
+                "--no-control-socket",
                 "sclero_clinic.wsgi",
             ],
             cwd=benchenv.ROOT,
@@ -274,6 +306,8 @@ def main() -> None:
 
     benchenv.collect_static(env)
     process = None
+    log = Path(env.tmpdir.name) / "gunicorn.log"
+    problems: list[str] = []
     try:
         if env.throwaway:
             benchenv.create_database(env)
@@ -283,7 +317,6 @@ def main() -> None:
             plan = pages.big_data(env.manifest or {})
         connection.close()
         port = free_port()
-        log = Path(env.tmpdir.name) / "gunicorn.log"
         process = start_gunicorn(env, port, args.workers, log)
         print(f"gunicorn on {HOST}:{port}, logging in...", file=sys.stderr)
         sessions = {}
@@ -327,6 +360,7 @@ def main() -> None:
                 process.wait(timeout=40)
             except subprocess.TimeoutExpired:
                 process.kill()
+        problems = server_errors(log)
         benchenv.drop_database(env)
         env.tmpdir.cleanup()
 
@@ -340,6 +374,9 @@ def main() -> None:
     print(f"Mix {mix_rps:.1f} requests/s, bare {bare_rps:.1f} ({ratio:.1f}× the mix)")
     print()
     print(render(phases))
+    if any(row["errors"] for rows in phases.values() for row in rows.values()):
+        print(f"\nThe server's error lines (the first {len(problems)}):")
+        print("\n".join(problems) or "(none logged: refused connections?)")
     if args.save:
         saved = {"data": plan.label, "args": vars(args), "phases": phases}
         args.save.write_text(json.dumps(saved, indent=1, default=str) + "\n")
