@@ -44,6 +44,10 @@ IGNORED_FIELDS = {
     "version",
     "created_at",
     "signature_png",
+    # Derived, kept for the statistics and the worklist, not in the history.
+    "previous_at",
+    "previous_same_clinician_at",
+    "awaiting_follow_up",
 }
 
 # simple_history's kinds of change, in the reader's language.

@@ -22,7 +22,9 @@ from patients.models import Patient
 from patients.services import patient_archive
 from photos.models import ClinicalPhoto
 from treatments.models import TreatmentSession
+from treatments.summaries import sessions_changed
 from visits.models import FollowUpVisit
+from visits.summaries import visits_changed
 
 # The records that belong to a chart, by model; with STAYING_MODELS, every
 # relation to Patient.
@@ -188,6 +190,11 @@ def patient_merge(*, keep: Patient, merge: Patient, user: Any, reason: str) -> P
             record._history_user = user  # type: ignore[attr-defined]
             record._change_reason = moved_reason  # type: ignore[attr-defined]
             record.save()
+    # The sessions' pointers and follow-up flags are the patient's; the day
+    # summaries count by day and clinician, which a merge does not change.
+    for patient in (kept, merged):
+        visits_changed(patient_id=patient.pk, keys=[], lock=False)
+        sessions_changed(patient_id=patient.pk, keys=[], lock=False)
     changes = _merged_values(kept, merged)
     for name, value in changes.items():
         setattr(kept, name, value)

@@ -1,9 +1,13 @@
 """Outcome statistics for the clinic manager and the clinicians.
 
 Pure read-only queries over a period of local (clinic time zone) days,
-optionally for one clinician. Each function runs a fixed number of aggregate
-queries, whatever the length of the history; Python only reshapes the
-aggregated rows (and counts adverse event codes, which live in a JSON list).
+optionally for one clinician. They add up the day summaries the services of
+treatments and visits keep on write (a row per day and clinician), so a
+period of years reads thousands of small rows, not every session and visit.
+Patients treated and patients without a follow-up are not additive: they are
+counted from a narrow index of the period's sessions (see below). Each
+function runs a fixed number of queries, whatever the length of the history.
+reporting.reference holds the row-level computation the tests compare with.
 
 Voided sessions and voided injections are never counted. Sessions count by
 the day they were performed, visits by the day they were booked for.
@@ -17,31 +21,36 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import (
-    Avg,
-    Count,
-    DateField,
-    Q,
-    QuerySet,
-)
+from django.db.models import Count, DateField, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.roles import clinicians
 from reporting.period import Bar, Period, Share, bar_width
-from treatments.choices import Form
-from treatments.models import TreatmentSession
-from visits.models import AdverseEvent, FollowUpVisit, VisitPlan, VisitStatus
-from visits.selectors import without_follow_up
-
-SATISFACTION_SCORES = (1, 2, 3, 4, 5)
+from treatments.models import SessionDaySummary, TreatmentSession
+from visits.models import (
+    AdverseEvent,
+    VisitDayAdverseEvent,
+    VisitDayClearance,
+    VisitDaySummary,
+    VisitPlan,
+    VisitStatus,
+)
+from visits.summaries import SATISFACTION_SCORES
 
 
 def clinician_choices() -> QuerySet:
     """Return the users one may filter by: clinicians, and anyone who treated."""
-    treated = TreatmentSession.objects.values("clinician_id")
+    treated = SessionDaySummary.objects.values("clinician_id")
     return clinicians(including=treated)
+
+
+def _days(model, period: Period) -> QuerySet:
+    """Return the period's day summary rows (or histogram rows) of `model`."""
+    rows = model.objects.filter(day__gte=period.first, day__lte=period.last)
+    if period.clinician is not None:
+        rows = rows.filter(clinician=period.clinician)
+    return rows
 
 
 # --- treatment sessions ----------------------------------------------------------
@@ -57,24 +66,14 @@ def _sessions(period: Period) -> QuerySet:
     return sessions
 
 
-_ACTIVE_INJECTION = Q(injections__voided_at__isnull=True)
 # As on the session page: the service records who overrode, with the reason.
 _OVERRIDE = Q(limit_override_by__isnull=False)
+_SESSION_FIGURES = ("sessions", "injections", "foam", "liquid", "overrides")
 
 
 def _session_counts() -> dict:
-    # Keyed "n_*": an alias named "injections" would hide the relation.
-    return {
-        "n_sessions": Count("id", distinct=True),
-        "n_injections": Count("injections", filter=_ACTIVE_INJECTION),
-        "n_foam": Count(
-            "injections", filter=_ACTIVE_INJECTION & Q(injections__form=Form.FOAM)
-        ),
-        "n_liquid": Count(
-            "injections", filter=_ACTIVE_INJECTION & Q(injections__form=Form.LIQUID)
-        ),
-        "n_overrides": Count("id", distinct=True, filter=_OVERRIDE),
-    }
+    # Keyed "n_*", as the summaries' fields would clash with the aliases.
+    return {f"n_{name}": Sum(name) for name in _SESSION_FIGURES}
 
 
 def _unprefixed(row: dict) -> dict:
@@ -104,12 +103,9 @@ class MonthRow(SessionCounts):
 
 def sessions_by_month(period: Period) -> list[MonthRow]:
     """Return one row per month of the period (empty months too). One query."""
-    month = TruncMonth(
-        "performed_at", output_field=DateField(), tzinfo=timezone.get_default_timezone()
-    )
     rows = (
-        _sessions(period)
-        .annotate(month=month)
+        _days(SessionDaySummary, period)
+        .annotate(month=TruncMonth("day", output_field=DateField()))
         .order_by()
         .values("month")
         .annotate(**_session_counts())
@@ -135,12 +131,42 @@ class SessionSummary(SessionCounts):
         return Share(self.overrides, self.sessions)
 
 
-def session_summary(period: Period) -> SessionSummary:
-    """Return the period's totals, with patients treated. One query."""
-    totals = _sessions(period).aggregate(
-        n_patients=Count("patient", distinct=True), **_session_counts()
+def session_summary(period: Period, patients: int | None = None) -> SessionSummary:
+    """Return the period's totals, with patients treated (if not given, one
+    more query). One query."""
+    totals = _days(SessionDaySummary, period).aggregate(**_session_counts())
+    summary = SessionSummary(**_unprefixed(totals))
+    if patients is None:
+        patients = patient_counts(period)["treated"]
+    summary.patients = patients
+    return summary
+
+
+def patient_counts(period: Period) -> dict[str, int]:
+    """Return the patients treated in the period, and those among them with
+    no follow-up visit (scheduled, arrived or completed) on or after their
+    last session in it. One query, an index-only scan on PostgreSQL.
+
+    Treated: a patient counts once, at their first session of the period,
+    the one whose previous active session (with the same clinician, for a
+    clinician's figures) was before the period or never. Without a
+    follow-up: a patient's last session of the period is followed by no
+    booked visit exactly when some session of theirs in the period is (the
+    visits services keep `awaiting_follow_up`: true after the patient's
+    latest booked visit), so the patients of those few sessions are counted.
+    """
+    start, _end = period.bounds()
+    previous = "previous_at"
+    if period.clinician is not None:
+        previous = "previous_same_clinician_at"
+    first = Q(**{f"{previous}__isnull": True}) | Q(**{f"{previous}__lt": start})
+    row = _sessions(period).aggregate(
+        treated=Count("id", filter=first),
+        without_follow_up=Count(
+            "patient", distinct=True, filter=Q(awaiting_follow_up=True)
+        ),
     )
-    return SessionSummary(**_unprefixed(totals))
+    return {name: value or 0 for name, value in row.items()}
 
 
 def override_sessions(period: Period) -> QuerySet:
@@ -157,21 +183,10 @@ def patients_without_follow_up(period: Period) -> int:
     """Return how many patients treated in the period have no follow-up visit
     (scheduled, arrived or completed) on or after their last session in it.
     One query."""
-    return without_follow_up(_sessions(period)).count()
+    return patient_counts(period)["without_follow_up"]
 
 
 # --- follow-up visits ------------------------------------------------------------
-
-
-def _visits(period: Period) -> QuerySet:
-    start, end = period.bounds()
-    visits = FollowUpVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
-    if period.clinician is not None:
-        visits = visits.filter(clinician=period.clinician)
-    return visits
-
-
-_COMPLETED = Q(status=VisitStatus.COMPLETED)
 
 
 @dataclass
@@ -183,6 +198,7 @@ class VisitSummary:
     satisfaction: dict[int, int] = field(default_factory=dict)
     satisfaction_mean: Decimal | None = None
     plans: dict[str, int] = field(default_factory=dict)
+    with_adverse_event: int = 0
 
     @property
     def total(self) -> int:
@@ -238,69 +254,76 @@ def _one_decimal(value) -> Decimal | None:
     return Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+_STATUS_FIELDS = {value: value for value in VisitStatus.values}
+_PLAN_FIELDS = {value: f"plan_{value or 'none'}" for value in [*VisitPlan.values, ""]}
+
+
 def visit_summary(period: Period) -> VisitSummary:
     """Return visits by status and the outcomes of completed ones.
 
-    Two queries: one aggregate, and one that reads the middle clearance
-    value(s) for the median (skipped when no clearance was recorded).
+    Two queries: the sums of the day summaries, and the clearance histogram
+    for the median (skipped when no clearance was recorded).
     """
-    visits = _visits(period)
-    counts = {
-        f"status_{value}": Count("id", filter=Q(status=value))
-        for value in VisitStatus.values
+    names = [
+        *_STATUS_FIELDS.values(),
+        *(f"satisfaction_{score}" for score in SATISFACTION_SCORES),
+        *_PLAN_FIELDS.values(),
+        "clearance_recorded",
+        "clearance_sum",
+        "with_adverse_event",
+    ]
+    sums = _days(VisitDaySummary, period).aggregate(
+        **{f"n_{name}": Sum(name) for name in names}
+    )
+    row = _unprefixed(sums)
+    satisfaction = {
+        score: row[f"satisfaction_{score}"] for score in SATISFACTION_SCORES
     }
-    counts.update(
-        {
-            f"satisfaction_{score}": Count(
-                "id", filter=_COMPLETED & Q(satisfaction=score)
-            )
-            for score in SATISFACTION_SCORES
-        }
-    )
-    plan_values = [*VisitPlan.values, ""]
-    counts.update(
-        {
-            f"plan_{value}": Count("id", filter=_COMPLETED & Q(plan=value))
-            for value in plan_values
-        }
-    )
-    row = visits.aggregate(
-        clearance_recorded=Count("clearance_pct", filter=_COMPLETED),
-        clearance_mean=Avg("clearance_pct", filter=_COMPLETED),
-        satisfaction_mean=Avg("satisfaction", filter=_COMPLETED),
-        **counts,
-    )
+    rated = sum(satisfaction.values())
+    scored = sum(score * count for score, count in satisfaction.items())
+    recorded = row["clearance_recorded"]
+    # As Avg() did: a float mean, then rounded half up to one decimal.
     summary = VisitSummary(
-        by_status={value: row[f"status_{value}"] for value in VisitStatus.values},
-        clearance_recorded=row["clearance_recorded"],
-        clearance_mean=_one_decimal(row["clearance_mean"]),
-        satisfaction={
-            score: row[f"satisfaction_{score}"] for score in SATISFACTION_SCORES
-        },
-        satisfaction_mean=_one_decimal(row["satisfaction_mean"]),
-        plans={value: row[f"plan_{value}"] for value in plan_values},
+        by_status={value: row[name] for value, name in _STATUS_FIELDS.items()},
+        clearance_recorded=recorded,
+        clearance_mean=_one_decimal(row["clearance_sum"] / recorded)
+        if recorded
+        else None,
+        satisfaction=satisfaction,
+        satisfaction_mean=_one_decimal(scored / rated) if rated else None,
+        plans={value: row[name] for value, name in _PLAN_FIELDS.items()},
     )
-    summary.clearance_median = clearance_median(period, summary.clearance_recorded)
+    summary.with_adverse_event = row["with_adverse_event"]
+    summary.clearance_median = clearance_median(period, recorded)
     return summary
 
 
 def clearance_median(period: Period, recorded: int) -> Decimal | None:
     """Return the median clearance of the `recorded` completed visits with one.
 
-    Reads only the one or two middle values, in one query.
+    Reads the period's histogram (a value and a count per day summary), in
+    one query.
     """
     if not recorded:
         return None
-    values = (
-        _visits(period)
-        .filter(_COMPLETED, clearance_pct__isnull=False)
+    histogram = (
+        _days(VisitDayClearance, period)
         .order_by("clearance_pct")
-        .values_list("clearance_pct", flat=True)
+        .values("clearance_pct")
+        .annotate(n=Sum("visits"))
+        .values_list("clearance_pct", "n")
     )
-    middle = list(values[(recorded - 1) // 2 : recorded // 2 + 1])
-    if not middle:  # a visit changed between the two queries
+    middle = [(recorded - 1) // 2, recorded // 2]
+    values: list[int] = []
+    seen = 0
+    for value, count in histogram:
+        for index in middle:
+            if seen <= index < seen + count:
+                values.append(value)
+        seen += count
+    if len(values) != len(middle):  # the histogram and the sums disagree
         return None
-    return _one_decimal(pystats.median(middle))
+    return _one_decimal(pystats.median(values))
 
 
 @dataclass
@@ -328,25 +351,26 @@ class AdverseEventSummary:
         return Share(self.with_any, self.completed)
 
 
-def adverse_events(period: Period) -> AdverseEventSummary:
+def adverse_events(
+    period: Period, visits: VisitSummary | None = None
+) -> AdverseEventSummary:
     """Return how often each adverse event was recorded at a completed visit.
 
-    One query: the JSON lists of the completed visits, counted here. A code
-    listed twice on one visit counts once; a code no longer in the list is
-    shown as it was stored.
+    One query (two without the period's `visits`): the codes' counts of the
+    day summaries. A code listed twice on one visit counts once; a code no
+    longer in the list is shown as it was stored.
     """
-    lists = _visits(period).filter(_COMPLETED).values_list("adverse_events", flat=True)
-    counts: Counter[str] = Counter()
-    completed = 0
-    with_any = 0
-    for codes in lists:
-        completed += 1
-        found = set()
-        if isinstance(codes, list):
-            found = {code for code in codes if isinstance(code, str) and code}
-        if found:
-            with_any += 1
-        counts.update(found)
+    if visits is None:
+        visits = visit_summary(period)
+    completed, with_any = visits.completed, visits.with_adverse_event
+    rows_by_code = (
+        _days(VisitDayAdverseEvent, period)
+        .order_by()
+        .values("code")
+        .annotate(n=Sum("visits"))
+        .values_list("code", "n")
+    )
+    counts: Counter[str] = Counter(dict(rows_by_code))
     rows = [
         AdverseEventRow(
             code=value,
@@ -381,13 +405,15 @@ class ClinicStatistics:
 
 
 def clinic_statistics(period: Period) -> ClinicStatistics:
-    """Return every figure of the statistics page. Seven queries at most."""
-    sessions = session_summary(period)
+    """Return every figure of the statistics page. Six queries at most."""
+    patients = patient_counts(period)
+    sessions = session_summary(period, patients=patients["treated"])
+    visits = visit_summary(period)
     return ClinicStatistics(
         period=period,
         months=sessions_by_month(period),
         sessions=sessions,
-        without_follow_up=Share(patients_without_follow_up(period), sessions.patients),
-        visits=visit_summary(period),
-        adverse=adverse_events(period),
+        without_follow_up=Share(patients["without_follow_up"], sessions.patients),
+        visits=visits,
+        adverse=adverse_events(period, visits),
     )

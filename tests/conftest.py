@@ -31,7 +31,9 @@ from patients.services import patient_create
 from tests.helpers import at, in_days
 from treatments.choices import Agent, Compression, Form, VesselType
 from treatments.models import Injection, SclerosantLot, TreatmentSession
+from treatments.summaries import day_summaries_refresh, session_key, sessions_changed
 from visits.models import FollowUpVisit
+from visits.summaries import visit_key, visits_changed
 
 PASSWORD = "pw-for-tests"
 
@@ -208,7 +210,13 @@ def make_session(patient: Patient, clinician, **overrides) -> TreatmentSession:
         "created_by": clinician,
     }
     fields.update(overrides)
-    return TreatmentSession.objects.create(**fields)
+    session = TreatmentSession.objects.create(**fields)
+    # As the services do: the statistics' summaries and the worklist's flags.
+    sessions_changed(
+        patient_id=session.patient_id,
+        keys=[session_key(session.performed_at, session.clinician_id)],
+    )
+    return session
 
 
 def make_injection(session: TreatmentSession, **overrides) -> Injection:
@@ -223,7 +231,10 @@ def make_injection(session: TreatmentSession, **overrides) -> Injection:
         "volume_ml": Decimal("1.0"),
     }
     fields.update(overrides)
-    return Injection.objects.create(**fields)
+    injection = Injection.objects.create(**fields)
+    session = injection.session
+    day_summaries_refresh([session_key(session.performed_at, session.clinician_id)])
+    return injection
 
 
 def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
@@ -234,7 +245,12 @@ def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
         "clinician": clinician,
     }
     fields.update(overrides)
-    return FollowUpVisit.objects.create(**fields)
+    visit = FollowUpVisit.objects.create(**fields)
+    visits_changed(
+        patient_id=visit.patient_id,
+        keys=[visit_key(visit.starts_at, visit.clinician_id)],
+    )
+    return visit
 
 
 def make_lot(**overrides) -> SclerosantLot:

@@ -177,7 +177,24 @@ class TreatmentSession(Signable, Voidable, Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    # Kept by treatments.summaries whenever the patient's sessions or visits
+    # change, for the statistics and the worklist to read an index instead
+    # of every session: when the patient's previous active session (any
+    # clinician; this clinician) was performed, and whether no visit is
+    # booked (scheduled, arrived, completed) at or after this session.
+    previous_at = models.DateTimeField(null=True, editable=False)
+    previous_same_clinician_at = models.DateTimeField(null=True, editable=False)
+    awaiting_follow_up = models.BooleanField(
+        default=True, db_default=True, editable=False
+    )
+
+    history = HistoricalRecords(
+        excluded_fields=[
+            "previous_at",
+            "previous_same_clinician_at",
+            "awaiting_follow_up",
+        ]
+    )
     objects = SessionQuerySet.as_manager()
 
     if TYPE_CHECKING:
@@ -188,7 +205,30 @@ class TreatmentSession(Signable, Voidable, Versioned):
     class Meta:
         ordering = ["-performed_at", "-id"]
         # The timeline and the worklist read a patient's sessions by date.
-        indexes = [models.Index(fields=["patient", "performed_at"])]
+        indexes = [
+            models.Index(fields=["patient", "performed_at"]),
+            # The day's sheets, and the statistics' patients treated and
+            # without a follow-up (an index-only scan on PostgreSQL).
+            models.Index(
+                fields=["performed_at"],
+                include=[
+                    "clinician",
+                    "patient",
+                    "previous_at",
+                    "previous_same_clinician_at",
+                    "awaiting_follow_up",
+                ],
+                condition=Q(voided_at__isnull=True),
+                name="treatments_session_active_at",
+            ),
+            # The worklist: the few sessions awaiting a follow-up.
+            models.Index(
+                fields=["performed_at"],
+                include=["patient", "clinician"],
+                condition=Q(voided_at__isnull=True, awaiting_follow_up=True),
+                name="treatments_session_awaiting",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 name="treatments_treatmentsession_compression_fields",
@@ -509,3 +549,46 @@ class Injection(models.Model):
     def dose_mg(self) -> Decimal:
         """Return milligrams of sclerosant: % x 10 mg/mL x liquid mL."""
         return dosing.dose_mg(self.concentration_pct, self.liquid_ml)
+
+
+class SessionDaySummary(models.Model):
+    """One clinician's active sessions of one clinic-local day, counted.
+
+    The statistics add these rows up instead of reading every session. Kept
+    by treatments.summaries inside the transaction of every service that
+    writes a session or its injections; rebuilt by `rebuild_statistics`.
+    """
+
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sessions = models.PositiveIntegerField(default=0)
+    injections = models.PositiveIntegerField(default=0)
+    foam = models.PositiveIntegerField(default=0)
+    liquid = models.PositiveIntegerField(default=0)
+    overrides = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "clinician"], name="treatments_sessiondaysummary_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} clinician {self.clinician_id}: {self.sessions} sessions"
+
+
+class PatientFollowUp(models.Model):
+    """When the patient's latest booked (scheduled, arrived or completed)
+    visit starts: written by the visits services, read by the session
+    services to tell whether a session awaits a follow-up."""
+
+    patient = models.OneToOneField(
+        Patient, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    booked_until = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"{self.patient_id}: {self.booked_until}"

@@ -30,6 +30,7 @@ from treatments.submission import (
     build_injections,
     injection_values,
 )
+from treatments.summaries import lock_patient, session_key, sessions_changed
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -272,6 +273,7 @@ def session_create(
         )
     session = TreatmentSession(patient=patient, clinician=clinician, created_by=user)
     with transaction.atomic():
+        lock_patient(patient.pk)
         built, originals = _validate_and_review(
             session,
             data=data,
@@ -283,6 +285,11 @@ def session_create(
         )
         session.version = 1
         _save_all(session, built, originals, user=user, reason="Session recorded")
+        sessions_changed(
+            patient_id=patient.pk,
+            keys=[session_key(session.performed_at, session.clinician_id)],
+            lock=False,
+        )
     return session
 
 
@@ -308,9 +315,12 @@ def session_update(
     changed (was, now) is written with it, in the same transaction.
     """
     with transaction.atomic():
-        # Lock the row: two clinicians saving at once are serialised here,
+        # The patient first (as every writer of its sessions and visits),
+        # then the row: two clinicians saving at once are serialised here,
         # and the second one sees the first one's version.
+        lock_patient(session.patient_id)
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
+        was = session_key(current.performed_at, current.clinician_id)
         if current.version != expected_version:
             raise SessionRefused({NON_FIELD_ERRORS: [current.stale_message()]})
         if current.is_voided:
@@ -364,6 +374,11 @@ def session_update(
                 injection._history_user = user
                 injection._change_reason = "Injection removed from the session"
                 injection.save(update_fields=["voided_at"])
+        sessions_changed(
+            patient_id=current.patient_id,
+            keys=[was, session_key(current.performed_at, current.clinician_id)],
+            lock=False,
+        )
         if amending:
             _write_addendum(
                 current,
@@ -464,6 +479,7 @@ def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSe
     except ValidationError as error:
         raise ValidationError({"reason": error.messages}) from None
     with transaction.atomic():
+        lock_patient(session.patient_id)
         current = TreatmentSession.objects.select_for_update().get(pk=session.pk)
         if current.is_signed:
             raise ValidationError(
@@ -483,4 +499,9 @@ def session_void(*, session: TreatmentSession, user, reason: str) -> TreatmentSe
         current._history_user = user
         current._change_reason = f"Voided: {reason}"[:100]
         current.save()
+        sessions_changed(
+            patient_id=current.patient_id,
+            keys=[session_key(current.performed_at, current.clinician_id)],
+            lock=False,
+        )
     return current

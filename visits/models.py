@@ -499,3 +499,94 @@ class CalendarFeed(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}"
+
+
+class VisitDaySummary(models.Model):
+    """One clinician's visits booked for one clinic-local day, counted.
+
+    The statistics add these rows up instead of reading every visit. Kept
+    by visits.summaries inside the transaction of every service that books,
+    moves, or changes the status or outcome of a visit; rebuilt by
+    `rebuild_statistics`. Outcome figures count completed visits only.
+    """
+
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # By status (the field is named after the status's value).
+    scheduled = models.PositiveIntegerField(default=0)
+    arrived = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    no_show = models.PositiveIntegerField(default=0)
+    satisfaction_1 = models.PositiveIntegerField(default=0)
+    satisfaction_2 = models.PositiveIntegerField(default=0)
+    satisfaction_3 = models.PositiveIntegerField(default=0)
+    satisfaction_4 = models.PositiveIntegerField(default=0)
+    satisfaction_5 = models.PositiveIntegerField(default=0)
+    # By plan (the field is plan_<value>; plan_none: not recorded).
+    plan_another = models.PositiveIntegerField(default=0)
+    plan_complete = models.PositiveIntegerField(default=0)
+    plan_laser = models.PositiveIntegerField(default=0)
+    plan_endovenous = models.PositiveIntegerField(default=0)
+    plan_none = models.PositiveIntegerField(default=0)
+    clearance_recorded = models.PositiveIntegerField(default=0)
+    clearance_sum = models.PositiveIntegerField(default=0)
+    with_adverse_event = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "clinician"], name="visits_visitdaysummary_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} clinician {self.clinician_id}: {self.completed} completed"
+
+
+class VisitDayClearance(models.Model):
+    """How many completed visits of a day summary recorded this clearance:
+    the histogram the median is read from."""
+
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    clearance_pct = models.PositiveSmallIntegerField()
+    visits = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "clinician", "clearance_pct"],
+                name="visits_visitdayclearance_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.clearance_pct} %: {self.visits}"
+
+
+class VisitDayAdverseEvent(models.Model):
+    """How many completed visits of a day summary recorded this adverse
+    event code (once per visit, as stored)."""
+
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.TextField()
+    visits = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "clinician", "code"],
+                name="visits_visitdayadverseevent_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.code}: {self.visits}"

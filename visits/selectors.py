@@ -14,7 +14,7 @@ from django.utils import timezone
 from patients.models import Patient
 from treatments.choices import Form
 from treatments.models import Injection, TreatmentSession
-from visits.models import BOOKED_STATUSES, FollowUpVisit, VisitPurpose
+from visits.models import VisitPurpose
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -101,33 +101,29 @@ def suggested_next_treatment(session: TreatmentSession) -> Suggestion:
     )
 
 
-def without_follow_up(sessions: QuerySet) -> QuerySet:
-    """Return each patient's latest session among `sessions` that has no visit
-    scheduled, arrived or completed on or after it (worklist and statistics)."""
-    latest = sessions.filter(patient=OuterRef("patient")).order_by(
-        "-performed_at", "-id"
-    )
-    booked_after = FollowUpVisit.objects.filter(
-        patient=OuterRef("patient"),
-        starts_at__gte=OuterRef("performed_at"),
-        status__in=BOOKED_STATUSES,
-    )
-    return sessions.filter(pk=Subquery(latest.values("pk")[:1])).exclude(
-        Exists(booked_after)
-    )
-
-
 def worklist_sessions(now: datetime | None = None) -> QuerySet:
     """Return each patient's latest session of the last 90 days with no
-    scheduled, arrived or completed visit on or after it."""
+    scheduled, arrived or completed visit on or after it.
+
+    Reads only the sessions awaiting a follow-up (an index of them: the
+    visits and session services keep `awaiting_follow_up`, true after the
+    patient's latest booked visit). A patient's latest session of the 90
+    days awaits one exactly when any of theirs in the 90 days does, so the
+    latest awaiting one is the latest one.
+    """
     now = now or timezone.now()
-    recent = TreatmentSession.objects.active().filter(
+    awaiting = TreatmentSession.objects.active().filter(
+        awaiting_follow_up=True,
         performed_at__gte=now - timedelta(days=WORKLIST_LOOKBACK_DAYS),
         performed_at__lte=now,
-        patient__archived_at__isnull=True,
+    )
+    latest = awaiting.filter(patient=OuterRef("patient")).order_by(
+        "-performed_at", "-id"
     )
     return (
-        without_follow_up(recent)
+        awaiting.filter(
+            patient__archived_at__isnull=True, pk=Subquery(latest.values("pk")[:1])
+        )
         .annotate(has_ugfs=ugfs_exists())
         .select_related("patient", "clinician")
         .order_by("performed_at", "id")

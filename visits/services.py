@@ -40,6 +40,7 @@ from visits.models import (
     VisitPlan,
     VisitStatus,
 )
+from visits.summaries import visit_key, visits_changed
 
 
 def _fmt_slot(visit: FollowUpVisit) -> str:
@@ -315,6 +316,12 @@ def visit_book(
         )
         visit.full_clean()
         visit.save()
+        # _check_slot locked the patient.
+        visits_changed(
+            patient_id=patient.pk,
+            keys=[visit_key(visit.starts_at, visit.clinician_id)],
+            lock=False,
+        )
         reminders.plan_reminders(visit)
     return visit
 
@@ -350,6 +357,7 @@ def visit_reschedule(
         current = _locked(visit)
         current.check_version(expected_version)
         current.check_can_reschedule()
+        was = visit_key(current.starts_at, current.clinician_id)
         _check_slot(
             clinician=clinician,
             patient=current.patient,
@@ -376,6 +384,11 @@ def visit_reschedule(
         if kept:
             change += f" ({BOOKED_OUTSIDE}{kept})"
         _save(current, change[:HISTORY_REASON_MAX])
+        visits_changed(
+            patient_id=current.patient_id,
+            keys=[was, visit_key(current.starts_at, current.clinician_id)],
+            lock=False,
+        )
         reminders.plan_reminders(current)
     return current
 
@@ -405,6 +418,10 @@ def _set_status(
         if status == VisitStatus.ARRIVED:
             current.arrived_at = timezone.now()
         _save(current, f"Status: {status}")
+        visits_changed(
+            patient_id=current.patient_id,
+            keys=[visit_key(current.starts_at, current.clinician_id)],
+        )
         if status in (VisitStatus.CANCELLED, VisitStatus.NO_SHOW):
             reminders.cancel_reminders(current)
     return current
@@ -481,6 +498,10 @@ def visit_complete(
         current.plan = plan
         current.outcome_notes = outcome_notes.strip()
         _save(current, "Outcome recorded")
+        visits_changed(
+            patient_id=current.patient_id,
+            keys=[visit_key(current.starts_at, current.clinician_id)],
+        )
     return current
 
 

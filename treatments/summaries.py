@@ -1,0 +1,214 @@
+"""The session figures the statistics and the worklist read instead of rows.
+
+Every service that writes a session or its injections calls these inside
+its own transaction (no signals): `sessions_changed()` recomputes the day
+summaries of the (day, clinician) pairs it touched, before and after, and
+the patient's per-session pointers and follow-up flags. The visits services
+call `follow_up_booked_until_set()` when a patient's bookings change.
+`rebuild_session_summaries()` recomputes everything (the data migration,
+`manage.py rebuild_statistics`, the benchmarks' bulk-loaded data set).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from django.apps import apps as global_apps
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from core.clock import local_day, local_day_bounds
+from patients.models import Patient
+from treatments.choices import Form
+from treatments.models import PatientFollowUp, SessionDaySummary, TreatmentSession
+
+_ACTIVE_INJECTION = Q(injections__voided_at__isnull=True)
+
+
+def session_counts() -> dict:
+    """Return the aggregates of a day summary, over active sessions.
+
+    Keyed "n_" + the summary's field (an alias named "injections" would hide
+    the relation); the join to the injections makes session counts distinct.
+    """
+    return {
+        "n_sessions": Count("id", distinct=True),
+        "n_injections": Count("injections", filter=_ACTIVE_INJECTION),
+        "n_foam": Count(
+            "injections", filter=_ACTIVE_INJECTION & Q(injections__form=Form.FOAM)
+        ),
+        "n_liquid": Count(
+            "injections", filter=_ACTIVE_INJECTION & Q(injections__form=Form.LIQUID)
+        ),
+        # As on the session page: the service records who overrode.
+        "n_overrides": Count(
+            "id", distinct=True, filter=Q(limit_override_by__isnull=False)
+        ),
+    }
+
+
+def _unprefixed(row: dict) -> dict:
+    return {key.removeprefix("n_"): value or 0 for key, value in row.items()}
+
+
+SessionKey = tuple[date, int]
+
+
+def session_key(performed_at: datetime, clinician_id: int) -> SessionKey:
+    """Return the (clinic-local day, clinician id) a session is counted under."""
+    return local_day(performed_at), clinician_id
+
+
+def day_summaries_refresh(keys: Iterable[SessionKey]) -> None:
+    """Recompute the day summaries of these (day, clinician id) pairs.
+
+    Each row is locked before its day is read again, in a fixed order: a
+    concurrent writer of the same day waits here, and then (read committed)
+    counts the first one's committed sessions.
+    """
+    for day, clinician_id in sorted(set(keys)):
+        summary, _created = SessionDaySummary.objects.get_or_create(
+            day=day, clinician_id=clinician_id
+        )
+        locked = SessionDaySummary.objects.select_for_update().filter(pk=summary.pk)
+        locked.values_list("pk").get()
+        start, end = local_day_bounds(day)
+        totals = (
+            TreatmentSession.objects.active()
+            .filter(clinician_id=clinician_id, performed_at__gte=start)
+            .filter(performed_at__lt=end)
+            .aggregate(**session_counts())
+        )
+        locked.update(**_unprefixed(totals))
+
+
+def lock_patient(patient_id: int) -> None:
+    """Lock the patient's row: the writers of its sessions and visits take
+    turns, so that the per-session pointers and flags see each other."""
+    Patient.objects.select_for_update().only("pk").get(pk=patient_id)
+
+
+def patient_sessions_refresh(patient_id: int) -> None:
+    """Recompute the patient's per-session pointers and follow-up flags.
+
+    Reads the patient's sessions (a few, at most a few hundred) and updates
+    only the rows whose values change. Call with the patient locked.
+    """
+    booked_until = (
+        PatientFollowUp.objects.filter(patient_id=patient_id)
+        .values_list("booked_until", flat=True)
+        .first()
+    )
+    rows = (
+        TreatmentSession.objects.filter(patient_id=patient_id)
+        .order_by("performed_at", "id")
+        .values_list(
+            "pk",
+            "performed_at",
+            "clinician_id",
+            "voided_at",
+            "previous_at",
+            "previous_same_clinician_at",
+            "awaiting_follow_up",
+        )
+    )
+    last: datetime | None = None
+    last_by: dict[int, datetime] = {}
+    for pk, at, clinician_id, voided_at, *stored in rows:
+        wanted: list = [None, None, booked_until is None or at > booked_until]
+        if voided_at is None:
+            wanted[:2] = [last, last_by.get(clinician_id)]
+            last = last_by[clinician_id] = at
+        if wanted != stored:
+            TreatmentSession.objects.filter(pk=pk).update(
+                previous_at=wanted[0],
+                previous_same_clinician_at=wanted[1],
+                awaiting_follow_up=wanted[2],
+            )
+
+
+def sessions_changed(
+    *, patient_id: int, keys: Iterable[SessionKey], lock: bool = True
+) -> None:
+    """Bring the summaries up to date after sessions of one patient changed.
+
+    `keys` are the (day, clinician) pairs of the sessions before and after
+    the change. Call inside the writer's transaction.
+    """
+    if lock:
+        lock_patient(patient_id)
+    patient_sessions_refresh(patient_id)
+    day_summaries_refresh(keys)
+
+
+def follow_up_booked_until_set(
+    *, patient_id: int, booked_until: datetime | None
+) -> None:
+    """Record when the patient's latest booked visit starts and flag again
+    the sessions awaiting a follow-up (those performed after it). Called by
+    the visits services with the patient locked."""
+    PatientFollowUp.objects.update_or_create(
+        patient_id=patient_id, defaults={"booked_until": booked_until}
+    )
+    sessions = TreatmentSession.objects.filter(patient_id=patient_id)
+    if booked_until is None:
+        sessions.filter(awaiting_follow_up=False).update(awaiting_follow_up=True)
+        return
+    sessions.filter(awaiting_follow_up=False, performed_at__gt=booked_until).update(
+        awaiting_follow_up=True
+    )
+    sessions.filter(awaiting_follow_up=True, performed_at__lte=booked_until).update(
+        awaiting_follow_up=False
+    )
+
+
+# --- rebuilding everything ----------------------------------------------------
+
+
+_POINTERS_SQL = """
+UPDATE {table} SET previous_at = ranked.previous_at,
+    previous_same_clinician_at = ranked.previous_same_clinician_at
+FROM (
+    SELECT id,
+        LAG(performed_at) OVER (
+            PARTITION BY patient_id ORDER BY performed_at, id
+        ) AS previous_at,
+        LAG(performed_at) OVER (
+            PARTITION BY patient_id, clinician_id ORDER BY performed_at, id
+        ) AS previous_same_clinician_at
+    FROM {table} WHERE voided_at IS NULL
+) AS ranked
+WHERE {table}.id = ranked.id
+"""
+
+
+def rebuild_session_summaries(apps=global_apps) -> int:
+    """Recompute every day summary, pointer and follow-up flag of sessions
+    from the rows (PatientFollowUp first: see visits.summaries). Return the
+    number of day summaries. `apps` is a migration's app registry."""
+    session_model = apps.get_model("treatments", "TreatmentSession")
+    summary_model = apps.get_model("treatments", "SessionDaySummary")
+    follow_up_model = apps.get_model("treatments", "PatientFollowUp")
+    table = connection.ops.quote_name(session_model._meta.db_table)
+    session_model.objects.update(previous_at=None, previous_same_clinician_at=None)
+    with connection.cursor() as cursor:
+        cursor.execute(_POINTERS_SQL.format(table=table))
+    booked = follow_up_model.objects.filter(
+        patient=OuterRef("patient"), booked_until__gte=OuterRef("performed_at")
+    )
+    session_model.objects.update(awaiting_follow_up=~Exists(booked))
+    day = TruncDate("performed_at", tzinfo=timezone.get_default_timezone())
+    rows = (
+        session_model.objects.filter(voided_at__isnull=True)
+        .annotate(day=day)
+        .order_by()
+        .values("day", "clinician_id")
+        .annotate(**session_counts())
+    )
+    summary_model.objects.all().delete()
+    summaries = [summary_model(**_unprefixed(row)) for row in rows]
+    summary_model.objects.bulk_create(summaries, batch_size=2000)
+    return len(summaries)
