@@ -62,6 +62,8 @@ STAINING_MONTHS = "3–12"
 # The European emergency number (the clinic is in Italy).
 EMERGENCY_NUMBER = "112"
 
+SHEET_TEMPLATE = "printing/pdf/aftercare.html"
+
 
 @dataclass
 class Sheet:

@@ -12,5 +12,18 @@ urlpatterns = [
         "sessions/<uuid:code>/aftercare/", views.aftercare_print, name="aftercare-print"
     ),
     path("aftercare/day/", views.aftercare_day, name="aftercare-day"),
+    path(
+        "aftercare/day/jobs/", views.day_sheets_job_start, name="day-sheets-job-start"
+    ),
+    path(
+        "aftercare/day/jobs/<uuid:code>/",
+        views.day_sheets_job_progress,
+        name="day-sheets-job",
+    ),
+    path(
+        "aftercare/day/jobs/<uuid:code>/aftercare.pdf",
+        views.day_sheets_job_download,
+        name="day-sheets-job-download",
+    ),
     path("letterhead/", views.letterhead_edit, name="letterhead-edit"),
 ]

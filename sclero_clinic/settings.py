@@ -405,6 +405,12 @@ TASKS = {
     }
 }
 
+# A day's aftercare sheets: up to this many are rendered by the day page's own
+# request; a longer day by the task worker, in the background, its PDF kept
+# for SCLERO_DAY_SHEETS_KEEP_HOURS (printing/dayjobs.py).
+SCLERO_DAY_SHEETS_INLINE = envint("SCLERO_DAY_SHEETS_INLINE", "40")
+SCLERO_DAY_SHEETS_KEEP_HOURS = envint("SCLERO_DAY_SHEETS_KEEP_HOURS", "24")
+
 # Visit reminders: how many hours before the visit, how often a failed send
 # is tried, and how long a message may stay "being sent" before it is marked
 # unknown (never re-sent on its own).

@@ -89,6 +89,7 @@ def _pages(r) -> list[str]:
         ("visits:calendar-feed", None),
         ("printing:aftercare-print", s),
         ("printing:aftercare-day", None),
+        ("printing:day-sheets-job-start", None),
         ("printing:letterhead-edit", None),
         ("reporting:statistics", None),
         ("reporting:overrides", None),

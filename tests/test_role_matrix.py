@@ -503,6 +503,18 @@ def _session_day(w: World) -> str:
     return w.session.performed_at.date().isoformat()
 
 
+def _day_sheets_job(w: World) -> list[Any]:
+    """The session's day rendered by the worker's job (run here, in-process)."""
+    from printing.dayjobs import render_job
+    from printing.models import DaySheetsJob
+
+    job = DaySheetsJob.objects.create(
+        day=w.session.performed_at.date(), requested_by=w.users["frontdesk"]
+    )
+    render_job(job.pk)
+    return [job.code]
+
+
 def _answer_link(w: World) -> list[Any]:
     from visits.links import confirm_token
 
@@ -790,6 +802,19 @@ SITE = [
         shown=AFTERCARE,
         label="printing:aftercare-day?format=pdf",
     ),
+    Case(
+        "printing:day-sheets-job-start",
+        app(403, 405, 405, 405),
+        post=(LOGIN, N, Y, Y, Y),
+        data=lambda w: {"date": _session_day(w)},
+    ),
+    Case("printing:day-sheets-job", ROLE_HOLDERS, _day_sheets_job),
+    Case(
+        "printing:day-sheets-job-download",
+        ROLE_HOLDERS,
+        _day_sheets_job,
+        shown=AFTERCARE,
+    ),
     Case("printing:letterhead-edit", MANAGERS, post=(LOGIN, N, N, N, Y)),
     # statistics
     Case("reporting:statistics", CLINICAL_READERS),
@@ -1076,6 +1101,8 @@ def _post_outcome(response: Any) -> Any:
 def _text(response: Any) -> str:
     content_type = response.get("Content-Type", "")
     if content_type.startswith("application/pdf"):
+        if getattr(response, "streaming", False):
+            return pdf_text(b"".join(response.streaming_content))
         return pdf_text(response.content)
     if content_type.startswith("image/"):
         return ""  # a photo's pixels: who may read it is the row's outcome
