@@ -234,6 +234,20 @@ DATABASES = {
     else sqlite_database(None)
 }
 
+# Rendered fragments of long pages (the agenda's visit blocks and cells, the
+# timeline's entries; core.fragments). Their keys hold what they show, so
+# local memory per process is enough and never stale; the default cache is
+# Django's own default.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 24 * 3600,
+        "OPTIONS": {"MAX_ENTRIES": envint("SCLERO_FRAGMENT_CACHE_ENTRIES", "10000")},
+    },
+}
+
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": (

@@ -12,7 +12,7 @@ the Content-Security-Policy allows no style attribute).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -70,6 +70,7 @@ class Block:
     lane: int = 0
     flag: list[str] = field(default_factory=list)
     unknown_reminder: bool = False
+    html: str = ""  # the block's markup (visits.agenda_fragments)
 
 
 @dataclass
@@ -84,6 +85,7 @@ class Column:
     clinician: Any = None
     day: date | None = None
     hours_not_set: bool = False
+    cells_html: str = ""  # the cells' markup (visits.agenda_fragments)
 
 
 @dataclass
@@ -95,6 +97,10 @@ class Grid:
     columns: list[Column]
     off_visits: list[FollowUpVisit]
     site_has_hours: bool
+    # The day grid's columns come a page at a time (day_grid's
+    # first_column/column_count): where this page starts, how many in all.
+    first_column: int = 0
+    column_total: int = 0
 
     @property
     def width(self) -> int:
@@ -236,12 +242,20 @@ def day_grid(
     day: date,
     clinicians: list,
     selected: Any = None,
-    free: dict[int, list] | None = None,
+    free: dict[int, list] | Callable[[list], dict[int, list]] | None = None,
     clinical: bool = False,
+    first_column: int = 0,
+    column_count: int | None = None,
 ) -> Grid:
     """The day's grid at `site`: a column per clinician who works there that
     day (or has no hours set at all, or has a visit there that day); `free`
-    holds the free slots per clinician id (visits.availability.free_slots)."""
+    holds the free slots per clinician id (visits.availability.free_slots),
+    or is a function that finds them for the clinicians it is given.
+
+    With `column_count`, only the columns from `first_column` on, that many
+    (a page of clinicians): the rest of the day is neither laid out nor
+    rendered. The rows still span every column's visits, so paging does not
+    move a row, and the cancelled list holds the whole day."""
     from core.clock import local_day_bounds
 
     start, end = local_day_bounds(day)
@@ -279,6 +293,15 @@ def day_grid(
         if visit.clinician_id not in known:
             known.add(visit.clinician_id)
             shown.append(visit.clinician)
+    column_total = len(shown)
+    if column_count is not None:
+        first_column = max(0, min(first_column, column_total - 1))
+        shown = shown[first_column : first_column + column_count]
+    else:
+        first_column = 0
+    if callable(free):
+        ids_here = {c.pk for c in clinicians}
+        free = free([c for c in shown if c.pk in ids_here])
 
     free_at: dict[int, set[time]] = defaultdict(set)
     for cid, slots in (free or {}).items():
@@ -326,7 +349,17 @@ def day_grid(
         _note_runs_once(column.cells)
         columns.append(column)
     _assign_columns(columns)
-    return Grid(site, step, first, rows, columns, off, site_has_hours)
+    return Grid(
+        site,
+        step,
+        first,
+        rows,
+        columns,
+        off,
+        site_has_hours,
+        first_column=first_column,
+        column_total=column_total,
+    )
 
 
 def _note_runs_once(cells: list[Cell]) -> None:

@@ -22,12 +22,16 @@ from core.clock import local_datetime
 from patients.models import Patient
 from patients.selectors import search_patients
 from visits import availability
+from visits.agenda_fragments import render_day, render_week
 from visits.agenda_grid import day_grid, week_grid
 from visits.forms import parse_agenda_day, selected_clinician
 from visits.forms_agenda import NextFreeForm, SlotQueryForm, slot_query
 from visits.models import FollowUpVisit, VisitPurpose, VisitStatus, VisitType
 
 BOOK_SLOT_RESULTS = 20
+# The day grid of all clinicians shows this many columns at a time, with
+# links to the others (?from_column=): each column is a full day of blocks.
+DAY_COLUMNS = 6
 
 
 def _filters(day: date, clinician: Any) -> str:
@@ -93,6 +97,8 @@ def _common(request: HttpRequest, day: date) -> dict[str, Any]:
         "today": timezone.localdate(),
         "clinical": roles.sees_clinical_detail(request.user),
         "is_clinician": roles.is_clinician(request.user),
+        "can_move": request.user.has_perm("visits.change_followupvisit"),
+        "can_book": request.user.has_perm("visits.add_followupvisit"),
         "page": "agenda",
         "purposes": VisitPurpose.choices,
     }
@@ -107,6 +113,8 @@ def _keep(context: dict[str, Any], **extra: Any) -> str:
         values["clinician"] = context["selected"].pk
     if context.get("purpose"):
         values["purpose"] = context["purpose"]
+    if context.get("from_column"):
+        values["from_column"] = context["from_column"]
     values.update(extra)
     return slot_query(values)
 
@@ -119,9 +127,12 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     shown = [selected] if selected else context["clinicians"]
     purpose = _purpose(request)
     duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
-    free = availability.free_slots(
-        site=site, day=day, clinicians=shown, duration_min=duration
-    )
+
+    def free(clinicians: list) -> dict[int, list[availability.Slot]]:
+        return availability.free_slots(
+            site=site, day=day, clinicians=clinicians, duration_min=duration
+        )
+
     grid = day_grid(
         site=site,
         day=day,
@@ -129,6 +140,8 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         selected=selected,
         free=free,
         clinical=context["clinical"],
+        first_column=_from_column(request),
+        column_count=None if selected else DAY_COLUMNS,
     )
     visit_count = len(grid.blocks) + len(grid.off_visits)
     note_access(request, "agenda", query=_filters(day, selected), count=visit_count)
@@ -140,6 +153,9 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         duration=duration,
         move=move,
         visit_count=visit_count,
+        from_column=grid.first_column,
+        column_pages=(pages := _column_pages(grid)),
+        column_page=next((p for p in pages if p["current"]), None),
         next_free_form=NextFreeForm(
             initial={
                 "clinician": selected,
@@ -151,11 +167,38 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     )
     context.update(
         keep=_keep(context),
+        keep_all_columns=_keep({**context, "from_column": 0}),
         prev_day=day - timedelta(days=1),
         next_day=day + timedelta(days=1),
-        week_url=reverse("visits:agenda-week") + "?" + _keep(context, date=day),
+        week_url=reverse("visits:agenda-week")
+        + "?"
+        + _keep({**context, "from_column": 0}, date=day),
     )
+    render_day(grid, context)
     return render(request, "visits/agenda_day.html", context)
+
+
+def _from_column(request: HttpRequest) -> int:
+    """The first column of the page asked for, on a page boundary."""
+    value = request.GET.get("from_column", "")
+    wanted = int(value) if value.isdigit() and len(value) < 4 else 0
+    return wanted - wanted % DAY_COLUMNS
+
+
+def _column_pages(grid: Any) -> list[dict[str, Any]]:
+    """The day grid's pages of clinicians: where each starts, and whether it
+    is the one shown (empty when one page holds every column)."""
+    if grid.column_total <= DAY_COLUMNS:
+        return []
+    return [
+        {
+            "from_column": start,
+            "first": start + 1,
+            "last": min(start + DAY_COLUMNS, grid.column_total),
+            "current": start == grid.first_column,
+        }
+        for start in range(0, grid.column_total, DAY_COLUMNS)
+    ]
 
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
@@ -203,6 +246,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
         prev_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
     )
+    render_week(grid, context)
     return render(request, "visits/agenda_week.html", context)
 
 

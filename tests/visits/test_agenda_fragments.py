@@ -1,0 +1,140 @@
+"""The agenda grid's cached fragments and its pages of clinicians: a changed
+visit or patient shows at once, a viewer never gets markup meant for another
+role, and every clinician is on one of the day's pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from core.roles import CLINICIAN
+from patients.models import Answer, Patient
+from tests.conftest import make_patient, make_user, make_visit
+from tests.helpers import next_weekday, rome
+from visits import views_agenda
+from visits.models import Confirmation, FollowUpVisit, VisitPurpose
+
+pytestmark = [pytest.mark.django_db, pytest.mark.date_dependent]
+
+
+def day_page(client, day, **params) -> str:
+    response = client.get(
+        reverse("visits:agenda-day"), {"date": day.isoformat(), **params}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def week_page(client, day, **params) -> str:
+    response = client.get(
+        reverse("visits:agenda-week"), {"date": day.isoformat(), **params}
+    )
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def block_of(html: str, visit: FollowUpVisit) -> str:
+    start = html.index(f'data-visit="{visit.code}"')
+    return html[start : html.index("</div>\n</div>", start)]
+
+
+def test_a_changed_purpose_shows_on_the_next_render(frontdesk_client, clinician):
+    day = next_weekday(2)
+    visit = make_visit(
+        make_patient(last_name="Conti"),
+        clinician,
+        starts_at=rome(day, 9),
+        purpose=VisitPurpose.CHECK,
+    )
+    assert "Post-treatment check" in block_of(day_page(frontdesk_client, day), visit)
+    # Even a change that bumps neither the version nor the last change.
+    FollowUpVisit.objects.filter(pk=visit.pk).update(purpose=VisitPurpose.TREATMENT)
+    html = block_of(day_page(frontdesk_client, day), visit)
+    assert "Next treatment session" in html
+    assert "Post-treatment check" not in html
+
+
+def test_a_renamed_patient_and_an_answer_show_on_the_next_render(
+    frontdesk_client, clinician
+):
+    day = next_weekday(2)
+    patient = make_patient(last_name="Conti", first_name="Anna")
+    visit = make_visit(patient, clinician, starts_at=rome(day, 9))
+    assert "Conti, Anna" in day_page(frontdesk_client, day)
+    assert "Conti" in week_page(frontdesk_client, day)
+    Patient.objects.filter(pk=patient.pk).update(last_name="Gallo")
+    FollowUpVisit.objects.filter(pk=visit.pk).update(
+        confirmation=Confirmation.CONFIRMED
+    )
+    html = day_page(frontdesk_client, day)
+    assert "Gallo, Anna" in html
+    assert "Conti" not in html
+    assert "Confirmed by the patient" in block_of(html, visit)
+    week = week_page(frontdesk_client, day)
+    assert "Gallo" in week and "Conti" not in week
+
+
+def test_front_desk_never_gets_the_clinicians_fragment_with_the_allergy_mark(
+    frontdesk_client, clinician_client, clinician
+):
+    day = next_weekday(2)
+    patient = make_patient(sclerosant_allergy=Answer.YES)
+    visit = make_visit(patient, clinician, starts_at=rome(day, 9))
+    # The clinician renders (and caches) the blocks first.
+    assert "ag-flag" in block_of(day_page(clinician_client, day), visit)
+    assert "ag-flag" in week_page(clinician_client, day)
+    desk = day_page(frontdesk_client, day)
+    assert "ag-flag" not in desk
+    assert "sclerosant" not in desk
+    assert "ag-flag" not in week_page(frontdesk_client, day)
+
+
+def test_a_new_allergy_shows_for_the_clinician_at_once(clinician_client, clinician):
+    day = next_weekday(2)
+    patient = make_patient()
+    visit = make_visit(patient, clinician, starts_at=rome(day, 9))
+    assert "ag-flag" not in block_of(day_page(clinician_client, day), visit)
+    Patient.objects.filter(pk=patient.pk).update(sclerosant_allergy=Answer.YES)
+    assert "ag-flag" in block_of(day_page(clinician_client, day), visit)
+
+
+def test_a_booked_slot_is_no_longer_offered(frontdesk_client, clinician):
+    day = next_weekday(2)
+    make_visit(make_patient(), clinician, starts_at=rome(day, 9))
+    first = day_page(frontdesk_client, day)
+    assert "time=10:00" in first
+    make_visit(make_patient(), clinician, starts_at=rome(day, 10))
+    assert "time=10:00" not in day_page(frontdesk_client, day)
+
+
+def test_paging_by_clinician_shows_every_clinician_across_the_pages(
+    frontdesk_client, roles
+):
+    day = next_weekday(2)
+    size = views_agenda.DAY_COLUMNS
+    staff = [make_user(f"doc{n}", CLINICIAN, last_name=f"Doc{n:02}") for n in range(8)]
+    for n, who in enumerate(staff):
+        make_visit(make_patient(last_name=f"Patient{n}"), who, starts_at=rome(day, 9))
+    seen: list[str] = []
+    first = day_page(frontdesk_client, day)
+    assert f"Clinicians 1–{size} of 8" in first
+    starts = sorted(set(re.findall(r"from_column=(\d+)", first)), key=int)
+    assert starts == ["0", str(size)]
+    for start in starts:
+        html = day_page(frontdesk_client, day, from_column=start)
+        heads = re.findall(r'<div class="ag-head[^>]*>\s*<a[^>]*>([^<]+)</a>', html)
+        assert len(heads) == (size if start == "0" else 8 - size)
+        seen += heads
+        blocks = re.findall(r'class="ag-block ', html)
+        assert len(blocks) == len(heads)
+    assert sorted(seen) == sorted(f"Dr Doc{n:02}" for n in range(8))
+    # A page past the end shows the last one; nonsense shows the first.
+    assert "Dr Doc07" in day_page(frontdesk_client, day, from_column="99")
+    assert "Dr Doc00" in day_page(frontdesk_client, day, from_column="x")
+
+
+def test_one_page_needs_no_pager(frontdesk_client, clinician, colleague):
+    day = next_weekday(2)
+    assert "Clinicians 1" not in day_page(frontdesk_client, day)
