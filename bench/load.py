@@ -3,6 +3,7 @@
 Usage:  .venv/bin/python bench/load.py [--data demo|big] [--connections 50]
                                        [--seconds 60] [--users 10]
                                        [--max-requests 100000] [--save load.json]
+                                       [--compare demo.json]
 
 Starts gunicorn (gunicorn.conf.py, 2 workers, 127.0.0.1 on a free port) on the
 demo data (a throwaway database, as bench/run.py makes it) or on the big data
@@ -14,6 +15,8 @@ the busy day, all clinicians), search 30 % (phone digits, surname prefix,
 name + first name, partial chart number, in turn), aftercare PDF 10 %. Then
 the bare page (the login form, logged in) under the same connections for as
 long.
+--compare puts a saved run beside this one (the issue's target: the mix's
+requests/s on the big data set at least half of its rate on demo data).
 Reports requests/s, p50/p95/p99 ms and errors (any status but 200, or a
 failed connection, counted by status) for each; with errors, the server's
 error lines follow the table. Bounded: at most 300 s a phase, 200 connections
@@ -240,6 +243,28 @@ def render(phases: dict[str, dict[str, dict]]) -> str:
     return "\n".join(lines)
 
 
+def comparison(before: dict, label: str, phases: dict[str, dict[str, dict]]) -> str:
+    """This run's mix and bare page beside a saved run's."""
+    saved_args = before.get("args", {})
+    old_label = saved_args.get("data") or before["data"]
+    lines = [
+        f"Saved: {before['data']}; {saved_args.get('connections')} connections,"
+        f" {saved_args.get('seconds')} s a phase",
+        "",
+        f"| phase | requests/s, {old_label} | requests/s, {label}"
+        f" | {label} / {old_label} | p95 ms, {old_label} | p95 ms, {label} |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for phase, kind in (("mix", "all"), ("bare", "bare page")):
+        old, new = before["phases"][phase][kind], phases[phase][kind]
+        ratio = new["rps"] / old["rps"] if old["rps"] else 0
+        lines.append(
+            f"| {phase} | {old['rps']:.1f} | {new['rps']:.1f} | {ratio:.2f}"
+            f" | {old['p95']:.0f} | {new['p95']:.0f} |"
+        )
+    return "\n".join(lines)
+
+
 def start_gunicorn(env, port: int, workers: int, log: Path) -> subprocess.Popen:
     server_env = env.server_env()
     server_env.update(GUNICORN_BIND=f"{HOST}:{port}", GUNICORN_WORKERS=str(workers))
@@ -290,6 +315,9 @@ def main() -> None:
         "--max-requests", type=int, default=100_000, help="per phase, at most"
     )
     parser.add_argument("--save", type=Path, help="write the results to this JSON")
+    parser.add_argument(
+        "--compare", type=Path, help="a run saved with --save, to show beside this one"
+    )
     args = parser.parse_args()
     benchenv.check_host(args.host)
     bounded(args.seconds, 1, MAX_SECONDS, "seconds")
@@ -377,6 +405,9 @@ def main() -> None:
     if any(row["errors"] for rows in phases.values() for row in rows.values()):
         print(f"\nThe server's error lines (the first {len(problems)}):")
         print("\n".join(problems) or "(none logged: refused connections?)")
+    if args.compare:
+        print()
+        print(comparison(json.loads(args.compare.read_text()), args.data, phases))
     if args.save:
         saved = {"data": plan.label, "args": vars(args), "phases": phases}
         args.save.write_text(json.dumps(saved, indent=1, default=str) + "\n")
