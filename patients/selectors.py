@@ -7,10 +7,11 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.clock import parse_day
+from core.search import FoldedContains, FoldedStartsWith
 from patients.models import Patient
 from patients.phones import is_e164, to_e164
 from patients.services import CHART_PREFIX
@@ -23,6 +24,9 @@ def get_patient(code: object) -> Patient:
 
 _PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
 _FULL_CHART_NUMBER = re.compile(re.escape(CHART_PREFIX) + r"\d{6}", re.IGNORECASE)
+# The shortest text searched for anywhere inside a name or chart number (a
+# trigram); shorter, it is the start of a name.
+MIN_INFIX = 3
 
 
 def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient]:
@@ -49,15 +53,36 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
         if exact.exists():
             return exact
     digits = re.sub(r"\D", "", query)
-    condition = Q(chart_number__iexact=query) | Q(chart_number__icontains=query)
+    conditions: list[Q] = []
+    if len(query) >= MIN_INFIX and not any(char.isspace() for char in query):
+        # Part of a chart number ("SC-0001", "00042"): a trigram index on
+        # PostgreSQL; shorter parts would match most charts anyway.
+        conditions.append(Q(chart_number__icontains=query))
     if len(digits) >= 4 and phone_like:
         # Part of a number ("1234 567", "02 1234"): its digits in a row in
         # the stored E.164 number, which holds nothing but digits after +.
-        condition |= Q(phone__contains=digits)
-    name_condition = Q()
-    for token in query.split():
-        name_condition &= Q(first_name__icontains=token) | Q(last_name__icontains=token)
-    return queryset.filter(condition | name_condition)
+        conditions.append(Q(phone__contains=digits))
+    if not phone_like:
+        conditions.append(_name_condition(query.split()))
+    if not conditions:
+        return queryset.none()
+    condition = conditions[0]
+    for other in conditions[1:]:
+        condition |= other
+    return queryset.filter(condition)
+
+
+def _name_condition(tokens: list[str]) -> Q:
+    """Every word in the first or the last name, without accents or case on
+    PostgreSQL. A word of one or two letters is the start of a name (a
+    trigram index needs three letters to find them anywhere inside one)."""
+    condition = Q()
+    for token in tokens:
+        lookup = FoldedContains if len(token) >= MIN_INFIX else FoldedStartsWith
+        condition &= Q(lookup(F("first_name"), token)) | Q(
+            lookup(F("last_name"), token)
+        )
+    return condition
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,51 @@
+"""Text search that PostgreSQL answers from trigram indexes.
+
+On PostgreSQL a name is compared as `lower(sclero_unaccent(name))`, the
+expression the trigram (pg_trgm) GIN indexes are built on (the patients app's
+migration 0011 creates the function and the indexes), so that "Esposito"
+finds "Espósito" and "nicolo" finds "Nicolò" without reading every row.
+Other databases (SQLite) compare with plain icontains / istartswith.
+
+Both lookups are used as expressions: `filter(FoldedContains(F("last_name"),
+"ross"))`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Lookup
+from django.db.models.lookups import IContains, IStartsWith
+
+FOLDED = "lower(sclero_unaccent({}))"
+
+
+class _FoldedLike(Lookup):
+    prepare_rhs = False
+    fallback: type[Lookup] = IContains
+    pattern = "%{}%"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        return compiler.compile(self.fallback(self.lhs, self.rhs))
+
+    def as_postgresql(self, compiler: Any, connection: Any) -> tuple[str, Any]:
+        lhs_sql, lhs_params = compiler.compile(self.lhs)
+        # The % and _ the user typed are matched as such, not as wildcards.
+        value = self.pattern.format(connection.ops.prep_for_like_query(self.rhs))
+        sql = f"{FOLDED.format(lhs_sql)} LIKE {FOLDED.format('%s')}"
+        return sql, (*lhs_params, value)
+
+
+class FoldedContains(_FoldedLike):
+    """The text holds the value, without accents or case."""
+
+    lookup_name = "folded_contains"
+
+
+class FoldedStartsWith(_FoldedLike):
+    """The text starts with the value, without accents or case. A trigram
+    index answers it from the first character: pg_trgm pads the start."""
+
+    lookup_name = "folded_startswith"
+    fallback = IStartsWith
+    pattern = "{}%"

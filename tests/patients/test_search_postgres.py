@@ -1,0 +1,102 @@
+"""Patient search on PostgreSQL: accents and case ignored, and every kind of
+search read from a trigram index (migration 0011), not the whole table."""
+
+from __future__ import annotations
+
+import pytest
+from django.db import connection
+
+from patients.models import Patient
+from patients.selectors import search_patients
+from tests.conftest import make_patient
+
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="unaccent and the trigram indexes are PostgreSQL's; SQLite "
+        "searches with plain icontains",
+    ),
+]
+
+
+@pytest.fixture
+def registry():
+    return {
+        "esposito": make_patient(
+            first_name="Anna", last_name="Espósito", phone="+39 333 000 9876"
+        ),
+        "nicolo": make_patient(
+            first_name="Nicolò", last_name="D'Angelo", phone="+39 06 555 1234"
+        ),
+        "greco": make_patient(
+            first_name="Sara", last_name="Greco", phone="+39 347 999 0000"
+        ),
+    }
+
+
+def _found(query: str) -> set[str]:
+    return {p.last_name for p in search_patients(Patient.objects.all(), query)}
+
+
+@pytest.mark.parametrize(
+    "query,expected",
+    [
+        ("Esposito", {"Espósito"}),
+        ("ESPOSITO", {"Espósito"}),
+        ("esp", {"Espósito"}),
+        ("posi", {"Espósito"}),
+        ("espósito", {"Espósito"}),
+        ("nicolo", {"D'Angelo"}),
+        ("NICOLÒ d'angelo", {"D'Angelo"}),
+        ("anna espo", {"Espósito"}),
+        ("es", {"Espósito"}),  # the start of a name
+        ("gr sa", {"Greco"}),
+        ("sito", {"Espósito"}),
+        ("1234", {"D'Angelo"}),  # part of a phone number
+        ("100%", set()),  # the % is a character, not a wildcard
+        ("_", set()),
+    ],
+)
+def test_names_are_found_without_accents_or_case(registry, query, expected):
+    assert _found(query) == expected
+
+
+def test_part_of_a_chart_number_is_found_in_any_case(registry):
+    chart = registry["greco"].chart_number  # SC-00000n
+    assert _found(chart[-4:]) == {"Greco"}
+    assert _found(chart[:-1].lower()) == {"Espósito", "D'Angelo", "Greco"}
+
+
+def _plan(query: str) -> str:
+    found = search_patients(Patient.objects.active(), query)
+    with connection.cursor() as cursor:
+        # A handful of rows: the planner would rightly read them all, from
+        # the table or along the names' index. Forbid both (for this
+        # transaction only) to see which index the search itself can use.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+    return found.order_by("last_name", "first_name", "id")[:26].explain()
+
+
+@pytest.mark.parametrize(
+    "query,indexes",
+    [
+        ("esposito", ["patients_patient_last_name_trgm"]),
+        ("espo", ["patients_patient_first_name_trgm"]),
+        ("maria esposito", ["patients_patient_first_name_trgm"]),
+        ("es", ["patients_patient_last_name_trgm"]),
+        ("SC-0001", ["patients_patient_chart_number_trgm"]),
+        ("555 1234", ["patients_patient_phone_trgm"]),
+    ],
+)
+def test_every_kind_of_search_reads_a_trigram_index(registry, query, indexes):
+    plan = _plan(query)
+    assert "Seq Scan" not in plan
+    for index in indexes:
+        assert index in plan, plan
+
+
+def test_a_whole_phone_number_reads_the_phone_index(registry):
+    plan = _plan("06 555 1234")
+    assert "patients_patient_phone" in plan and "Seq Scan" not in plan
