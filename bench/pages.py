@@ -248,6 +248,16 @@ def _query(url: str, **params) -> str:
     return f"{url}?{urlencode(params)}"
 
 
+def _list_page_url(patients: str, number: int) -> str:
+    """The patient list's page `number` as the list reaches it (by keyset):
+    after the last patient of the page before."""
+    if number <= 1:
+        return patients
+    ordered = Patient.objects.active().order_by("last_name", "first_name", "id")
+    before = ordered.values_list("code", flat=True)[(number - 1) * PAGE_SIZE - 1]
+    return _query(patients, after=before)
+
+
 def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
     stats = reverse("reporting:statistics")
     export = reverse("reporting:export")
@@ -334,7 +344,7 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
             # Named alike on every data set, for --compare; the page is in the notes.
             "patient list, page 2,000 (or the last)",
             FRONT_DESK,
-            _query(patients, page=list_page),
+            _list_page_url(patients, list_page),
         ),
         Page(
             "timeline, 100 sessions x 10 injections, ?all=1",

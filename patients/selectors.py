@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -11,6 +12,7 @@ from django.db.models import F, Q, QuerySet
 from django.shortcuts import get_object_or_404
 
 from core.clock import parse_day
+from core.paging import AFTER, KeysetPage, NotFromIndex, count_up_to, keyset_page
 from core.search import FoldedContains, FoldedStartsWith
 from patients.models import Patient
 from patients.phones import is_e164, to_e164
@@ -83,6 +85,41 @@ def _name_condition(tokens: list[str]) -> Q:
             lookup(F("last_name"), token)
         )
     return condition
+
+
+# The list's order (the index on the names answers it), and the most
+# patients counted ("more than 500"): no count of the whole table.
+LIST_ORDER = ("last_name", "first_name", "id")
+COUNT_CAP = 500
+
+
+def patient_list_page(
+    patients: QuerySet[Patient],
+    query: str,
+    *,
+    size: int,
+    direction: str = AFTER,
+    cursor: uuid.UUID | None = None,
+) -> tuple[KeysetPage[Patient], int]:
+    """Return a page of the patients matching the search (all of them
+    without one), in the list's order, after (or before) the patient with
+    the code `cursor`, and how many match, up to COUNT_CAP + 1. Two queries
+    however many patients there are and however deep the page."""
+    found = search_patients(patients, query)
+    order: tuple[str, ...] = LIST_ORDER
+    cursor_rows = Patient.objects.filter(code=cursor) if cursor else None
+    if query.strip():
+        # Matches come from the search's indexes, then are sorted (see
+        # NotFromIndex); the list's order is the same.
+        sort_name = {"sort_name": NotFromIndex(F("last_name"))}
+        found = found.alias(**sort_name)
+        if cursor_rows is not None:
+            cursor_rows = cursor_rows.annotate(**sort_name)
+        order = ("sort_name", *LIST_ORDER[1:])
+    page = keyset_page(
+        found, order=order, size=size, direction=direction, cursor=cursor_rows
+    )
+    return page, count_up_to(found, COUNT_CAP)
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -15,10 +15,16 @@ from django.views.decorators.http import require_POST
 
 from core.access import note_access
 from core.forms import add_service_error
+from core.paging import AFTER, BEFORE
 from patients import services
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
-from patients.selectors import get_patient, possible_duplicates, search_patients
+from patients.selectors import (
+    COUNT_CAP,
+    get_patient,
+    patient_list_page,
+    possible_duplicates,
+)
 
 PAGE_SIZE = 25
 
@@ -32,20 +38,53 @@ def patient_list(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         query = form.cleaned_data["q"]
         show_archived = form.cleaned_data["archived"]
+    filters = {
+        **({"q": query} if query else {}),
+        **({"archived": "on"} if show_archived else {}),
+    }
+
+    def url(**cursor: object) -> str:
+        params = urlencode({**filters, **cursor})
+        return f"{request.path}?{params}" if params else request.path
+
+    if "page" in request.GET:
+        # Pages were once numbered: an old link or bookmark opens the first.
+        return redirect(url())
     if not show_archived:
         patients = patients.active()
-    found = search_patients(patients, query)
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    direction, cursor = _cursor(request)
+    page, count = patient_list_page(
+        patients, query, size=PAGE_SIZE, direction=direction, cursor=cursor
+    )
+    if cursor and not page.rows:
+        # Before the first patient, or a code that names no patient.
+        return redirect(url())
     note_access(request, "patient-list", query=query, count=len(page))
-    filters = {"q": query, **({"archived": "on"} if show_archived else {})}
     context = {
         "form": form,
         "page_obj": page,
         "query": query,
-        "page_query": urlencode(filters) + "&",
+        "count": min(count, COUNT_CAP),
+        "more_than_count": count > COUNT_CAP,
+        "first_url": url(),
+        "previous_url": url(**{BEFORE: page.rows[0].code}) if page.rows else "",
+        "next_url": url(**{AFTER: page.rows[-1].code}) if page.rows else "",
         "page": "patients",
     }
     return render(request, "patients/patient_list.html", context)
+
+
+def _cursor(request: HttpRequest) -> tuple[str, uuid.UUID | None]:
+    """Return the direction and the patient a page starts after (or ends
+    before); a missing or garbled code gives the first page."""
+    for direction in (AFTER, BEFORE):
+        value = request.GET.get(direction)
+        if value:
+            try:
+                return direction, uuid.UUID(value)
+            except ValueError:
+                break
+    return AFTER, None
 
 
 @permission_required("patients.add_patient", raise_exception=True)
