@@ -10,6 +10,13 @@ the plan and the RECENT_ENTRIES latest past entries; the earlier ones sit
 behind "Show N earlier entries" (fetched in place, or the whole page with
 ?all=1). Child rows and per-item summaries are worked out only for the
 entries on the page. The alert header always looks at the whole history.
+
+Each shown entry's HTML is cached (core.fragments) under a key of its row
+as read (every field, the addenda and photo counts, the clinician's name,
+and for clinical viewers every injection or finding row), how it is shown
+(status, planned, the next appointment) and the viewer's rights that change
+it; an entry's summaries and leg map are worked out only when its key is
+new. A change to any of these makes a new key: an entry is never stale.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from django.contrib.auth.context_processors import PermWrapper
 from django.db.models import (
     Count,
     OuterRef,
@@ -33,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from clinics.scoping import user_site_ids
 from core import roles
+from core.fragments import cached_fragments
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
 from photos.models import ClinicalPhoto
@@ -96,6 +105,7 @@ class TimelineItem:
     detail: bool
     extra: dict = field(default_factory=dict)
     card: str | None = None
+    html: str = ""  # the rendered entry (render_entries)
 
     @property
     def sort_key(self) -> tuple:
@@ -300,7 +310,77 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     )
     if clinical:
         _add_detail(timeline.shown)
+    render_entries(timeline, user)
     return timeline
+
+
+ENTRY_TEMPLATE = "records/timeline_entry.html"
+
+
+def _row(obj: Any) -> tuple:
+    """Every stored value of a model instance, for a fragment's key."""
+    return tuple(getattr(obj, f.attname) for f in obj._meta.concrete_fields)
+
+
+def _person(user: Any) -> tuple:
+    if user is None:
+        return ()
+    return (user.pk, user.get_username(), user.first_name, user.last_name)
+
+
+def _entry_parts(item: TimelineItem, timeline: Timeline) -> tuple:
+    obj = item.obj
+    children: tuple = ()
+    if item.detail and item.kind == SESSION:
+        children = tuple(_row(i) for i in obj.injections.all())
+    elif item.detail and item.kind == DOPPLER:
+        children = tuple(_row(f) for f in obj.findings.all())
+    person = getattr(obj, "examiner" if item.kind == DOPPLER else "clinician", None)
+    is_next = bool(timeline.next_visit and timeline.next_visit.pk == obj.pk)
+    return (
+        item.kind,
+        item.status,
+        item.status_label,
+        item.is_future,
+        item.detail,
+        item.card,
+        item.kind == VISIT and is_next,
+        _row(obj),
+        getattr(obj, "addenda_count", None),
+        getattr(obj, "photo_count", None),
+        _person(person),
+        children,
+    )
+
+
+def render_entries(timeline: Timeline, user) -> None:
+    """Put each shown entry's HTML on it: cached, or rendered now (its
+    summaries and leg map worked out only then)."""
+    shown = timeline.shown
+    perms = PermWrapper(user)
+    viewer = (
+        timeline.clinical,
+        timeline.can_print_aftercare,
+        user.has_perm("photos.view_clinicalphoto"),
+        user.has_perm("doppler.view_dopplerassessment"),
+    )
+    template = get_template(ENTRY_TEMPLATE)
+    labels: dict = {}
+
+    def render(n: int) -> str:
+        item = shown[n]
+        if item.detail:
+            if not labels:
+                labels.update(_injection_labels())
+            _fill_extra(item, labels)
+        context = {"item": item, "timeline": timeline, "perms": perms}
+        return template.render(context)
+
+    parts = [(viewer, _entry_parts(item, timeline)) for item in shown]
+    for item, html in zip(
+        shown, cached_fragments("timeline-entry", parts, render), strict=True
+    ):
+        item.html = html
 
 
 def _photo_count() -> Coalesce:
@@ -318,31 +398,32 @@ def _photo_count() -> Coalesce:
 
 def _add_detail(shown: list[TimelineItem]) -> None:
     """Fetch the child rows of the shown entries (one query per kind) and
-    work out their summaries and cards."""
+    choose their cards; the summaries wait for _fill_extra."""
     dopplers = [item.obj for item in shown if item.kind == DOPPLER]
     sessions = [item.obj for item in shown if item.kind == SESSION]
     _prefetch(dopplers, "findings", DopplerFinding.objects.order_by("-leg", "id"))
     _prefetch(sessions, "injections", Injection.objects.order_by("-leg", "id"))
-    labels = _injection_labels()
     cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
     for item in shown:
         item.card = cards[item.kind]
-        if item.kind == SESSION:
-            session = item.obj
-            item.extra = {"groups": injection_groups(session.injections.all(), labels)}
-            item.extra["leg_map"] = _session_map(session)
-            if (
-                item.card is None
-            ):  # the session card shows its own totals and compression
-                item.extra["totals"] = session.totals()
-                item.extra["compression"] = session.compression_summary()
-        elif item.kind == VISIT:
-            item.extra = {
-                "adverse_events": [
-                    ADVERSE_EVENT_LABELS.get(code, code)
-                    for code in item.obj.adverse_events or []
-                ]
-            }
+
+
+def _fill_extra(item: TimelineItem, labels: dict) -> None:
+    """Work out a clinical entry's summaries (about to be rendered)."""
+    if item.kind == SESSION:
+        session = item.obj
+        item.extra = {"groups": injection_groups(session.injections.all(), labels)}
+        item.extra["leg_map"] = _session_map(session)
+        if item.card is None:  # the session card shows its own totals and compression
+            item.extra["totals"] = session.totals()
+            item.extra["compression"] = session.compression_summary()
+    elif item.kind == VISIT:
+        item.extra = {
+            "adverse_events": [
+                ADVERSE_EVENT_LABELS.get(code, code)
+                for code in item.obj.adverse_events or []
+            ]
+        }
 
 
 def _session_map(session: TreatmentSession) -> str:
