@@ -16,7 +16,7 @@ from datetime import date, datetime
 
 from django.apps import apps as global_apps
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -168,20 +168,32 @@ def follow_up_booked_until_set(
 # --- rebuilding everything ----------------------------------------------------
 
 
-_POINTERS_SQL = """
-UPDATE {table} SET previous_at = ranked.previous_at,
-    previous_same_clinician_at = ranked.previous_same_clinician_at
+# One pass, writing only the rows whose values change (a rebuild over
+# consistent data writes nothing, and leaves the indexes unbloated).
+_SESSIONS_SQL = """
+UPDATE {sessions} SET previous_at = ranked.previous_at,
+    previous_same_clinician_at = ranked.previous_same_clinician_at,
+    awaiting_follow_up = ranked.awaiting_follow_up
 FROM (
-    SELECT id,
-        LAG(performed_at) OVER (
-            PARTITION BY patient_id ORDER BY performed_at, id
-        ) AS previous_at,
-        LAG(performed_at) OVER (
-            PARTITION BY patient_id, clinician_id ORDER BY performed_at, id
-        ) AS previous_same_clinician_at
-    FROM {table} WHERE voided_at IS NULL
+    SELECT s.id,
+        CASE WHEN s.voided_at IS NULL THEN LAG(s.performed_at) OVER (
+            PARTITION BY s.patient_id, s.voided_at IS NULL
+            ORDER BY s.performed_at, s.id
+        ) END AS previous_at,
+        CASE WHEN s.voided_at IS NULL THEN LAG(s.performed_at) OVER (
+            PARTITION BY s.patient_id, s.clinician_id, s.voided_at IS NULL
+            ORDER BY s.performed_at, s.id
+        ) END AS previous_same_clinician_at,
+        (f.booked_until IS NULL OR s.performed_at > f.booked_until)
+            AS awaiting_follow_up
+    FROM {sessions} s LEFT JOIN {follow_ups} f ON f.patient_id = s.patient_id
 ) AS ranked
-WHERE {table}.id = ranked.id
+WHERE {sessions}.id = ranked.id AND (
+    {sessions}.previous_at IS DISTINCT FROM ranked.previous_at
+    OR {sessions}.previous_same_clinician_at
+        IS DISTINCT FROM ranked.previous_same_clinician_at
+    OR {sessions}.awaiting_follow_up IS DISTINCT FROM ranked.awaiting_follow_up
+)
 """
 
 
@@ -192,14 +204,13 @@ def rebuild_session_summaries(apps=global_apps) -> int:
     session_model = apps.get_model("treatments", "TreatmentSession")
     summary_model = apps.get_model("treatments", "SessionDaySummary")
     follow_up_model = apps.get_model("treatments", "PatientFollowUp")
-    table = connection.ops.quote_name(session_model._meta.db_table)
-    session_model.objects.update(previous_at=None, previous_same_clinician_at=None)
-    with connection.cursor() as cursor:
-        cursor.execute(_POINTERS_SQL.format(table=table))
-    booked = follow_up_model.objects.filter(
-        patient=OuterRef("patient"), booked_until__gte=OuterRef("performed_at")
+    quote = connection.ops.quote_name
+    sql = _SESSIONS_SQL.format(
+        sessions=quote(session_model._meta.db_table),
+        follow_ups=quote(follow_up_model._meta.db_table),
     )
-    session_model.objects.update(awaiting_follow_up=~Exists(booked))
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
     day = TruncDate("performed_at", tzinfo=timezone.get_default_timezone())
     rows = (
         session_model.objects.filter(voided_at__isnull=True)
