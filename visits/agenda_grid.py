@@ -121,7 +121,31 @@ class Grid:
 # --- reads ---------------------------------------------------------------------
 
 
-def grid_visits(site: Site, start: datetime, end: datetime, clinician=None) -> list:
+# What the grid shows of a visit, its patient and its clinician: a week of
+# all clinicians is hundreds of rows, and whole patient rows (every screening
+# answer) cost more to build than the rest of the page. A clinical viewer's
+# rows keep the whole patient, for the allergy flag.
+VISIT_FIELDS = (
+    "code",
+    "version",
+    "updated_at",
+    "site",
+    "starts_at",
+    "duration_min",
+    "status",
+    "status_reason",
+    "purpose",
+    "confirmation",
+    "patient",
+    "clinician",
+)
+PATIENT_FIELDS = ("code", "version", "first_name", "last_name")
+CLINICIAN_FIELDS = ("username", "first_name", "last_name")
+
+
+def grid_visits(
+    site: Site, start: datetime, end: datetime, clinician=None, clinical=True
+) -> list:
     """Visits at `site` starting in [start, end), with their patient, clinician
     and whether a reminder's outcome is unknown (one query)."""
     visits = FollowUpVisit.objects.filter(
@@ -132,9 +156,13 @@ def grid_visits(site: Site, start: datetime, end: datetime, clinician=None) -> l
     unknown = VisitMessage.objects.filter(
         visit=OuterRef("pk"), status=MessageStatus.UNKNOWN
     )
+    fields = [*VISIT_FIELDS, *(f"clinician__{f}" for f in CLINICIAN_FIELDS)]
+    if not clinical:
+        fields += [f"patient__{f}" for f in PATIENT_FIELDS]
     return list(
         visits.annotate(unknown_reminder=Exists(unknown))
         .select_related("patient", "clinician")
+        .only(*fields)
         .order_by("starts_at", "id")
     )
 
@@ -259,7 +287,7 @@ def day_grid(
     from core.clock import local_day_bounds
 
     start, end = local_day_bounds(day)
-    visits = grid_visits(site, start, end, selected)
+    visits = grid_visits(site, start, end, selected, clinical)
     hours = opening_intervals(site)
     today = hours.get(day.weekday(), [])
     closure = _closure_on(closures_between(site, day, day), day)
@@ -419,7 +447,7 @@ def week_grid(
     days = [monday + timedelta(days=n) for n in range(7)]
     start = local_day_bounds(days[0])[0]
     end = local_day_bounds(days[-1])[1]
-    visits = grid_visits(site, start, end, selected)
+    visits = grid_visits(site, start, end, selected, clinical)
     hours = opening_intervals(site)
     closures = closures_between(site, days[0], days[-1])
     active = [v for v in visits if v.status not in OFF_STATUSES]
