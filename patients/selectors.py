@@ -81,8 +81,10 @@ def _name_condition(tokens: list[str]) -> Q:
     condition = Q()
     for token in tokens:
         lookup = FoldedContains if len(token) >= MIN_INFIX else FoldedStartsWith
-        condition &= Q(lookup(F("first_name"), token)) | Q(
-            lookup(F("last_name"), token)
+        # The last name first: most searches are by surname, and PostgreSQL
+        # rechecks the matches in this order, stopping at the first true.
+        condition &= Q(lookup(F("last_name"), token)) | Q(
+            lookup(F("first_name"), token)
         )
     return condition
 
