@@ -35,19 +35,23 @@ def fragment_cache() -> BaseCache:
     return caches[ALIAS if ALIAS in settings.CACHES else "default"]
 
 
-def fragment_key(kind: str, parts: Any) -> str:
+def fragment_key(kind: str, parts: Any, context: tuple | None = None) -> str:
     """Return the cache key of a `kind` fragment showing `parts` (any repr-able
-    values), in the active language and time zone."""
-    text = repr(
-        (
-            FRAGMENT_VERSION,
-            translation.get_language(),
-            timezone.get_current_timezone_name(),
-            parts,
-        )
-    )
+    values), in the active language and time zone (`context`, when the
+    caller worked it out once for many keys)."""
+    text = repr((context or render_context(), parts))
     digest = hashlib.blake2b(text.encode(), digest_size=20).hexdigest()
     return f"fragment:{kind}:{digest}"
+
+
+def render_context() -> tuple:
+    """What every fragment depends on: the markup's version, the language
+    and the time zone."""
+    return (
+        FRAGMENT_VERSION,
+        translation.get_language(),
+        timezone.get_current_timezone_name(),
+    )
 
 
 def cached_fragments(
@@ -55,7 +59,8 @@ def cached_fragments(
 ) -> list[SafeString]:
     """Return the HTML of each of `parts`: cached, or `render(n)` for the n-th
     (then cached). One read and at most one write of the cache in all."""
-    keys = [fragment_key(kind, p) for p in parts]
+    context = render_context()
+    keys = [fragment_key(kind, p, context) for p in parts]
     cache = fragment_cache()
     found = cache.get_many(keys) if keys else {}
     rendered: dict[str, str] = {}

@@ -18,6 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import get_template
+from django.utils.safestring import mark_safe
 
 from core.fragments import cached_fragments
 from core.roles import clinician_label
@@ -157,6 +158,8 @@ def _render(grid: Grid, block_name, cells_name, kind, page, shared) -> None:
         placed, cached_fragments(kind + "-block", parts, one_block), strict=True
     ):
         block.html = html
+    for column in grid.columns:
+        column.blocks_html = mark_safe("".join(b.html for b in column.blocks))  # noqa: S308
 
     cells_template = get_template(cells_name)
 

@@ -86,6 +86,7 @@ class Column:
     day: date | None = None
     hours_not_set: bool = False
     cells_html: str = ""  # the cells' markup (visits.agenda_fragments)
+    blocks_html: str = ""  # the blocks' markup, all of them
 
 
 @dataclass
@@ -196,8 +197,9 @@ def _span_minutes(
     ends = [b for _, b in intervals]
     if not starts:
         starts, ends = [_minutes(DEFAULT_OPENS)], [_minutes(DEFAULT_CLOSES)]
+    zone = timezone.get_current_timezone()
     for visit in visits:
-        local = timezone.localtime(visit.starts_at)
+        local = visit.starts_at.astimezone(zone)
         begin = local.hour * 60 + local.minute
         starts.append(begin)
         ends.append(min(begin + visit.duration_min, 24 * 60))
@@ -206,8 +208,10 @@ def _span_minutes(
     return first, max(last, first + step)
 
 
-def _place(visit: FollowUpVisit, first: int, step: int, row_count: int) -> Block:
-    local = timezone.localtime(visit.starts_at)
+def _place(
+    visit: FollowUpVisit, first: int, step: int, row_count: int, zone: Any
+) -> Block:
+    local = visit.starts_at.astimezone(zone)
     begin = local.hour * 60 + local.minute
     row = (begin - first) // step
     span = max(1, -(-(begin - first - row * step + visit.duration_min) // step))
@@ -240,8 +244,9 @@ def _allergy_flag(patient) -> list[str]:
 
 def _blocks(visits: list, first: int, step: int, rows: int, clinical: bool):
     blocks = []
+    zone = timezone.get_current_timezone()
     for visit in visits:
-        block = _place(visit, first, step, rows)
+        block = _place(visit, first, step, rows, zone)
         block.unknown_reminder = bool(getattr(visit, "unknown_reminder", False))
         if clinical:
             block.flag = _allergy_flag(visit.patient)
@@ -453,8 +458,9 @@ def week_grid(
     active = [v for v in visits if v.status not in OFF_STATUSES]
     off = [v for v in visits if v.status in OFF_STATUSES]
     by_day: dict[date, list] = defaultdict(list)
+    zone = timezone.get_current_timezone()
     for visit in active:
-        by_day[timezone.localdate(visit.starts_at)].append(visit)
+        by_day[visit.starts_at.astimezone(zone).date()].append(visit)
     shown_days = [d for d in days if not hours or d.weekday() in hours or by_day.get(d)]
     intervals = [iv for d in shown_days for iv in hours.get(d.weekday(), [])]
     step = site.slot_minutes
