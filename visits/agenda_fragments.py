@@ -132,6 +132,11 @@ def _render(grid: Grid, block_name, cells_name, kind, page, shared) -> None:
     placed = [(column, block) for column in grid.columns for block in column.blocks]
     block_template = get_template(block_name)
 
+    labels: dict[int, str] = {}
+    for _column, block in placed:
+        if block.visit.clinician_id not in labels:
+            labels[block.visit.clinician_id] = clinician_label(block.visit.clinician)
+
     def one_block(n: int) -> str:
         column, block = placed[n]
         return block_template.render(
@@ -140,7 +145,7 @@ def _render(grid: Grid, block_name, cells_name, kind, page, shared) -> None:
                 "column": column,
                 "block": block,
                 "visit": block.visit,
-                "clinician_label": clinician_label(block.visit.clinician),
+                "clinician_label": labels[block.visit.clinician_id],
             }
         )
 
@@ -149,7 +154,7 @@ def _render(grid: Grid, block_name, cells_name, kind, page, shared) -> None:
             page,
             column.start,
             column.day,
-            clinician_label(block.visit.clinician),
+            labels[block.visit.clinician_id],
             _visit_parts(block, clinical),
         )
         for column, block in placed
