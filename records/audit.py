@@ -47,6 +47,7 @@ IGNORED_FIELDS = {
     # Derived, kept for the statistics and the worklist, not in the history.
     "previous_at",
     "previous_same_clinician_at",
+    "next_at",
     "awaiting_follow_up",
 }
 

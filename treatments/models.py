@@ -180,10 +180,11 @@ class TreatmentSession(Signable, Voidable, Versioned):
     # Kept by treatments.summaries whenever the patient's sessions or visits
     # change, for the statistics and the worklist to read an index instead
     # of every session: when the patient's previous active session (any
-    # clinician; this clinician) was performed, and whether no visit is
-    # booked (scheduled, arrived, completed) at or after this session.
+    # clinician; this clinician) and next one were performed, and whether no
+    # visit is booked (scheduled, arrived, completed) at or after this one.
     previous_at = models.DateTimeField(null=True, editable=False)
     previous_same_clinician_at = models.DateTimeField(null=True, editable=False)
+    next_at = models.DateTimeField(null=True, editable=False)
     awaiting_follow_up = models.BooleanField(
         default=True, db_default=True, editable=False
     )
@@ -192,6 +193,7 @@ class TreatmentSession(Signable, Voidable, Versioned):
         excluded_fields=[
             "previous_at",
             "previous_same_clinician_at",
+            "next_at",
             "awaiting_follow_up",
         ]
     )
@@ -224,7 +226,7 @@ class TreatmentSession(Signable, Voidable, Versioned):
             # The worklist: the few sessions awaiting a follow-up.
             models.Index(
                 fields=["performed_at"],
-                include=["patient", "clinician"],
+                include=["patient", "clinician", "next_at", "site"],
                 condition=Q(voided_at__isnull=True, awaiting_follow_up=True),
                 name="treatments_session_awaiting",
             ),

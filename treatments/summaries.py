@@ -102,7 +102,7 @@ def patient_sessions_refresh(patient_id: int) -> None:
         .values_list("booked_until", flat=True)
         .first()
     )
-    rows = (
+    rows = list(
         TreatmentSession.objects.filter(patient_id=patient_id)
         .order_by("performed_at", "id")
         .values_list(
@@ -112,21 +112,31 @@ def patient_sessions_refresh(patient_id: int) -> None:
             "voided_at",
             "previous_at",
             "previous_same_clinician_at",
+            "next_at",
             "awaiting_follow_up",
         )
     )
-    last: datetime | None = None
+    # [previous_at, previous_same_clinician_at, next_at, awaiting_follow_up]
+    wanted: dict[int, list] = {}
+    last: tuple[int, datetime] | None = None
     last_by: dict[int, datetime] = {}
-    for pk, at, clinician_id, voided_at, *stored in rows:
-        wanted: list = [None, None, booked_until is None or at > booked_until]
-        if voided_at is None:
-            wanted[:2] = [last, last_by.get(clinician_id)]
-            last = last_by[clinician_id] = at
-        if wanted != stored:
+    for pk, at, clinician_id, voided_at, *_stored in rows:
+        wanted[pk] = [None, None, None, booked_until is None or at > booked_until]
+        if voided_at is not None:
+            continue
+        if last is not None:
+            wanted[pk][0] = last[1]
+            wanted[last[0]][2] = at
+        wanted[pk][1] = last_by.get(clinician_id)
+        last, last_by[clinician_id] = (pk, at), at
+    for pk, _at, _clinician, _voided, *stored in rows:
+        if wanted[pk] != stored:
+            previous, previous_same, following, awaiting = wanted[pk]
             TreatmentSession.objects.filter(pk=pk).update(
-                previous_at=wanted[0],
-                previous_same_clinician_at=wanted[1],
-                awaiting_follow_up=wanted[2],
+                previous_at=previous,
+                previous_same_clinician_at=previous_same,
+                next_at=following,
+                awaiting_follow_up=awaiting,
             )
 
 
@@ -173,6 +183,7 @@ def follow_up_booked_until_set(
 _SESSIONS_SQL = """
 UPDATE {sessions} SET previous_at = ranked.previous_at,
     previous_same_clinician_at = ranked.previous_same_clinician_at,
+    next_at = ranked.next_at,
     awaiting_follow_up = ranked.awaiting_follow_up
 FROM (
     SELECT s.id,
@@ -184,6 +195,10 @@ FROM (
             PARTITION BY s.patient_id, s.clinician_id, s.voided_at IS NULL
             ORDER BY s.performed_at, s.id
         ) END AS previous_same_clinician_at,
+        CASE WHEN s.voided_at IS NULL THEN LEAD(s.performed_at) OVER (
+            PARTITION BY s.patient_id, s.voided_at IS NULL
+            ORDER BY s.performed_at, s.id
+        ) END AS next_at,
         (f.booked_until IS NULL OR s.performed_at > f.booked_until)
             AS awaiting_follow_up
     FROM {sessions} s LEFT JOIN {follow_ups} f ON f.patient_id = s.patient_id
@@ -192,6 +207,7 @@ WHERE {sessions}.id = ranked.id AND (
     {sessions}.previous_at IS DISTINCT FROM ranked.previous_at
     OR {sessions}.previous_same_clinician_at
         IS DISTINCT FROM ranked.previous_same_clinician_at
+    OR {sessions}.next_at IS DISTINCT FROM ranked.next_at
     OR {sessions}.awaiting_follow_up IS DISTINCT FROM ranked.awaiting_follow_up
 )
 """

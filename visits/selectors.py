@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Exists, OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from patients.models import Patient
@@ -107,22 +107,19 @@ def worklist_sessions(now: datetime | None = None) -> QuerySet:
 
     Reads only the sessions awaiting a follow-up (an index of them: the
     visits and session services keep `awaiting_follow_up`, true after the
-    patient's latest booked visit). A patient's latest session of the 90
-    days awaits one exactly when any of theirs in the 90 days does, so the
-    latest awaiting one is the latest one.
+    patient's latest booked visit, and `next_at`, the patient's next active
+    session). A session is the patient's latest of the 90 days when the next
+    one is later than now, or none.
     """
     now = now or timezone.now()
-    awaiting = TreatmentSession.objects.active().filter(
-        awaiting_follow_up=True,
-        performed_at__gte=now - timedelta(days=WORKLIST_LOOKBACK_DAYS),
-        performed_at__lte=now,
-    )
-    latest = awaiting.filter(patient=OuterRef("patient")).order_by(
-        "-performed_at", "-id"
-    )
     return (
-        awaiting.filter(
-            patient__archived_at__isnull=True, pk=Subquery(latest.values("pk")[:1])
+        TreatmentSession.objects.active()
+        .filter(
+            Q(next_at__isnull=True) | Q(next_at__gt=now),
+            awaiting_follow_up=True,
+            performed_at__gte=now - timedelta(days=WORKLIST_LOOKBACK_DAYS),
+            performed_at__lte=now,
+            patient__archived_at__isnull=True,
         )
         .annotate(has_ugfs=ugfs_exists())
         .select_related("patient", "clinician")

@@ -252,7 +252,11 @@ def summary_tables() -> dict:
             key=repr,
         )
     sessions_flags = TreatmentSession.objects.order_by("pk").values_list(
-        "pk", "previous_at", "previous_same_clinician_at", "awaiting_follow_up"
+        "pk",
+        "previous_at",
+        "previous_same_clinician_at",
+        "next_at",
+        "awaiting_follow_up",
     )
     tables["sessions"] = list(sessions_flags)
     return tables
