@@ -21,8 +21,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from clinics.models import Absence, Closure
+from printing.dayjobs import day_sheets_job_start
 from tests.conftest import (
     client_for,
     make_doppler,
@@ -169,6 +171,8 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
             code = records["consent"].text.code
         elif route.startswith("consents/<"):
             code = records["consent"].code
+        elif route.startswith("aftercare/day/jobs/<"):
+            code = records["day_sheets_job"].code
         elif "patients/<" in route:
             code = records["patient"].code
         else:
@@ -209,6 +213,9 @@ def records(patient, clinician):
         ),
         "absence": Absence.objects.create(
             clinician=clinician, starts_at=at(40, 8), ends_at=at(41, 20)
+        ),
+        "day_sheets_job": day_sheets_job_start(
+            day=timezone.localdate(session.performed_at), user=clinician
         ),
     }
 
