@@ -25,7 +25,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from core.pdf import render_pdf
@@ -67,21 +67,44 @@ def latest_job(day: date) -> DaySheetsJob | None:
 
 
 def day_sheets_job_start(*, day: date, user: Any) -> DaySheetsJob:
-    """Ask the worker for the day's sheets; a job already under way is reused."""
+    """Ask the worker for the day's sheets; a job already under way is reused.
+
+    Two requests at once (two desks, two app servers) make one job: at most
+    one job per day is waiting or running (a unique constraint), so the
+    second insert fails once the first commits and the first's job is
+    returned. A job that lost its worker is marked failed first.
+    """
     with transaction.atomic():
-        pending = (
-            DaySheetsJob.objects.select_for_update()
-            .filter(day=day, status__in=[JobStatus.QUEUED, JobStatus.RUNNING])
-            .order_by("-created_at", "-id")
-            .first()
-        )
+        pending = _pending(day, lock=True)
         if pending is not None and not is_stale(pending):
             return pending
-        job = DaySheetsJob.objects.create(
-            day=day, requested_by=user, sheets_total=sessions_on(day).count()
-        )
+        if pending is not None:
+            DaySheetsJob.objects.filter(pk=pending.pk).update(
+                status=JobStatus.FAILED,
+                error="The background worker did not finish it.",
+                finished_at=timezone.now(),
+            )
+        try:
+            with transaction.atomic():
+                job = DaySheetsJob.objects.create(
+                    day=day, requested_by=user, sheets_total=sessions_on(day).count()
+                )
+        except IntegrityError:
+            other = _pending(day, lock=False)
+            if other is None:  # finished in between: ask again
+                raise
+            return other
         transaction.on_commit(lambda: _enqueue(job.pk))
     return job
+
+
+def _pending(day: date, *, lock: bool) -> DaySheetsJob | None:
+    jobs = DaySheetsJob.objects.filter(
+        day=day, status__in=[JobStatus.QUEUED, JobStatus.RUNNING]
+    ).order_by("-created_at", "-id")
+    if lock:
+        jobs = jobs.select_for_update()
+    return jobs.first()
 
 
 def _enqueue(job_id: int) -> None:

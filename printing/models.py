@@ -66,6 +66,13 @@ class DaySheetsJob(models.Model):
                 name="printing_daysheetsjob_progress_within_total",
                 condition=models.Q(sheets_done__lte=models.F("sheets_total")),
             ),
+            # One job under way per day, whichever server or desk asks:
+            # day_sheets_job_start relies on it when two ask at once.
+            models.UniqueConstraint(
+                fields=["day"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="printing_one_pending_job_per_day",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -208,6 +208,25 @@ def test_a_pending_job_is_reused_and_a_lost_one_replaced(
     assert "did not finish it" in html and "Try again" in html
     frontdesk_client.post(START_URL, {"date": day.isoformat()})
     assert DaySheetsJob.objects.count() == 2
+    lost = DaySheetsJob.objects.get(pk=job.pk)
+    assert lost.status == JobStatus.FAILED and "did not finish" in lost.error
+
+
+def test_two_desks_asking_at_once_make_one_job(clinician, frontdesk, monkeypatch):
+    # The second request's look for a pending job ran before the first's
+    # insert committed: its own insert meets the one-job-per-day constraint
+    # and it gets the first's job instead of a second render.
+    day = _day_with(clinician)
+    first = DaySheetsJob.objects.create(day=day, requested_by=frontdesk)
+    looks = iter([None])
+    real = dayjobs._pending
+    monkeypatch.setattr(
+        dayjobs,
+        "_pending",
+        lambda day, *, lock: next(looks, None) if lock else real(day, lock=lock),
+    )
+    assert dayjobs.day_sheets_job_start(day=day, user=frontdesk) == first
+    assert DaySheetsJob.objects.filter(day=day).count() == 1
 
 
 def test_a_job_runs_once(clinician, frontdesk):
