@@ -1,0 +1,81 @@
+"""Two writers of one clinician's day on PostgreSQL: the second waits for the
+first and counts its committed session (the summary row is locked first)."""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+
+import pytest
+from django.db import connection, connections, transaction
+
+from clinics.models import default_site_pk
+from tests.conftest import make_patient, make_session, make_visit
+from tests.helpers import rome
+from treatments.models import SessionDaySummary
+from visits.models import VisitDaySummary, VisitStatus
+
+DAY = date(2026, 2, 5)
+
+
+def _race(first_write, second_write) -> None:
+    default_site_pk()  # made once, before the writers race
+    started = threading.Event()
+
+    def one():
+        # A write in progress: it has counted its day but not committed.
+        try:
+            with transaction.atomic():
+                first_write()
+                started.set()
+                threading.Event().wait(0.5)
+        finally:
+            connections.close_all()
+
+    def two():
+        started.wait(5)
+        try:
+            with transaction.atomic():
+                second_write()
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=one), threading.Thread(target=two)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_sessions_of_one_day_are_both_counted(clinician):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    anna, bruno = make_patient(last_name="Anna"), make_patient(last_name="Bruno")
+    # The day's summary row exists already: only its lock orders the writers.
+    carla = make_patient(last_name="Carla")
+    with transaction.atomic():
+        make_session(carla, clinician, performed_at=rome(DAY, 8))
+    _race(
+        lambda: make_session(anna, clinician, performed_at=rome(DAY, 9)),
+        lambda: make_session(bruno, clinician, performed_at=rome(DAY, 10)),
+    )
+    summary = SessionDaySummary.objects.get(day=DAY, clinician=clinician)
+    assert summary.sessions == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_visits_of_one_day_are_both_counted(clinician):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    anna, bruno = make_patient(last_name="Anna"), make_patient(last_name="Bruno")
+    done = {"status": VisitStatus.COMPLETED, "clearance_pct": 50}
+    carla = make_patient(last_name="Carla")
+    with transaction.atomic():
+        make_visit(carla, clinician, starts_at=rome(DAY, 8))
+    _race(
+        lambda: make_visit(anna, clinician, starts_at=rome(DAY, 9), **done),
+        lambda: make_visit(bruno, clinician, starts_at=rome(DAY, 10), **done),
+    )
+    summary = VisitDaySummary.objects.get(day=DAY, clinician=clinician)
+    assert (summary.scheduled, summary.completed, summary.clearance_sum) == (1, 2, 100)
