@@ -1,13 +1,15 @@
 """Free slots and the next free slot: the clinic's rules
 (clinics.availability) and the visits already booked.
 
-    free_slots(*, site, day, clinicians, duration_min=None) -> dict[int, list[Slot]]
-        Free slots of `day` at `site`, per clinician id (every clinician given
-        has a key), stepping by site.slot_minutes from the opening times;
-        duration defaults to the step. Not in the past, within opening and
-        working hours, not on a closure or an absence, not overlapping an
-        active visit of the clinician (at any site). Five queries, whatever
-        the number of clinicians.
+    free_slots(*, site, day, clinicians, duration_min=None, days=1)
+            -> dict[int, list[Slot]]
+        Free slots of `day` (or of `days` days from it) at `site`, per
+        clinician id (every clinician given has a key), stepping by
+        site.slot_minutes from the opening times; duration defaults to the
+        step. Not in the past, within opening and working hours, not on a
+        closure or an absence, not overlapping an active visit of the
+        clinician (at any site). Five queries, whatever the number of
+        clinicians and days.
 
     next_free_slot(*, clinician, duration_min, earliest, site=None, days=90,
                    exclude_visit=None) -> Slot | None
@@ -113,19 +115,28 @@ def _day_slots(
 
 
 def free_slots(
-    *, site, day: date, clinicians: list, duration_min: int | None = None
+    *, site, day: date, clinicians: list, duration_min: int | None = None, days: int = 1
 ) -> dict[int, list[Slot]]:
-    """Free slots of `day` at `site`, per clinician id (see module doc)."""
+    """Free slots of `day` at `site`, per clinician id (see module doc); with
+    `days`, of that many days from `day` on, in the same five queries."""
     duration = duration_min or site.slot_minutes or 15
     clinicians = list(clinicians)
-    rules = load_rules(sites=[site], clinicians=clinicians, first_day=day, last_day=day)
-    start, end = local_day_bounds(day)
+    last = day + timedelta(days=max(days, 1) - 1)
+    rules = load_rules(
+        sites=[site], clinicians=clinicians, first_day=day, last_day=last
+    )
+    start = local_day_bounds(day)[0]
+    end = local_day_bounds(last)[1]
     # A slot may run past midnight only to be refused; read a little beyond.
     busy = _busy([c.pk for c in clinicians], start, end + timedelta(minutes=duration))
     now = timezone.now()
-    return {
-        c.pk: _day_slots(rules, busy, site, c, day, duration, now) for c in clinicians
-    }
+    found: dict[int, list[Slot]] = {c.pk: [] for c in clinicians}
+    for n in range(max(days, 1)):
+        for c in clinicians:
+            found[c.pk] += _day_slots(
+                rules, busy, site, c, day + timedelta(days=n), duration, now
+            )
+    return found
 
 
 def _sites_for(clinician, site) -> list[Site]:

@@ -138,3 +138,25 @@ def test_paging_by_clinician_shows_every_clinician_across_the_pages(
 def test_one_page_needs_no_pager(frontdesk_client, clinician, colleague):
     day = next_weekday(2)
     assert "Clinicians 1" not in day_page(frontdesk_client, day)
+
+
+def test_a_weeks_free_slots_in_one_read_match_seven_days(clinician):
+    from datetime import timedelta
+
+    from clinics.models import Site, default_site_pk
+    from visits.availability import free_slots
+
+    site = Site.objects.get(pk=default_site_pk())
+    monday = next_weekday(0)
+    make_visit(make_patient(), clinician, starts_at=rome(monday, 9))
+    make_visit(make_patient(), clinician, starts_at=rome(monday + timedelta(2), 11))
+    week = free_slots(site=site, day=monday, clinicians=[clinician], days=7)
+    days = [
+        slot
+        for n in range(7)
+        for slot in free_slots(
+            site=site, day=monday + timedelta(n), clinicians=[clinician]
+        )[clinician.pk]
+    ]
+    assert week[clinician.pk] == days
+    assert days
