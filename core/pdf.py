@@ -116,14 +116,46 @@ def _static_fetcher() -> Any:
     return StaticURLFetcher(allowed_protocols=("file",), fail_on_errors=False)
 
 
+# What every render can share, made once per process (see _shared()): the
+# font configuration (fontconfig's lookups and the fonts WeasyPrint loaded),
+# pdf.css parsed, and the images WeasyPrint decoded.
+_shared_state: dict = {}
+
+
+def _shared() -> dict:
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    if not _shared_state:
+        font_config = FontConfiguration()
+        _shared_state["font_config"] = font_config
+        _shared_state["stylesheet"] = weasyprint.CSS(
+            url=BASE_URL + "css/pdf.css",
+            url_fetcher=_static_fetcher(),
+            font_config=font_config,
+        )
+        _shared_state["image_cache"] = {}
+    return _shared_state
+
+
 def render_pdf(template: str, context: dict) -> bytes:
-    """Render `template` with `context` and return the PDF bytes."""
+    """Render `template` with `context` and return the PDF bytes.
+
+    pdf.css comes parsed once per process instead of through the template's
+    <link> (`shared_stylesheet` tells base_pdf.html to leave it out), with
+    one font configuration and image cache for every render.
+    """
     # Imported here: loading WeasyPrint (Pango, fonts) is slow and only the
     # PDF views need it.
     import weasyprint
 
-    html = render_to_string(template, context)
+    shared = _shared()
+    html = render_to_string(template, {**context, "shared_stylesheet": True})
     document = weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=_static_fetcher()
     )
-    return document.write_pdf()
+    return document.write_pdf(
+        stylesheets=[shared["stylesheet"]],
+        font_config=shared["font_config"],
+        cache=shared["image_cache"],
+    )
