@@ -16,7 +16,9 @@ Then, as the clinic would:
 3. the same day is rendered once more in this process, by chunk, timing
    each WeasyPrint pass's phases (template, HTML and CSS to boxes and
    layout, drawing and writing the PDF), so that the CPU per sheet is seen
-   without the worker's start-up.
+   without the worker's start-up; then one chunk under cProfile, the share
+   of each of WeasyPrint's phases (parse, cascade, boxes, layout and its
+   line breaking, drawing and its leg map, writing).
 """
 
 from __future__ import annotations
@@ -157,11 +159,25 @@ def worker_run(env: benchenv.Env, day: date) -> None:
     )
 
 
-def phases(day: date) -> None:
-    """Each chunk's phases, in this process (CPU time)."""
-    import weasyprint
-    from django.template.loader import render_to_string
+# WeasyPrint's phases, as the functions that run them (module, name); each
+# phase's share is its function's cumulative time under cProfile.
+WEASYPRINT_PHASES = (
+    ("HTML parse", "tinyhtml5/parser.py", "parse"),
+    ("CSS cascade", "weasyprint/css/__init__.py", "get_all_computed_styles"),
+    ("boxes", "weasyprint/formatting_structure/build.py", "build_formatting_structure"),
+    ("layout", "weasyprint/layout/__init__.py", "layout_document"),
+    ("  line breaking (Pango)", "weasyprint/text/line_break.py", "split_first_line"),
+    ("  tables", "weasyprint/layout/table.py", "table_layout"),
+    ("drawing", "weasyprint/draw/__init__.py", "draw_page"),
+    ("  stacking contexts", "weasyprint/stacking.py", "from_page"),
+    ("  the leg map (SVG)", "weasyprint/svg/__init__.py", "draw"),
+    ("PDF writing (with drawing)", "weasyprint/pdf/__init__.py", "generate_pdf"),
+)
 
+
+def phases(day: date) -> None:
+    """Each chunk's phases, in this process (CPU time), rendered as the
+    clinic renders them (core.pdf: shared fonts, stylesheet, image cache)."""
     from core import pdf
     from printing.aftercare import (
         SHEET_TEMPLATE,
@@ -182,11 +198,9 @@ def phases(day: date) -> None:
         )
         context = sheet_context(sheets_for(sessions.order_by("performed_at", "id")))
         t1 = time.process_time()
-        html = render_to_string(SHEET_TEMPLATE, context)
+        html = pdf.pdf_html(SHEET_TEMPLATE, context)
         t2 = time.process_time()
-        document = weasyprint.HTML(
-            string=html, base_url=pdf.BASE_URL, url_fetcher=pdf._static_fetcher()
-        ).render()
+        document = pdf.html_document(html).render(**pdf.shared_options())
         t3 = time.process_time()
         document.write_pdf()
         t4 = time.process_time()
@@ -204,6 +218,46 @@ def phases(day: date) -> None:
     )
     for key, spent in totals.items():
         print(f"  {key:9} {1000 * spent / sheets:6.1f} ms a sheet")
+    weasyprint_profile(ids[:CHUNK_SHEETS])
+
+
+def weasyprint_profile(ids: list[int]) -> None:
+    """One pass of a chunk under cProfile: each WeasyPrint phase's share."""
+    import cProfile
+    import pstats
+
+    from core import pdf
+    from printing.aftercare import (
+        SHEET_TEMPLATE,
+        sessions_for_sheets,
+        sheet_context,
+        sheets_for,
+    )
+
+    sessions = sessions_for_sheets().filter(pk__in=ids).order_by("performed_at", "id")
+    context = sheet_context(sheets_for(sessions))
+    profile = cProfile.Profile()
+    profile.enable()
+    pdf.render_pdf(SHEET_TEMPLATE, context)
+    profile.disable()
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    whole = max(
+        cumulative
+        for (path, _line, name), (_, _, _, cumulative, _) in stats.items()
+        if name == "render_pdf" and path.endswith("core/pdf.py")
+    )
+    print(f"WeasyPrint's phases (cProfile of {len(ids)} sheets, share of the PDF):")
+    for label, module, function in WEASYPRINT_PHASES:
+        # The largest: a phase's function may call another of its name.
+        spent = max(
+            (
+                cumulative
+                for (path, _line, name), (_, _, _, cumulative, _) in stats.items()
+                if name == function and path.endswith(module)
+            ),
+            default=0.0,
+        )
+        print(f"  {label:28} {100 * spent / whole:5.1f} %")
 
 
 def main() -> None:

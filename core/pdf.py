@@ -116,46 +116,49 @@ def _static_fetcher() -> Any:
     return StaticURLFetcher(allowed_protocols=("file",), fail_on_errors=False)
 
 
-# What every render can share, made once per process (see _shared()): the
-# font configuration (fontconfig's lookups and the fonts WeasyPrint loaded),
+# What every render can share, made once per process: the font
+# configuration (fontconfig's lookups and the fonts WeasyPrint loaded),
 # pdf.css parsed, and the images WeasyPrint decoded.
 _shared_state: dict = {}
 
 
-def _shared() -> dict:
+def shared_options() -> dict:
+    """WeasyPrint's keyword arguments for render() or write_pdf(), the same
+    objects for every PDF of this process."""
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
 
     if not _shared_state:
         font_config = FontConfiguration()
         _shared_state["font_config"] = font_config
-        _shared_state["stylesheet"] = weasyprint.CSS(
-            url=BASE_URL + "css/pdf.css",
-            url_fetcher=_static_fetcher(),
-            font_config=font_config,
-        )
-        _shared_state["image_cache"] = {}
+        _shared_state["stylesheets"] = [
+            weasyprint.CSS(
+                url=BASE_URL + "css/pdf.css",
+                url_fetcher=_static_fetcher(),
+                font_config=font_config,
+            )
+        ]
+        _shared_state["cache"] = {}
     return _shared_state
 
 
-def render_pdf(template: str, context: dict) -> bytes:
-    """Render `template` with `context` and return the PDF bytes.
+def pdf_html(template: str, context: dict) -> str:
+    """The HTML of `template` for WeasyPrint: without the <link> to pdf.css
+    (`shared_stylesheet` tells base_pdf.html), which comes parsed."""
+    return render_to_string(template, {**context, "shared_stylesheet": True})
 
-    pdf.css comes parsed once per process instead of through the template's
-    <link> (`shared_stylesheet` tells base_pdf.html to leave it out), with
-    one font configuration and image cache for every render.
-    """
+
+def html_document(html: str) -> Any:
+    """WeasyPrint's HTML of `html`, which may read only the static files."""
     # Imported here: loading WeasyPrint (Pango, fonts) is slow and only the
     # PDF views need it.
     import weasyprint
 
-    shared = _shared()
-    html = render_to_string(template, {**context, "shared_stylesheet": True})
-    document = weasyprint.HTML(
+    return weasyprint.HTML(
         string=html, base_url=BASE_URL, url_fetcher=_static_fetcher()
     )
-    return document.write_pdf(
-        stylesheets=[shared["stylesheet"]],
-        font_config=shared["font_config"],
-        cache=shared["image_cache"],
-    )
+
+
+def render_pdf(template: str, context: dict) -> bytes:
+    """Render `template` with `context` and return the PDF bytes."""
+    return html_document(pdf_html(template, context)).write_pdf(**shared_options())

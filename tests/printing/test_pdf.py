@@ -179,7 +179,8 @@ def test_a_hostile_patient_name_is_printed_as_text_and_fetches_nothing(
         return static_url_fetcher(url)
 
     monkeypatch.setattr(pdf_module, "static_url_fetcher", spy)
-    # pdf.css is read once per process: read it again, through the spy.
+    # pdf.css is read once per process (core.pdf.shared_options): read it
+    # again, through the spy.
     monkeypatch.setattr(pdf_module, "_shared_state", {})
     data = render_for(session)
     assert all("passwd" not in u and "example.com" not in u for u in asked), asked
