@@ -10,6 +10,7 @@ international format (+44 20 7946 0958).
 
 from __future__ import annotations
 
+import functools
 import re
 
 import phonenumbers
@@ -68,6 +69,13 @@ def is_mobile(value: str | None) -> bool:
 def display_phone(value: str | None) -> str:
     """Return a stored number as people read it: national format for the
     clinic's country, international otherwise; anything else as typed."""
+    return _display_phone(value or "", default_region())
+
+
+@functools.lru_cache(maxsize=4096)
+def _display_phone(value: str, region: str) -> str:
+    # Parsing is the cost of a list of phones (a worklist page): a number
+    # is formatted once per process and region.
     number = parse_phone(value)
     if number is None:
         return value or ""

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import permission_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone, translation
@@ -18,9 +18,11 @@ from django.views.decorators.http import require_POST, require_safe
 from clinics.scoping import user_site_ids
 from core import roles
 from core.access import note_access
+from core.paging import AFTER, BEFORE, keyset_page
 from core.pdf import render_pdf
 from core.urls_safe import redirect_next
 from patients.models import Patient
+from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
 from visits.forms import (
@@ -35,7 +37,9 @@ from visits.forms import (
 )
 from visits.models import FollowUpVisit
 
-WORKLIST_PAGE_SIZE = 50
+# As the patient list: a tablet's screen of rows, each with its phone, dates
+# and Book link rendered (most of the page's time once the rows are read).
+WORKLIST_PAGE_SIZE = 25
 
 
 def _get_visit(code, user: Any) -> FollowUpVisit:
@@ -91,16 +95,52 @@ def worklist(request: HttpRequest) -> HttpResponse:
     # Only the sessions of the sites the user works at.
     if (site_ids := user_site_ids(request.user)) is not None:
         sessions = sessions.filter(site_id__in=site_ids)
-    page_obj = Paginator(sessions, WORKLIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = selectors.worklist_rows(page_obj, today)
-    note_access(request, "worklist", query=f"page {page_obj.number}", count=len(rows))
+    if "page" in request.GET:
+        # Pages were once numbered: an old link or bookmark opens the first.
+        return redirect(request.path)
+    direction, cursor = _worklist_cursor(request)
+    # Read by keyset, most overdue first: no count of the whole list and no
+    # OFFSET, however many sessions await a follow-up.
+    page = keyset_page(
+        sessions,
+        order=("performed_at", "id"),
+        size=WORKLIST_PAGE_SIZE,
+        direction=direction,
+        cursor=TreatmentSession.objects.filter(code=cursor) if cursor else None,
+    )
+    if cursor and not page.rows:
+        # Before the first row, or a session no longer on the list.
+        return redirect(request.path)
+    rows = selectors.worklist_rows(page, today)
+    where = f"after {cursor}" if cursor and direction == AFTER else "first page"
+    if cursor and direction == BEFORE:
+        where = f"before {cursor}"
+    note_access(request, "worklist", query=where, count=len(rows))
     context = {
         "rows": rows,
-        "page_obj": page_obj,
+        "page_obj": page,
+        "first_url": request.path,
+        "previous_url": f"{request.path}?{BEFORE}={page.rows[0].code}"
+        if page.rows
+        else "",
+        "next_url": f"{request.path}?{AFTER}={page.rows[-1].code}" if page.rows else "",
         "lookback_days": selectors.WORKLIST_LOOKBACK_DAYS,
         "page": "worklist",
     }
     return render(request, "visits/worklist.html", context)
+
+
+def _worklist_cursor(request: HttpRequest) -> tuple[str, uuid.UUID | None]:
+    """Return the direction and the session a page starts after (or ends
+    before); a missing or garbled code gives the first page."""
+    for direction in (AFTER, BEFORE):
+        value = request.GET.get(direction)
+        if value:
+            try:
+                return direction, uuid.UUID(value)
+            except ValueError:
+                break
+    return AFTER, None
 
 
 # --- one visit -----------------------------------------------------------------

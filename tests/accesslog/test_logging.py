@@ -201,7 +201,7 @@ def test_agenda_and_worklist_log_their_filter_and_how_many_they_showed(
         ("agenda", day.isoformat(), 2),
         ("agenda", f"{day.isoformat()} clinician", 1),
         ("agenda", (day - timedelta(days=day.weekday())).isoformat(), 2),
-        ("worklist", "page 1", 1),
+        ("worklist", "first page", 1),
     ]
     assert all(e.patient is None for e in rows)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from datetime import date, timedelta
 
 import pytest
@@ -429,6 +431,35 @@ def test_worklist_costs_a_fixed_number_of_queries(
     with django_assert_num_queries(one):
         response = frontdesk_client.get(url)
     assert response.content.decode().count("?session=") == 20
+
+
+def test_worklist_pages_by_keyset_most_overdue_first(frontdesk_client, clinician):
+    # 30 patients treated on successive days: pages of 25 then 5, by
+    # Next (after the last row) and Previous (before the first), none twice.
+    url = reverse("visits:worklist")
+    for n in range(30):
+        make_session(
+            make_patient(last_name=f"Wait{n:02d}"),
+            clinician,
+            performed_at=timezone.now() - timedelta(days=60 - n),
+        )
+
+    def names(html: str) -> list[str]:
+        return re.findall(r"Wait\d\d", html)
+
+    first = frontdesk_client.get(url).content.decode()
+    assert names(first) == [f"Wait{n:02d}" for n in range(25)]
+    next_url = re.search(r'href="([^"]*after=[^"]*)" rel="next"', first).group(1)
+    second = frontdesk_client.get(next_url.replace("&amp;", "&")).content.decode()
+    assert names(second) == [f"Wait{n:02d}" for n in range(25, 30)]
+    assert 'rel="next"' not in second
+    back = re.search(r'href="([^"]*before=[^"]*)" rel="prev"', second).group(1)
+    again = frontdesk_client.get(back.replace("&amp;", "&")).content.decode()
+    assert names(again) == names(first)
+    # An old numbered link, or a garbled or unknown cursor, opens the first page.
+    for query in ("?page=3", "?after=not-a-code", f"?after={uuid.uuid4()}"):
+        response = frontdesk_client.get(url + query, follow=True)
+        assert names(response.content.decode()) == names(first)
 
 
 def test_day_agenda_filters_by_clinician(frontdesk_client, clinician, colleague):
