@@ -100,17 +100,34 @@ def static_url_fetcher(url: str) -> Any:
     )
 
 
-def _static_fetcher() -> Any:
-    """A WeasyPrint URLFetcher that serves only files under static/.
+# A drawing the server made for this one PDF (the aftercare sheet's leg map),
+# given to render_pdf in the context's "pdf_images" {name: SVG} and named in
+# the HTML as <img src="sclero-drawing:NAME">: WeasyPrint reads it as an
+# image, without styling each of its elements as part of the page first.
+DRAWING_SCHEME = "sclero-drawing:"
 
-    It opens no connection and no file of its own: `fetch` hands every URL
-    to `static_url_fetcher`; WeasyPrint logs a refused URL and leaves that
-    resource out, as it does for a missing image.
+
+def _static_fetcher(drawings: dict[str, str] | None = None) -> Any:
+    """A WeasyPrint URLFetcher that serves only files under static/, and the
+    render's own `drawings` by name.
+
+    It opens no connection and no file of its own: `fetch` hands every other
+    URL to `static_url_fetcher`; WeasyPrint logs a refused URL and leaves
+    that resource out, as it does for a missing image.
     """
-    from weasyprint.urls import URLFetcher
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
 
     class StaticURLFetcher(URLFetcher):
         def fetch(self, url: str, headers: Any = None) -> Any:
+            if url.startswith(DRAWING_SCHEME):
+                name = url[len(DRAWING_SCHEME) :]
+                if drawings is None or name not in drawings:
+                    raise ForbiddenURL(f"Refused URL {url!r}")
+                return URLFetcherResponse(
+                    url,
+                    drawings[name].encode(),
+                    {"Content-Type": "image/svg+xml"},
+                )
             return static_url_fetcher(url)
 
     return StaticURLFetcher(allowed_protocols=("file",), fail_on_errors=False)
@@ -118,7 +135,8 @@ def _static_fetcher() -> Any:
 
 # What every render can share, made once per process: the font
 # configuration (fontconfig's lookups and the fonts WeasyPrint loaded),
-# pdf.css parsed, and the images WeasyPrint decoded.
+# pdf.css parsed. (No image cache: it is keyed on the URL, and a drawing's
+# name is its session's, not its content's.)
 _shared_state: dict = {}
 
 
@@ -138,7 +156,6 @@ def shared_options() -> dict:
                 font_config=font_config,
             )
         ]
-        _shared_state["cache"] = {}
     return _shared_state
 
 
@@ -148,17 +165,20 @@ def pdf_html(template: str, context: dict) -> str:
     return render_to_string(template, {**context, "shared_stylesheet": True})
 
 
-def html_document(html: str) -> Any:
-    """WeasyPrint's HTML of `html`, which may read only the static files."""
+def html_document(html: str, drawings: dict[str, str] | None = None) -> Any:
+    """WeasyPrint's HTML of `html`, which may read only the static files and
+    `drawings`."""
     # Imported here: loading WeasyPrint (Pango, fonts) is slow and only the
     # PDF views need it.
     import weasyprint
 
     return weasyprint.HTML(
-        string=html, base_url=BASE_URL, url_fetcher=_static_fetcher()
+        string=html, base_url=BASE_URL, url_fetcher=_static_fetcher(drawings)
     )
 
 
 def render_pdf(template: str, context: dict) -> bytes:
     """Render `template` with `context` and return the PDF bytes."""
-    return html_document(pdf_html(template, context)).write_pdf(**shared_options())
+    return html_document(
+        pdf_html(template, context), context.get("pdf_images")
+    ).write_pdf(**shared_options())

@@ -95,6 +95,11 @@ class Sheet:
     extra: dict = field(default_factory=dict)
 
     @property
+    def leg_map_name(self) -> str:
+        """The map's name among the PDF's drawings (core.pdf.DRAWING_SCHEME)."""
+        return f"aftercare-legmap-{self.session.pk}.svg"
+
+    @property
     def large_veins_or_foam(self) -> bool:
         """Whether the sheet tells that treated veins may stay dark for months."""
         return self.has_large_veins or self.used_foam
@@ -219,6 +224,10 @@ def sessions_on(day: date) -> QuerySet[TreatmentSession]:
 def sheet_context(sheets: list[Sheet], *, browser: bool = False) -> dict:
     return {
         "sheets": sheets,
+        # The PDF draws each map as an image (core.pdf.DRAWING_SCHEME).
+        "pdf_images": {
+            sheet.leg_map_name: sheet.leg_map for sheet in sheets if sheet.leg_map
+        },
         "letterhead": Letterhead.current(),
         "browser": browser,
         "walk_after_min": WALK_AFTER_MIN,

@@ -51,18 +51,30 @@ def _session(patient, clinician):
     return session
 
 
-def _html(session) -> str:
+def _rendered(session) -> tuple[str, dict[str, str]]:
+    """The sheet's HTML and the drawings the PDF reads as images."""
     loaded = sessions_for_sheets().filter(pk=session.pk)
-    sheets = sheets_for(loaded)
+    context = sheet_context(sheets_for(loaded))
     with translation.override(session.patient.language):
-        return render_to_string(TEMPLATE, sheet_context(sheets))
+        return render_to_string(TEMPLATE, context), context["pdf_images"]
+
+
+def _html(session) -> str:
+    html, drawings = _rendered(session)
+    return html + "".join(drawings.values())
 
 
 def test_english_sheet_shows_the_map_and_the_numbered_key(patient, clinician):
     session = _session(patient, clinician)
-    html = _html(session)
-    assert '<svg xmlns="http://www.w3.org/2000/svg" class="legmap legmap-md"' in html
-    assert html.count('<g class="legmap-marker">') == 2
+    html, drawings = _rendered(session)
+    name = f"aftercare-legmap-{session.pk}.svg"
+    assert f'<img class="legmap" src="sclero-drawing:{name}"' in html
+    assert "<svg" not in html  # the map is an image, not styled as the page
+    drawing = drawings[name]
+    assert drawing.startswith(
+        '<svg xmlns="http://www.w3.org/2000/svg" class="legmap legmap-md"'
+    )
+    assert drawing.count('<g class="legmap-marker">') == 2
     text = pdf_text(render_for(session))
     assert "What we treated" in text
     assert "show where we injected" in text
@@ -75,9 +87,9 @@ def test_english_sheet_shows_the_map_and_the_numbered_key(patient, clinician):
 
 def test_the_sheet_never_names_the_agent_strength_or_volume(patient, clinician):
     session = _session(patient, clinician)
-    html = _html(session)
+    html, drawings = _rendered(session)
     drawing = html[html.index('class="treated-map"') :]
-    drawing = drawing[: drawing.index("</ol>")]
+    drawing = drawing[: drawing.index("</ol>")] + "".join(drawings.values())
     for word in ("olidocanol", "3 %", "2.50", "mL", "foam", "legmap-marker--"):
         assert word not in drawing
 

@@ -252,3 +252,15 @@ def test_the_fetcher_weasyprint_gets_refuses_the_network():
     with pytest.raises(ForbiddenURL):
         fetcher("file:///etc/passwd")
     assert b"@page" in fetcher.fetch("file:///static/css/pdf.css").read()
+
+
+def test_the_fetcher_serves_only_the_renders_own_drawings():
+    drawing = '<svg xmlns="http://www.w3.org/2000/svg"/>'
+    fetcher = pdf_module._static_fetcher({"map-1.svg": drawing})
+    response = fetcher.fetch("sclero-drawing:map-1.svg")
+    assert response.read() == drawing.encode()
+    for url in ("sclero-drawing:map-2.svg", "sclero-drawing:", "sclero-drawing:../x"):
+        with pytest.raises(ForbiddenURL):
+            fetcher.fetch(url)
+    with pytest.raises(ForbiddenURL):
+        pdf_module._static_fetcher().fetch("sclero-drawing:map-1.svg")
