@@ -10,6 +10,7 @@ the templates escape it, but the fetcher does not rely on that.
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urlparse
@@ -133,30 +134,31 @@ def _static_fetcher(drawings: dict[str, str] | None = None) -> Any:
     return StaticURLFetcher(allowed_protocols=("file",), fail_on_errors=False)
 
 
-# What every render can share, made once per process: the font
-# configuration (fontconfig's lookups and the fonts WeasyPrint loaded),
-# pdf.css parsed. (No image cache: it is keyed on the URL, and a drawing's
-# name is its session's, not its content's.)
-_shared_state: dict = {}
+# What every render of a thread can share, made once: the font configuration
+# (fontconfig's lookups and the fonts WeasyPrint loaded) and pdf.css parsed.
+# Per thread, because Pango's font map is not safe to share between threads
+# (gunicorn's gthread workers). No image cache: it is keyed on the URL, and a
+# drawing's name is its session's, not its content's.
+_shared = threading.local()
 
 
 def shared_options() -> dict:
     """WeasyPrint's keyword arguments for render() or write_pdf(), the same
-    objects for every PDF of this process."""
-    import weasyprint
-    from weasyprint.text.fonts import FontConfiguration
+    objects for every PDF of this thread."""
+    options = getattr(_shared, "options", None)
+    if options is None:
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
 
-    if not _shared_state:
         font_config = FontConfiguration()
-        _shared_state["font_config"] = font_config
-        _shared_state["stylesheets"] = [
-            weasyprint.CSS(
-                url=BASE_URL + "css/pdf.css",
-                url_fetcher=_static_fetcher(),
-                font_config=font_config,
-            )
-        ]
-    return _shared_state
+        stylesheet = weasyprint.CSS(
+            url=BASE_URL + "css/pdf.css",
+            url_fetcher=_static_fetcher(),
+            font_config=font_config,
+        )
+        options = {"font_config": font_config, "stylesheets": [stylesheet]}
+        _shared.options = options
+    return options
 
 
 def pdf_html(template: str, context: dict) -> str:

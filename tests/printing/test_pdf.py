@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import threading
 from datetime import date
 from decimal import Decimal
 
@@ -181,7 +182,7 @@ def test_a_hostile_patient_name_is_printed_as_text_and_fetches_nothing(
     monkeypatch.setattr(pdf_module, "static_url_fetcher", spy)
     # pdf.css is read once per process (core.pdf.shared_options): read it
     # again, through the spy.
-    monkeypatch.setattr(pdf_module, "_shared_state", {})
+    monkeypatch.setattr(pdf_module, "_shared", threading.local())
     data = render_for(session)
     assert all("passwd" not in u and "example.com" not in u for u in asked), asked
     assert any(u.endswith("css/pdf.css") for u in asked)
@@ -264,3 +265,13 @@ def test_the_fetcher_serves_only_the_renders_own_drawings():
             fetcher.fetch(url)
     with pytest.raises(ForbiddenURL):
         pdf_module._static_fetcher().fetch("sclero-drawing:map-1.svg")
+
+
+def test_fonts_and_stylesheet_are_made_once_per_thread():
+    first = pdf_module.shared_options()
+    assert pdf_module.shared_options() is first
+    other: list[dict] = []
+    thread = threading.Thread(target=lambda: other.append(pdf_module.shared_options()))
+    thread.start()
+    thread.join()
+    assert other[0]["font_config"] is not first["font_config"]
