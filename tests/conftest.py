@@ -21,6 +21,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.contrib.auth import get_user_model
+from django.db import transaction
 from django.test import Client
 
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
@@ -210,13 +211,20 @@ def make_session(patient: Patient, clinician, **overrides) -> TreatmentSession:
         "created_by": clinician,
     }
     fields.update(overrides)
-    session = TreatmentSession.objects.create(**fields)
-    # As the services do: the statistics' summaries and the worklist's flags.
+    # As the services do, in one transaction (tests on a live server or
+    # with transactional_db run in autocommit): the statistics' summaries
+    # and the worklist's flags.
+    with transaction.atomic():
+        session = TreatmentSession.objects.create(**fields)
+        _sessions_changed(session)
+    return session
+
+
+def _sessions_changed(session: TreatmentSession) -> None:
     sessions_changed(
         patient_id=session.patient_id,
         keys=[session_key(session.performed_at, session.clinician_id)],
     )
-    return session
 
 
 def make_injection(session: TreatmentSession, **overrides) -> Injection:
@@ -231,9 +239,10 @@ def make_injection(session: TreatmentSession, **overrides) -> Injection:
         "volume_ml": Decimal("1.0"),
     }
     fields.update(overrides)
-    injection = Injection.objects.create(**fields)
-    session = injection.session
-    day_summaries_refresh([session_key(session.performed_at, session.clinician_id)])
+    with transaction.atomic():
+        injection = Injection.objects.create(**fields)
+        session = injection.session
+        day_summaries_refresh([session_key(session.performed_at, session.clinician_id)])
     return injection
 
 
@@ -245,11 +254,12 @@ def make_visit(patient: Patient, clinician, **overrides) -> FollowUpVisit:
         "clinician": clinician,
     }
     fields.update(overrides)
-    visit = FollowUpVisit.objects.create(**fields)
-    visits_changed(
-        patient_id=visit.patient_id,
-        keys=[visit_key(visit.starts_at, visit.clinician_id)],
-    )
+    with transaction.atomic():
+        visit = FollowUpVisit.objects.create(**fields)
+        visits_changed(
+            patient_id=visit.patient_id,
+            keys=[visit_key(visit.starts_at, visit.clinician_id)],
+        )
     return visit
 
 
