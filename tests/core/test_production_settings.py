@@ -59,6 +59,12 @@ def test_check_deploy_finds_nothing_with_the_documented_settings():
     assert "WARNING" not in result.stdout + result.stderr
 
 
+def _security(silenced: list[str]) -> list[str]:
+    """The silenced checks of the security framework (others, such as
+    SQLite's note on covering indexes, are not this file's business)."""
+    return [check for check in silenced if check.startswith("security.")]
+
+
 def test_without_debug_everything_is_https_only():
     found = settings_with(**PRODUCTION)
     assert found["DEBUG"] is False
@@ -68,13 +74,13 @@ def test_without_debug_everything_is_https_only():
     assert found["SECURE_HSTS_INCLUDE_SUBDOMAINS"]
     # Preload is the operator's choice; until then W021 is silenced on purpose.
     assert found["SECURE_HSTS_PRELOAD"] is False
-    assert found["SILENCED_SYSTEM_CHECKS"] == ["security.W021"]
+    assert _security(found["SILENCED_SYSTEM_CHECKS"]) == ["security.W021"]
 
 
 def test_preload_only_when_asked():
     found = settings_with(DJANGO_HSTS_PRELOAD="1", **PRODUCTION)
     assert found["SECURE_HSTS_PRELOAD"] is True
-    assert found["SILENCED_SYSTEM_CHECKS"] == []
+    assert _security(found["SILENCED_SYSTEM_CHECKS"]) == []
 
 
 def test_https_can_be_turned_off_explicitly():
