@@ -9,7 +9,8 @@ carries no names.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -116,6 +117,20 @@ def keyset_page(
         fetched.reverse()
         return KeysetPage(fetched, has_previous=more, has_next=True)
     return KeysetPage(fetched, has_previous=cursor is not None, has_next=more)
+
+
+def cursor_of(params: Mapping[str, str]) -> tuple[str, uuid.UUID | None]:
+    """Return the direction and the public code of the row a page starts
+    after (or ends before), read from a request's query (?after= or
+    ?before=); a missing or garbled code gives the first page."""
+    for direction in (AFTER, BEFORE):
+        value = params.get(direction)
+        if value:
+            try:
+                return direction, uuid.UUID(value)
+            except ValueError:
+                break
+    return AFTER, None
 
 
 def count_up_to(queryset: QuerySet[Any], cap: int) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -15,7 +14,7 @@ from django.views.decorators.http import require_POST
 
 from core.access import note_access
 from core.forms import add_service_error
-from core.paging import AFTER, BEFORE
+from core.paging import AFTER, BEFORE, cursor_of
 from patients import services
 from patients.forms import ArchiveForm, PatientForm, PatientSearchForm
 from patients.models import Patient
@@ -52,7 +51,7 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         return redirect(url())
     if not show_archived:
         patients = patients.active()
-    direction, cursor = _cursor(request)
+    direction, cursor = cursor_of(request.GET)
     page, count = patient_list_page(
         patients, query, size=PAGE_SIZE, direction=direction, cursor=cursor
     )
@@ -72,19 +71,6 @@ def patient_list(request: HttpRequest) -> HttpResponse:
         "page": "patients",
     }
     return render(request, "patients/patient_list.html", context)
-
-
-def _cursor(request: HttpRequest) -> tuple[str, uuid.UUID | None]:
-    """Return the direction and the patient a page starts after (or ends
-    before); a missing or garbled code gives the first page."""
-    for direction in (AFTER, BEFORE):
-        value = request.GET.get(direction)
-        if value:
-            try:
-                return direction, uuid.UUID(value)
-            except ValueError:
-                break
-    return AFTER, None
 
 
 @permission_required("patients.add_patient", raise_exception=True)

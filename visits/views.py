@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,7 @@ from django.views.decorators.http import require_POST, require_safe
 from clinics.scoping import user_site_ids
 from core import roles
 from core.access import note_access
-from core.paging import AFTER, BEFORE, keyset_page
+from core.paging import AFTER, BEFORE, cursor_of, keyset_page
 from core.pdf import render_pdf
 from core.urls_safe import redirect_next
 from patients.models import Patient
@@ -98,7 +97,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
     if "page" in request.GET:
         # Pages were once numbered: an old link or bookmark opens the first.
         return redirect(request.path)
-    direction, cursor = _worklist_cursor(request)
+    direction, cursor = cursor_of(request.GET)
     # Read by keyset, most overdue first: no count of the whole list and no
     # OFFSET, however many sessions await a follow-up.
     page = keyset_page(
@@ -128,19 +127,6 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "page": "worklist",
     }
     return render(request, "visits/worklist.html", context)
-
-
-def _worklist_cursor(request: HttpRequest) -> tuple[str, uuid.UUID | None]:
-    """Return the direction and the session a page starts after (or ends
-    before); a missing or garbled code gives the first page."""
-    for direction in (AFTER, BEFORE):
-        value = request.GET.get(direction)
-        if value:
-            try:
-                return direction, uuid.UUID(value)
-            except ValueError:
-                break
-    return AFTER, None
 
 
 # --- one visit -----------------------------------------------------------------
