@@ -153,6 +153,7 @@ INSTALLED_APPS = [
     "treatments",
     "visits",
     "photos",
+    "outcomes",
     "printing",
     "reporting",
     "records",

@@ -38,6 +38,7 @@ PROJECT_APPS = (
     "accesslog",
     "consent",
     "photos",
+    "outcomes",
     "clinics",
     *NEW_APPS,
 )
