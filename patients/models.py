@@ -107,6 +107,34 @@ class PatientQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
 
+class ReferringDoctor(models.Model):
+    """A doctor who refers patients to the clinic and receives its letters.
+
+    Kept in the clinic's own directory; a doctor who no longer refers is
+    made inactive, never deleted (their letters name them).
+    """
+
+    code = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=150)
+    practice = models.CharField(_("practice"), max_length=150, blank=True)
+    address = models.TextField(_("address"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("referring doctor")
+        verbose_name_plural = _("referring doctors")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.practice})" if self.practice else self.name
+
+
 class Patient(Versioned):
     """A person treated at the clinic. Archived, never deleted."""
 
@@ -202,6 +230,14 @@ class Patient(Versioned):
         ),
     )
     history_notes = models.TextField(_("other history"), blank=True)
+    referring_doctor = models.ForeignKey(
+        ReferringDoctor,
+        verbose_name=_("referring doctor"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="patients",
+    )
 
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
     archive_reason = models.CharField(max_length=255, blank=True, editable=False)

@@ -18,6 +18,7 @@ from accesslog.models import AccessEvent
 from consent.models import SignedConsent
 from core.validators import validate_reason
 from doppler.models import DopplerAssessment
+from outcomes.models import QuestionnaireInvitation, QuestionnaireResponse
 from patients.models import Patient
 from patients.services import patient_archive
 from photos.models import ClinicalPhoto
@@ -35,6 +36,9 @@ MOVED_MODELS: tuple[type[models.Model], ...] = (
     SignedConsent,
     # With their sessions: a photo's patient is its session's.
     ClinicalPhoto,
+    # Questionnaires asked and answered: the person's, whichever chart.
+    QuestionnaireInvitation,
+    QuestionnaireResponse,
 )
 
 # What stays with the merged chart: the access log says which chart was
