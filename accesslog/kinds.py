@@ -36,6 +36,9 @@ KIND_LABELS = {
     "aftercare-print": _("Aftercare sheet (print view)"),
     "day-sheets": _("Day's aftercare sheets"),
     "day-sheets-pdf": _("Day's aftercare sheets (PDF)"),
+    "doppler-report-pdf": _("Doppler report (PDF)"),
+    "referral-letter": _("Letter to the referring doctor: choice of the course"),
+    "referral-letter-pdf": _("Letter to the referring doctor (PDF)"),
     "statistics-overrides": _("Sessions over a limit"),
     "changes": _("Changes across the clinic"),
     "patient-export": _("Patient data export"),
@@ -54,6 +57,10 @@ KIND_LABELS = {
     "photo-thumbnail": _("Clinical photo (thumbnail)"),
     "photo-upload": _("Photo upload form"),
     "photo-compare": _("Photo comparison"),
+    "questionnaire-link": _("Questionnaire link: the patient's questionnaire page"),
+    "questionnaire-tablet": _("Questionnaire on the clinic tablet or from paper"),
+    "questionnaire": _("Questionnaire response"),
+    "questionnaire-void": _("Questionnaire response voiding"),
     "refused": _("Refused request"),
 }
 

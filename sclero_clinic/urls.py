@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("treatments.urls")),
     path("", include("visits.urls")),
     path("", include("photos.urls")),
+    path("", include("outcomes.urls")),
     path("", include("printing.urls")),
     path("", include("reporting.urls")),
     path("", include("clinics.urls")),

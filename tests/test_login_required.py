@@ -9,7 +9,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 # Opened without a login by a secret in the address: a reminder's link (the
 # patient's answer page) and a clinician's calendar feed (a calendar app).
-PUBLIC = {"login", "visits:answer", "visits:feed"}
+PUBLIC = {"login", "visits:answer", "visits:feed", "outcomes:answer"}
 
 
 def _walk(patterns, prefix="", namespace=""):
