@@ -441,6 +441,8 @@ SCLERO_REMINDER_CLAIM_TIMEOUT_MINUTES = envint(
 )
 # How long a reminder's confirm/cancel link works (days).
 SCLERO_CONFIRM_LINK_DAYS = envint("SCLERO_CONFIRM_LINK_DAYS", "14")
+# How long the link in a questionnaire invitation works once sent (days).
+SCLERO_QUESTIONNAIRE_LINK_DAYS = envint("SCLERO_QUESTIONNAIRE_LINK_DAYS", "30")
 # The clinic's address as patients reach it (scheme and host, no trailing
 # slash): the links in reminders and the calendar feed's URL start with it.
 SCLERO_SITE_URL = os.getenv("SCLERO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
