@@ -13,6 +13,9 @@ keep it stable):
   (CEAP clinical class C0–C6, VCSS 0–30, symptom score 0–max). Render it
   with ``{% include "core/chart.html" with chart=chart %}`` (drawing plus
   its numbers as a table) or call ``.svg()``.
+- ``patient_trend_charts(patient, trends=None) -> [right, left]``: both
+  legs' charts (the patient page's card, templates/outcomes/
+  patient_trends_card.html).
 - ``patient_trend_svg(patient, leg, trends=None) -> SafeString``: the inline
   SVG alone, for a PDF (WeasyPrint draws it); pass ``trends`` when you have
   them already, to save the queries.
@@ -278,6 +281,14 @@ def trend_chart(trends: PatientTrends, leg: str, *, id_prefix: str = "") -> Line
     )
 
 
+def patient_trend_charts(
+    patient: Patient, trends: PatientTrends | None = None
+) -> list[LineChart]:
+    """The charts of the right leg and the left leg (the patient page)."""
+    trends = trends or patient_trends(patient)
+    return [trend_chart(trends, leg) for leg in LEGS]
+
+
 def patient_trend_svg(
     patient: Patient, leg: str, trends: PatientTrends | None = None
 ) -> SafeString:
@@ -293,6 +304,7 @@ __all__ = [
     "PatientTrends",
     "Reading",
     "before_after",
+    "patient_trend_charts",
     "patient_trend_svg",
     "patient_trends",
     "trend_chart",
