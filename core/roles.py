@@ -56,6 +56,10 @@ _CLINICAL = [
     "photos.view_clinicalphoto",
     "photos.add_clinicalphoto",
     "photos.void_clinicalphoto",
+    # Questionnaires: filled on the tablet or entered from paper; void = change.
+    "outcomes.view_questionnaireresponse",
+    "outcomes.add_questionnaireresponse",
+    "outcomes.change_questionnaireresponse",
     "clinics.view_site",
     "clinics.view_absence",
 ]
@@ -75,6 +79,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # A paper consent form the patient signed at the desk may be scanned
         # in; the list shows front desk the procedure and date, not the file.
         "consent.add_signedconsent",
+        # The patient fills a questionnaire on the tablet at the desk; front
+        # desk starts it and enters paper ones, and sees no scores.
+        "outcomes.add_questionnaireresponse",
         # Sites' hours and closures, and who is away, to book around them.
         "clinics.view_site",
         "clinics.view_absence",
@@ -96,6 +103,14 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "treatments.view_sclerosantlot",
         "treatments.manage_lots",
         "photos.view_clinicalphoto",
+        # Questionnaires: the responses, and the instruments as data (admin).
+        "outcomes.view_questionnaireresponse",
+        "outcomes.view_instrument",
+        "outcomes.add_instrument",
+        "outcomes.change_instrument",
+        "outcomes.view_instrumentitem",
+        "outcomes.add_instrumentitem",
+        "outcomes.change_instrumentitem",
         "core.view_letterhead",
         "core.change_letterhead",
         "auth.view_user",

@@ -15,8 +15,7 @@ from __future__ import annotations
 import base64
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
@@ -125,7 +124,7 @@ def read_token(
     try:
         value = _signer().unsign(token)
         ts = token.rsplit(":", 2)[1]
-        stamp = datetime.fromtimestamp(signing.b62_decode(ts), tz=dt_timezone.utc)
+        stamp = datetime.fromtimestamp(signing.b62_decode(ts), tz=UTC)
         code = _code_from(value)
     except (signing.BadSignature, ValueError, TypeError):
         return None, _invalid()

@@ -17,6 +17,8 @@ from django.utils.translation import gettext as _
 from consent.selectors import consents_of
 from core.access import note_access
 from core.forms import add_service_error
+from outcomes.selectors import VIEW_PERM as QUESTIONNAIRES_PERM
+from outcomes.selectors import questionnaires_panel
 from patients.forms import ArchiveForm
 from patients.models import Patient
 from patients.selectors import contact_consent_of, get_patient
@@ -54,6 +56,11 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
         "archive_form": ArchiveForm(),
         "consents": consents_of(patient),
         "contact_consent": contact_consent_of(patient),
+        "questionnaires": (
+            questionnaires_panel(patient)
+            if request.user.has_perm(QUESTIONNAIRES_PERM)
+            else None
+        ),
         "page": "patients",
     }
     return render(request, "records/patient_detail.html", context)

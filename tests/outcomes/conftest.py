@@ -33,3 +33,8 @@ def make_invitation(patient, instrument, **overrides) -> QuestionnaireInvitation
 @pytest.fixture
 def invitation(patient, instrument) -> QuestionnaireInvitation:
     return make_invitation(patient, instrument)
+
+
+def full_answers(instrument, value: int = 2) -> dict[str, int | None]:
+    """Every item answered with `value` (the shipped score: 5 x value)."""
+    return {item.key: value for item in instrument.items.all()}
