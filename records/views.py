@@ -17,8 +17,10 @@ from django.utils.translation import gettext as _
 from consent.selectors import consents_of
 from core.access import note_access
 from core.forms import add_service_error
+from core.roles import sees_clinical_detail
 from outcomes.selectors import VIEW_PERM as QUESTIONNAIRES_PERM
 from outcomes.selectors import questionnaires_panel
+from outcomes.trends import patient_trend_charts
 from patients.forms import ArchiveForm
 from patients.models import Patient
 from patients.selectors import contact_consent_of, get_patient
@@ -59,6 +61,13 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
         "questionnaires": (
             questionnaires_panel(patient)
             if request.user.has_perm(QUESTIONNAIRES_PERM)
+            else None
+        ),
+        # CEAP, VCSS and symptom score per leg: clinical scores, not for
+        # front desk (4 queries whatever the history).
+        "trend_charts": (
+            patient_trend_charts(patient)
+            if sees_clinical_detail(request.user)
             else None
         ),
         "page": "patients",
