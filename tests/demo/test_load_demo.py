@@ -47,6 +47,10 @@ def test_load_demo_creates_users_and_patients_and_is_idempotent(db):
     assert consents.filter(procedure="liquid").count() == 6
     assert consents.filter(procedure="photography").count() == 3
     assert all(c.file.name.endswith(".pdf") and c.witness_id for c in consents)
+    # Most patients came through one of three referring doctors.
+    referred = Patient.objects.exclude(referring_doctor=None)
+    assert referred.values("referring_doctor").distinct().count() == 3
+    assert 0 < referred.count() < count
 
 
 def test_load_demo_refuses_with_debug_off_unless_allowed(db, settings):

@@ -38,7 +38,7 @@ from core.services import letterhead_update
 from doppler.models import CeapClass, DopplerAssessment, RecommendedPlan
 from doppler.segments import Segment
 from doppler.services import doppler_create, doppler_sign
-from patients.models import Leg, Patient
+from patients.models import Leg, Patient, ReferringDoctor
 from patients.screening import QUESTION_FIELDS
 from patients.services import patient_create
 from photos.imaging import clean_photo
@@ -155,6 +155,30 @@ SITE_STAFF = {
     "milano": ["clinician", "clinician2", "frontdesk"],
     "monza": ["clinician2"],
 }
+
+
+REFERRING_DOCTORS = [
+    {
+        "name": "Dr Giulia Ferri",
+        "practice": "Studio Medico Ferri",
+        "address": "Via Po 12\n10123 Torino",
+        "email": "studio.ferri@example.org",
+        "phone": "+390115550101",
+    },
+    {
+        "name": "Dr Marco Bassi",
+        "practice": "Medicina Generale Porta Nuova",
+        "address": "Corso Vittorio Emanuele II 80\n10121 Torino",
+        "email": "m.bassi@example.org",
+        "phone": "+390115550202",
+    },
+    {
+        "name": "Dr Anne Whitfield",
+        "practice": "Whitfield Family Practice",
+        "address": "Via Roma 3\n10121 Torino",
+        "email": "whitfield.practice@example.org",
+    },
+]
 
 
 def _injection(leg: str, vessel: str, pct: str, volume: str, **extra: Any) -> dict:
@@ -554,6 +578,7 @@ class Command(BaseCommand):
         rng = random.Random(42)
         today = timezone.localdate()
         clinician = users["clinician"]
+        doctors = [ReferringDoctor.objects.create(**d) for d in REFERRING_DOCTORS]
         for i in range(40):
             sex = "M" if FIRST[i % len(FIRST)] in ("Luca", "Giorgio", "John") else "F"
             phone = _phone(rng)
@@ -577,6 +602,8 @@ class Command(BaseCommand):
                     contact_by_email=bool(email) and i % 8 != 7,
                     contact_by_sms=phone.startswith("3") and i % 8 not in (6, 7),
                     language="it" if i % 3 else "en",
+                    # Most came through their family doctor; some on their own.
+                    referring_doctor=doctors[i % 3] if i % 5 else None,
                     weight_kg=Decimal(rng.randint(52, 95)),
                     screening_asked_on=today - timedelta(days=rng.randint(30, 400)),
                     **self._screening(i),
