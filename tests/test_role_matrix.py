@@ -534,6 +534,70 @@ def _bad_token(w: World) -> list[Any]:
     return ["not-a-token"]
 
 
+def _questionnaire_response(w: World) -> list[Any]:
+    from outcomes.models import Instrument, QuestionnaireResponse
+    from outcomes.services import record_response
+
+    existing = QuestionnaireResponse.objects.filter(patient=w.patient).first()
+    if existing is not None:
+        return [existing.code]
+    instrument = Instrument.objects.get(code="sclero-symptoms")
+    response = record_response(
+        patient=w.patient,
+        instrument=instrument,
+        answers={item.key: 2 for item in instrument.items.all()},
+        source="paper",
+        language="en",
+        timepoint="visit",
+    )
+    return [response.code]
+
+
+def _questionnaire_link(w: World) -> list[Any]:
+    from django.utils import timezone
+
+    from outcomes.links import invitation_token
+    from outcomes.models import Instrument, QuestionnaireInvitation
+
+    invitation, _new = QuestionnaireInvitation.objects.get_or_create(
+        patient=w.patient,
+        instrument=Instrument.objects.get(code="sclero-symptoms"),
+        timepoint="m1",
+        course_key="matrix",
+        defaults={
+            "due_on": timezone.localdate(),
+            "status": "sent",
+            "sent_at": timezone.now(),
+        },
+    )
+    return [invitation_token(invitation)]
+
+
+def _questionnaire_answers(w: World) -> dict[str, Any]:
+    from outcomes.models import InstrumentItem
+
+    keys = InstrumentItem.objects.filter(instrument__code="sclero-symptoms")
+    return {f"item_{item.key}": "1" for item in keys}
+
+
+def _matrix_instrument() -> Any:
+    from outcomes.models import Instrument
+
+    instrument, _new = Instrument.objects.get_or_create(
+        code="matrix-score", defaults={"name_en": "Matrix", "name_it": "Matrice"}
+    )
+    return instrument
+
+
+def _instrument(w: World) -> list[Any]:
+    return [_matrix_instrument().pk]
+
+
+def _instrument_history(w: World) -> list[Any]:
+    instrument = _matrix_instrument()
+    return [instrument.pk, w.history_id(instrument)]
+
+
 SITE = [
     # a clinician lands on their own day in the agenda (the clinician's id
     # varies, hence REDIRECT), everyone else on the patient list
@@ -703,6 +767,37 @@ SITE = [
     Case("photos:thumbnail", CLINICAL_READERS, _photo),
     Case("photos:void", POST_ONLY, _photo, post=(LOGIN, N, N, Y, N)),
     Case("photos:compare", CLINICAL_READERS, _patient, clinical=(PHOTO_NOTE,)),
+    # questionnaires: clinicians and front desk start one on the tablet (the
+    # patient fills it) or enter a paper one; the responses and their scores
+    # are read by clinical staff and voided by clinicians; the invitation's
+    # link opens without a login and shows the questionnaire only
+    Case("outcomes:new", BOOKERS, _patient, post=(LOGIN, N, Y, Y, N)),
+    Case(
+        "outcomes:response",
+        CLINICAL_READERS,
+        _questionnaire_response,
+        clinical=(NAME, "Leg vein symptom score"),
+    ),
+    Case(
+        "outcomes:void",
+        POST_ONLY,
+        _questionnaire_response,
+        post=(LOGIN, N, N, Y, N),
+    ),
+    Case(
+        "outcomes:answer",
+        EVERYONE_PUBLIC,
+        _questionnaire_link,
+        post=(Y, Y, Y, Y, Y),
+        data=_questionnaire_answers,
+        shown=("Leg vein symptom score",),
+    ),
+    Case(
+        "outcomes:answer",
+        PUBLIC_NOT_FOUND,
+        _bad_token,
+        label="outcomes:answer with a bad token",
+    ),
     # consent forms: texts kept by the manager; clinicians and the manager
     # take a signature on the tablet; front desk may record a scanned paper
     # form and sees the list (procedure, date), never the signed file
@@ -820,6 +915,9 @@ SITE = [
     Case("reporting:statistics", CLINICAL_READERS),
     Case("reporting:overrides", CLINICAL_READERS, clinical=(OVERRIDE,)),
     Case("reporting:export", CLINICAL_READERS, query="?period=all"),
+    # The registry export: pseudonymised rows of many patients, the manager's.
+    Case("reporting:registry", MANAGERS),
+    Case("reporting:registry_export", MANAGERS, query="?from=2020-01-01"),
     # sites, hours, closures, staff, working hours and absences: kept by the
     # manager, read by everyone on the staff (absences recorded by the manager
     # or whoever is given clinics.add_absence)
@@ -997,6 +1095,15 @@ ADMIN = [
         "workinghours", _working_hours, add=403, change=ADMIN_STAFF, delete=403
     ),
     *_clinics_admin("absence", _absence, add=200, change=ADMIN_REFUSED, delete=403),
+    # questionnaires as data: the manager adds and changes them, never deletes
+    Case("admin:outcomes_instrument_changelist", staff(200)),
+    Case("admin:outcomes_instrument_add", staff(200)),
+    Case(
+        "admin:outcomes_instrument_change", staff(200), _instrument, post=ADMIN_STAFF
+    ),
+    Case("admin:outcomes_instrument_history", staff(200), _instrument),
+    Case("admin:outcomes_instrument_simple_history", staff(200), _instrument_history),
+    Case("admin:outcomes_instrument_delete", staff(403), _instrument),
 ]
 
 
