@@ -911,6 +911,7 @@ class Plan:
 
 
 def patient_rows(plan: Plan):
+    from patients.models import Patient
     from patients.screening import QUESTION_FIELDS
 
     rng = plan.rng
@@ -938,6 +939,7 @@ def patient_rows(plan: Plan):
             f"SC-{patient:06d}",
             first,
             last,
+            *Patient(first_name=first, last_name=last).folded_names(),
             born,
             "F" if female else ("M" if rng.random() < 0.98 else "X"),
             phone,
@@ -962,6 +964,9 @@ def patient_fields() -> list[str]:
         "chart_number",
         "first_name",
         "last_name",
+        # As Patient.save() keeps them: COPY does not call it.
+        "first_name_folded",
+        "last_name_folded",
         "date_of_birth",
         "sex",
         "phone",
@@ -1353,9 +1358,8 @@ def main() -> None:
         for sql in connection.ops.sequence_reset_sql(no_style(), bulk):
             cursor.execute(sql)
     # COPY bypasses the services that keep the statistics' summaries.
-    from visits.summaries import rebuild_statistics
-
-    rebuild_statistics()
+    # The command: the statistics' summaries, the trends' and the outcomes'.
+    call_command("rebuild_statistics", stdout=io.StringIO())
     print(f"{'statistics summaries':<22} {'':>15} {time.monotonic() - step:8.1f} s")
     step = time.monotonic()
     connection.close()

@@ -1,5 +1,9 @@
 """Text search that PostgreSQL answers from trigram indexes.
 
+`fold()` writes a text as stored in a folded column (no accents, lower
+case): the patients' names are searched that way, on indexes of plain
+columns (see patients.models.Patient.save and patients' migration 0013).
+
 On PostgreSQL a name is compared as `lower(sclero_unaccent(name))`, the
 expression the trigram (pg_trgm) GIN indexes are built on (the patients app's
 migration 0011 creates the function and the indexes), so that "Esposito"
@@ -12,12 +16,44 @@ Both lookups are used as expressions: `filter(FoldedContains(F("last_name"),
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Any
 
 from django.db.models import Lookup
 from django.db.models.lookups import IContains, IStartsWith
 
 FOLDED = "lower(sclero_unaccent({}))"
+
+# Letters NFKD does not take apart, as unaccent() writes them; and one kind
+# of apostrophe ("D’Angelo" is "d'angelo").
+_LETTERS = str.maketrans(
+    {
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ı": "i",
+        "’": "'",
+        "‘": "'",
+        "`": "'",
+    }
+)
+
+
+def fold(text: str, length: int | None = None) -> str:
+    """Return the text without accents, in lower case: what a stored folded
+    column holds (patients' `last_name_folded`) and what a search for it is
+    compared as, on every database. Cut to `length` characters if given."""
+    decomposed = unicodedata.normalize("NFKD", (text or "").translate(_LETTERS))
+    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return bare.lower()[:length]
 
 
 class _FoldedLike(Lookup):

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from core.models import Versioned
+from core.search import fold
 from patients.phones import to_e164
 
 if TYPE_CHECKING:
@@ -135,6 +136,9 @@ class ReferringDoctor(models.Model):
         return f"{self.name} ({self.practice})" if self.practice else self.name
 
 
+FOLDED_LENGTH = 200
+
+
 class Patient(Versioned):
     """A person treated at the clinic. Archived, never deleted."""
 
@@ -144,6 +148,15 @@ class Patient(Versioned):
     )
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
+    # The names as searched (core.search.fold: no accents, lower case), kept
+    # by save(): plain columns that PostgreSQL indexes for the search (a
+    # B-tree for "starts with", trigrams for "contains"; migration 0013).
+    first_name_folded = models.CharField(
+        max_length=FOLDED_LENGTH, default="", editable=False
+    )
+    last_name_folded = models.CharField(
+        max_length=FOLDED_LENGTH, default="", editable=False
+    )
     date_of_birth = models.DateField(
         _("date of birth"), validators=[validate_birth_date]
     )
@@ -244,7 +257,9 @@ class Patient(Versioned):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    history = HistoricalRecords()
+    history = HistoricalRecords(
+        excluded_fields=["first_name_folded", "last_name_folded"]
+    )
     objects = PatientQuerySet.as_manager()
 
     if TYPE_CHECKING:
@@ -288,6 +303,26 @@ class Patient(Versioned):
 
     def get_absolute_url(self) -> str:
         return reverse("records:patient", kwargs={"code": self.code})
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # The folded columns follow the names (those loaded: a deferred name
+        # is not being changed).
+        deferred = self.get_deferred_fields()
+        folded = {}
+        for name in ("first_name", "last_name"):
+            if name not in deferred:
+                folded[f"{name}_folded"] = fold(getattr(self, name), FOLDED_LENGTH)
+                setattr(self, f"{name}_folded", folded[f"{name}_folded"])
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            wanted = set(update_fields)
+            wanted |= {f"{name}_folded" for name in wanted} & set(folded)
+            kwargs["update_fields"] = wanted
+        super().save(*args, **kwargs)
+
+    def folded_names(self) -> tuple[str, str]:
+        """Return the first and last name as their folded columns hold them."""
+        return fold(self.first_name, FOLDED_LENGTH), fold(self.last_name, FOLDED_LENGTH)
 
     def clean(self) -> None:
         super().clean()

@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 
 from core.clock import parse_day
 from core.paging import AFTER, KeysetPage, NotFromIndex, count_up_to, keyset_page
-from core.search import FoldedContains, FoldedStartsWith
+from core.search import fold
 from patients.models import Patient
 from patients.phones import is_e164, to_e164
 from patients.services import CHART_PREFIX
@@ -75,16 +75,18 @@ def search_patients(queryset: QuerySet[Patient], query: str) -> QuerySet[Patient
 
 
 def _name_condition(tokens: list[str]) -> Q:
-    """Every word in the first or the last name, without accents or case on
-    PostgreSQL. A word of one or two letters is the start of a name (a
-    trigram index needs three letters to find them anywhere inside one)."""
+    """Every word in the first or the last name, without accents or case
+    (the names' folded columns, compared with the folded word). A word of
+    one or two letters is the start of a name (a trigram index needs three
+    letters to find them anywhere inside one; a B-tree finds a start)."""
     condition = Q()
     for token in tokens:
-        lookup = FoldedContains if len(token) >= MIN_INFIX else FoldedStartsWith
+        word = fold(token)
+        lookup = "contains" if len(token) >= MIN_INFIX else "startswith"
         # The last name first: most searches are by surname, and PostgreSQL
         # rechecks the matches in this order, stopping at the first true.
-        condition &= Q(lookup(F("last_name"), token)) | Q(
-            lookup(F("first_name"), token)
+        condition &= Q(**{f"last_name_folded__{lookup}": word}) | Q(
+            **{f"first_name_folded__{lookup}": word}
         )
     return condition
 
