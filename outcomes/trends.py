@@ -248,7 +248,6 @@ def _points(readings: Sequence[Reading]) -> list[Point]:
 def trend_chart(trends: PatientTrends, leg: str, *, id_prefix: str = "") -> LineChart:
     """The chart of one leg: CEAP class, VCSS and symptom score panels."""
     leg_trend = trends.leg(leg)
-    leg_name = Leg(leg).label
     symptom_max = trends.symptom_max or 25
     ceap_label = _("CEAP class")
     vcss_label = _("VCSS")
@@ -269,9 +268,13 @@ def trend_chart(trends: PatientTrends, leg: str, *, id_prefix: str = "") -> Line
             [Series(symptom_label, _points(trends.symptoms))],
         ),
     ]
+    title = (
+        _("Right leg: CEAP class, VCSS and symptom score over time")
+        if leg == Leg.RIGHT
+        else _("Left leg: CEAP class, VCSS and symptom score over time")
+    )
     return LineChart(
-        title=_("%(leg)s leg: CEAP class, VCSS and symptom score over time")
-        % {"leg": leg_name},
+        title=title,
         panels=panels,
         date_header=_("Date"),
         empty_text=_("No CEAP, VCSS or symptom score recorded yet."),

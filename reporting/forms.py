@@ -80,3 +80,8 @@ class StatisticsFilterForm(forms.Form):
             return statistics.Period(default.first, default.last, clinician)
         first, last = self._effective_dates()
         return statistics.Period(first, last, clinician)
+
+
+class RegistryExportForm(StatisticsFilterForm):
+    """The registry export's period and clinician: as the statistics', but a
+    mistake is shown on its field instead of falling back to the default."""
