@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views
+from reporting import views, views_registry
 
 app_name = "reporting"
 
@@ -8,4 +8,10 @@ urlpatterns = [
     path("statistics/", views.statistics_overview, name="statistics"),
     path("statistics/overrides/", views.statistics_overrides, name="overrides"),
     path("statistics/export.csv", views.statistics_export, name="export"),
+    path("statistics/registry/", views_registry.registry_page, name="registry"),
+    path(
+        "statistics/registry/export.csv",
+        views_registry.registry_export,
+        name="registry_export",
+    ),
 ]
