@@ -57,6 +57,7 @@ def _pages(r) -> list[str]:
         ("records:merge", p),
         ("records:audit", None),
         ("records:export", p),
+        ("records:fhir", p),
         ("doppler:create", p),
         ("doppler:detail", d),
         ("doppler:edit", d),

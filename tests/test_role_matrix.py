@@ -675,6 +675,8 @@ SITE = [
         post=(LOGIN, N, N, N, Y),
     ),
     Case("records:export", MANAGERS, _patient, post=(LOGIN, N, N, N, Y)),
+    # the patient's record as a FHIR R4 Bundle (JSON): clinical staff
+    Case("records:fhir", CLINICAL_READERS, _patient),
     # the access log
     Case("accesslog:list", MANAGERS),
     Case("accesslog:patient", MANAGERS, _patient),
