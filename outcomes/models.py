@@ -328,3 +328,36 @@ class QuestionnaireAnswer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.response_id} {self.item_id}={self.value}"
+
+
+class CourseSymptomChange(models.Model):
+    """A course's symptom score before and after, per instrument (only the
+    courses with both). Kept by outcomes.course_summaries from
+    visits.CourseSummary and the responses; read by the clinic trends."""
+
+    visit = models.ForeignKey(
+        "visits.FollowUpVisit", on_delete=models.CASCADE, related_name="+"
+    )
+    instrument = models.ForeignKey(
+        Instrument, on_delete=models.CASCADE, related_name="+"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    # The course-complete visit's day and clinician, as on CourseSummary.
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    score_before = models.DecimalField(max_digits=7, decimal_places=2)
+    score_after = models.DecimalField(max_digits=7, decimal_places=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "clinician"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["visit", "instrument"],
+                name="outcomes_coursesymptomchange_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.score_before} → {self.score_after}"

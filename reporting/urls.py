@@ -1,6 +1,6 @@
 from django.urls import path
 
-from reporting import views, views_registry
+from reporting import views, views_registry, views_trends
 
 app_name = "reporting"
 
@@ -13,5 +13,11 @@ urlpatterns = [
         "statistics/registry/export.csv",
         views_registry.registry_export,
         name="registry_export",
+    ),
+    path("statistics/trends/", views_trends.trends_overview, name="trends"),
+    path(
+        "statistics/trends/<slug:section>.csv",
+        views_trends.trends_export,
+        name="trends_export",
     ),
 ]

@@ -590,3 +590,64 @@ class VisitDayAdverseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.code}: {self.visits}"
+
+
+class VisitDayClearanceBy(models.Model):
+    """The clearance recorded at one clinician's completed visits of one
+    clinic-local day, by a value of what the followed session injected: the
+    vessel type, agent, concentration or form (`dimension`). A visit counts
+    once under each distinct value of its session's active injections (the
+    session it follows; without one, the patient's last active session
+    before it). Kept by visits.trend_summaries; read by the clinic trends."""
+
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=16)
+    visits = models.PositiveIntegerField()
+    clearance_sum = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "clinician", "dimension", "value"],
+                name="visits_visitdayclearanceby_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.dimension}={self.value}: {self.visits}"
+
+
+class CourseSummary(models.Model):
+    """A course of treatment, summarised when a completed visit records
+    "course complete": its active sessions (after the patient's previous
+    course-complete visit, before this one) and the VCSS before and after.
+
+    `day` and `clinician` are the completing visit's. The VCSS of an
+    assessment is its higher leg's; before: the latest active assessment on
+    or before the first session's day; after: the latest after the last
+    session's day and on or before the visit's day. Kept by
+    visits.trend_summaries; read by the clinic trends."""
+
+    visit = models.OneToOneField(
+        FollowUpVisit, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sessions = models.PositiveIntegerField()
+    first_session_at = models.DateTimeField()
+    last_session_at = models.DateTimeField()
+    vcss_before = models.PositiveSmallIntegerField(null=True)
+    vcss_after = models.PositiveSmallIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["day", "clinician"])]
+
+    def __str__(self) -> str:
+        return f"{self.day} course of {self.sessions} sessions"

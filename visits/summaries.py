@@ -25,6 +25,7 @@ from treatments.summaries import (
     lock_patient,
     rebuild_session_summaries,
 )
+from visits import trend_summaries
 from visits.models import (
     BOOKED_STATUSES,
     FollowUpVisit,
@@ -143,6 +144,7 @@ def visits_changed(
         lock_patient(patient_id)
     patient_follow_up_refresh(patient_id)
     day_summaries_refresh(keys)
+    trend_summaries.trends_changed(patient_id=patient_id, keys=keys)
 
 
 # --- rebuilding everything ----------------------------------------------------
