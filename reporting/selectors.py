@@ -5,7 +5,9 @@ optionally for one clinician. They add up the day summaries the services of
 treatments and visits keep on write (a row per day and clinician), so a
 period of years reads thousands of small rows, not every session and visit.
 Patients treated and patients without a follow-up are not additive: they are
-counted from a narrow index of the period's sessions (see below). Each
+counted from the day summaries' first, last and awaiting sessions, corrected
+from the sessions after the period or else the period's own, whichever are
+fewer (see patient_counts). Each
 function runs a fixed number of queries, whatever the length of the history.
 reporting.reference holds the row-level computation the tests compare with.
 
@@ -21,13 +23,13 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, DateField, Q, QuerySet, Sum
+from django.db.models import Count, DateField, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils.translation import gettext as _
 
 from core.roles import clinicians
 from reporting.period import Bar, Period, Share, bar_width
-from treatments.models import SessionDaySummary, TreatmentSession
+from treatments.models import PatientFollowUp, SessionDaySummary, TreatmentSession
 from visits.models import (
     AdverseEvent,
     VisitDayAdverseEvent,
@@ -131,43 +133,109 @@ class SessionSummary(SessionCounts):
         return Share(self.overrides, self.sessions)
 
 
-def session_summary(period: Period, patients: int | None = None) -> SessionSummary:
-    """Return the period's totals, with patients treated (if not given, one
-    more query). One query."""
-    totals = _days(SessionDaySummary, period).aggregate(**_session_counts())
-    summary = SessionSummary(**_unprefixed(totals))
+def session_summary(
+    period: Period, patients: int | None = None, totals: dict | None = None
+) -> SessionSummary:
+    """Return the period's totals, with patients treated (if not given, two
+    more queries). One query, none given the `totals` of session_totals()."""
+    if totals is None:
+        totals = _unprefixed(
+            _days(SessionDaySummary, period).aggregate(**_session_counts())
+        )
+    summary = SessionSummary(**{name: totals[name] for name in _SESSION_FIGURES})
     if patients is None:
         patients = patient_counts(period)["treated"]
     summary.patients = patients
     return summary
 
 
-def patient_counts(period: Period) -> dict[str, int]:
+def session_totals(period: Period) -> dict[str, int]:
+    """Return the period's session figures (as session_summary) and what
+    patient_counts() reads of the days from the period's first to the last
+    one recorded. One query over the day summaries."""
+    rows = SessionDaySummary.objects.filter(day__gte=period.first)
+    suffix = ""
+    if period.clinician is not None:
+        rows = rows.filter(clinician=period.clinician)
+        suffix = "_with_clinician"
+    inside, after = Q(day__lte=period.last), Q(day__gt=period.last)
+    row = rows.aggregate(
+        **{f"n_{name}": Sum(name, filter=inside) for name in _SESSION_FIGURES},
+        n_after=Sum("sessions", filter=after),
+        n_lasts=Sum(f"lasts{suffix}"),
+        n_firsts_after=Sum(f"firsts{suffix}", filter=after),
+        n_awaiting_lasts=Sum(f"awaiting_lasts{suffix}", filter=inside),
+    )
+    return _unprefixed(row)
+
+
+def patient_counts(
+    period: Period, totals: dict | None = None, *, from_later: bool | None = None
+) -> dict[str, int]:
     """Return the patients treated in the period, and those among them with
     no follow-up visit (scheduled, arrived or completed) on or after their
-    last session in it. One query, an index-only scan on PostgreSQL.
+    last session in it. Two queries (one given the `totals` of
+    session_totals()): the day summaries, and an index-only scan of either
+    the sessions after the period or the period's own, whichever are fewer
+    (`from_later` chooses, for the tests).
 
-    Treated: a patient counts once, at their first session of the period,
-    the one whose previous active session (with the same clinician, for a
-    clinician's figures) was before the period or never. Without a
-    follow-up: a patient's last session of the period is followed by no
+    A patient counts once, at their first session of the period: the one
+    whose previous active session (with the same clinician, for a
+    clinician's figures; all that follows reads "the same clinician's" so)
+    was before the period or never. Every session from the period's start
+    on that is the patient's last, matched one to one with those whose
+    previous one is before the start, so that
+
+        treated = last sessions from the start on
+                  - first sessions after the period
+                  - sessions after the period whose previous one is before it
+
+    the last term reading the few sessions after a recent period. Without
+    a follow-up: a patient's last session of the period is followed by no
     booked visit exactly when some session of theirs in the period is (the
     visits services keep `awaiting_follow_up`: true after the patient's
-    latest booked visit), so the patients of those few sessions are counted.
+    latest booked visit, so for all of the patient's sessions after one),
+    counted at that last session: an awaiting one that is the patient's
+    last, or whose next session is after the period (read from that next
+    one, whose previous session is in the period and after the latest
+    booked visit).
     """
-    start, _end = period.bounds()
+    if totals is None:
+        totals = session_totals(period)
+    start, end = period.bounds()
     previous = "previous_at"
     if period.clinician is not None:
         previous = "previous_same_clinician_at"
-    first = Q(**{f"{previous}__isnull": True}) | Q(**{f"{previous}__lt": start})
-    row = _sessions(period).aggregate(
-        # Counting a column of the index keeps the scan index-only.
-        treated=Count("performed_at", filter=first),
-        without_follow_up=Count(
-            "patient", distinct=True, filter=Q(awaiting_follow_up=True)
+    if from_later is None:
+        from_later = totals["after"] <= totals["sessions"]
+    if not from_later:
+        first = Q(**{f"{previous}__isnull": True}) | Q(**{f"{previous}__lt": start})
+        row = _sessions(period).aggregate(
+            # Counting a column of the index keeps the scan index-only.
+            treated=Count("performed_at", filter=first),
+            without_follow_up=Count(
+                "patient", distinct=True, filter=Q(awaiting_follow_up=True)
+            ),
+        )
+        return {name: value or 0 for name, value in row.items()}
+    later = TreatmentSession.objects.active().filter(performed_at__gte=end)
+    if period.clinician is not None:
+        later = later.filter(clinician=period.clinician)
+    booked = PatientFollowUp.objects.filter(
+        patient_id=OuterRef("patient_id"), booked_until__gte=OuterRef(previous)
+    )
+    row = later.aggregate(
+        spanning=Count("performed_at", filter=Q(**{f"{previous}__lt": start})),
+        awaiting=Count(
+            "performed_at",
+            filter=Q(**{f"{previous}__gte": start, f"{previous}__lt": end})
+            & ~Exists(booked),
         ),
     )
-    return {name: value or 0 for name, value in row.items()}
+    return {
+        "treated": totals["lasts"] - totals["firsts_after"] - (row["spanning"] or 0),
+        "without_follow_up": totals["awaiting_lasts"] + (row["awaiting"] or 0),
+    }
 
 
 def override_sessions(period: Period) -> QuerySet:
@@ -407,8 +475,9 @@ class ClinicStatistics:
 
 def clinic_statistics(period: Period) -> ClinicStatistics:
     """Return every figure of the statistics page. Six queries at most."""
-    patients = patient_counts(period)
-    sessions = session_summary(period, patients=patients["treated"])
+    totals = session_totals(period)
+    patients = patient_counts(period, totals)
+    sessions = session_summary(period, patients=patients["treated"], totals=totals)
     visits = visit_summary(period)
     return ClinicStatistics(
         period=period,

@@ -185,6 +185,7 @@ class TreatmentSession(Signable, Voidable, Versioned):
     previous_at = models.DateTimeField(null=True, editable=False)
     previous_same_clinician_at = models.DateTimeField(null=True, editable=False)
     next_at = models.DateTimeField(null=True, editable=False)
+    next_same_clinician_at = models.DateTimeField(null=True, editable=False)
     awaiting_follow_up = models.BooleanField(
         default=True, db_default=True, editable=False
     )
@@ -194,6 +195,7 @@ class TreatmentSession(Signable, Voidable, Versioned):
             "previous_at",
             "previous_same_clinician_at",
             "next_at",
+            "next_same_clinician_at",
             "awaiting_follow_up",
         ]
     )
@@ -570,6 +572,17 @@ class SessionDaySummary(models.Model):
     foam = models.PositiveIntegerField(default=0)
     liquid = models.PositiveIntegerField(default=0)
     overrides = models.PositiveIntegerField(default=0)
+    # For the patients treated and without a follow-up over any period
+    # (reporting.selectors.patient_counts): the sessions that are the
+    # patient's first and last active one (of any clinician; of this
+    # clinician), and the sessions awaiting a follow-up (all; the last ones).
+    firsts = models.PositiveIntegerField(default=0)
+    lasts = models.PositiveIntegerField(default=0)
+    firsts_with_clinician = models.PositiveIntegerField(default=0)
+    lasts_with_clinician = models.PositiveIntegerField(default=0)
+    awaiting = models.PositiveIntegerField(default=0)
+    awaiting_lasts = models.PositiveIntegerField(default=0)
+    awaiting_lasts_with_clinician = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [

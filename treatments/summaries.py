@@ -47,6 +47,23 @@ def session_counts() -> dict:
         "n_overrides": Count(
             "id", distinct=True, filter=Q(limit_override_by__isnull=False)
         ),
+        "n_firsts": Count("id", distinct=True, filter=Q(previous_at__isnull=True)),
+        "n_lasts": Count("id", distinct=True, filter=Q(next_at__isnull=True)),
+        "n_firsts_with_clinician": Count(
+            "id", distinct=True, filter=Q(previous_same_clinician_at__isnull=True)
+        ),
+        "n_lasts_with_clinician": Count(
+            "id", distinct=True, filter=Q(next_same_clinician_at__isnull=True)
+        ),
+        "n_awaiting": Count("id", distinct=True, filter=Q(awaiting_follow_up=True)),
+        "n_awaiting_lasts": Count(
+            "id", distinct=True, filter=Q(awaiting_follow_up=True, next_at__isnull=True)
+        ),
+        "n_awaiting_lasts_with_clinician": Count(
+            "id",
+            distinct=True,
+            filter=Q(awaiting_follow_up=True, next_same_clinician_at__isnull=True),
+        ),
     }
 
 
@@ -91,11 +108,13 @@ def lock_patient(patient_id: int) -> None:
     Patient.objects.select_for_update().only("pk").get(pk=patient_id)
 
 
-def patient_sessions_refresh(patient_id: int) -> None:
+def patient_sessions_refresh(patient_id: int) -> set[SessionKey]:
     """Recompute the patient's per-session pointers and follow-up flags.
 
     Reads the patient's sessions (a few, at most a few hundred) and updates
-    only the rows whose values change. Call with the patient locked.
+    only the rows whose values change. Call with the patient locked. Return
+    the (day, clinician) pairs of the active sessions that changed: their
+    day summaries count first and last sessions.
     """
     booked_until = (
         PatientFollowUp.objects.filter(patient_id=patient_id)
@@ -113,31 +132,41 @@ def patient_sessions_refresh(patient_id: int) -> None:
             "previous_at",
             "previous_same_clinician_at",
             "next_at",
+            "next_same_clinician_at",
             "awaiting_follow_up",
         )
     )
-    # [previous_at, previous_same_clinician_at, next_at, awaiting_follow_up]
+    # [previous_at, previous_same_clinician_at, next_at,
+    #  next_same_clinician_at, awaiting_follow_up]
     wanted: dict[int, list] = {}
     last: tuple[int, datetime] | None = None
-    last_by: dict[int, datetime] = {}
+    last_by: dict[int, tuple[int, datetime]] = {}
     for pk, at, clinician_id, voided_at, *_stored in rows:
-        wanted[pk] = [None, None, None, booked_until is None or at > booked_until]
+        wanted[pk] = [None, None, None, None, booked_until is None or at > booked_until]
         if voided_at is not None:
             continue
         if last is not None:
             wanted[pk][0] = last[1]
             wanted[last[0]][2] = at
-        wanted[pk][1] = last_by.get(clinician_id)
-        last, last_by[clinician_id] = (pk, at), at
-    for pk, _at, _clinician, _voided, *stored in rows:
+        same = last_by.get(clinician_id)
+        if same is not None:
+            wanted[pk][1] = same[1]
+            wanted[same[0]][3] = at
+        last, last_by[clinician_id] = (pk, at), (pk, at)
+    changed: set[SessionKey] = set()
+    for pk, at, clinician_id, voided_at, *stored in rows:
         if wanted[pk] != stored:
-            previous, previous_same, following, awaiting = wanted[pk]
+            previous, previous_same, following, following_same, awaiting = wanted[pk]
             TreatmentSession.objects.filter(pk=pk).update(
                 previous_at=previous,
                 previous_same_clinician_at=previous_same,
                 next_at=following,
+                next_same_clinician_at=following_same,
                 awaiting_follow_up=awaiting,
             )
+            if voided_at is None:
+                changed.add(session_key(at, clinician_id))
+    return changed
 
 
 def sessions_changed(
@@ -150,8 +179,8 @@ def sessions_changed(
     """
     if lock:
         lock_patient(patient_id)
-    patient_sessions_refresh(patient_id)
-    day_summaries_refresh(keys)
+    changed = patient_sessions_refresh(patient_id)
+    day_summaries_refresh({*keys, *changed})
 
 
 def follow_up_booked_until_set(
@@ -165,14 +194,38 @@ def follow_up_booked_until_set(
     )
     sessions = TreatmentSession.objects.filter(patient_id=patient_id)
     if booked_until is None:
-        sessions.filter(awaiting_follow_up=False).update(awaiting_follow_up=True)
-        return
-    sessions.filter(awaiting_follow_up=False, performed_at__gt=booked_until).update(
-        awaiting_follow_up=True
-    )
-    sessions.filter(awaiting_follow_up=True, performed_at__lte=booked_until).update(
-        awaiting_follow_up=False
-    )
+        flips = [(sessions.filter(awaiting_follow_up=False), True)]
+    else:
+        flips = [
+            (
+                sessions.filter(
+                    awaiting_follow_up=False, performed_at__gt=booked_until
+                ),
+                True,
+            ),
+            (
+                sessions.filter(
+                    awaiting_follow_up=True, performed_at__lte=booked_until
+                ),
+                False,
+            ),
+        ]
+    # The day summaries count the awaiting sessions: the days of the
+    # flipped active sessions are counted again.
+    keys: set[SessionKey] = set()
+    for flip, awaiting in flips:
+        rows = list(flip.values_list("pk", "performed_at", "clinician_id", "voided_at"))
+        if not rows:
+            continue
+        TreatmentSession.objects.filter(pk__in=[row[0] for row in rows]).update(
+            awaiting_follow_up=awaiting
+        )
+        keys.update(
+            session_key(at, clinician_id)
+            for _pk, at, clinician_id, voided_at in rows
+            if voided_at is None
+        )
+    day_summaries_refresh(keys)
 
 
 # --- rebuilding everything ----------------------------------------------------
@@ -184,6 +237,7 @@ _SESSIONS_SQL = """
 UPDATE {sessions} SET previous_at = ranked.previous_at,
     previous_same_clinician_at = ranked.previous_same_clinician_at,
     next_at = ranked.next_at,
+    next_same_clinician_at = ranked.next_same_clinician_at,
     awaiting_follow_up = ranked.awaiting_follow_up
 FROM (
     SELECT s.id,
@@ -199,6 +253,10 @@ FROM (
             PARTITION BY s.patient_id, s.voided_at IS NULL
             ORDER BY s.performed_at, s.id
         ) END AS next_at,
+        CASE WHEN s.voided_at IS NULL THEN LEAD(s.performed_at) OVER (
+            PARTITION BY s.patient_id, s.clinician_id, s.voided_at IS NULL
+            ORDER BY s.performed_at, s.id
+        ) END AS next_same_clinician_at,
         (f.booked_until IS NULL OR s.performed_at > f.booked_until)
             AS awaiting_follow_up
     FROM {sessions} s LEFT JOIN {follow_ups} f ON f.patient_id = s.patient_id
@@ -208,6 +266,8 @@ WHERE {sessions}.id = ranked.id AND (
     OR {sessions}.previous_same_clinician_at
         IS DISTINCT FROM ranked.previous_same_clinician_at
     OR {sessions}.next_at IS DISTINCT FROM ranked.next_at
+    OR {sessions}.next_same_clinician_at
+        IS DISTINCT FROM ranked.next_same_clinician_at
     OR {sessions}.awaiting_follow_up IS DISTINCT FROM ranked.awaiting_follow_up
 )
 """
@@ -220,6 +280,11 @@ def rebuild_session_summaries(apps=global_apps) -> int:
     session_model = apps.get_model("treatments", "TreatmentSession")
     summary_model = apps.get_model("treatments", "SessionDaySummary")
     follow_up_model = apps.get_model("treatments", "PatientFollowUp")
+    fields = {field.name for field in summary_model._meta.get_fields()}
+    if not {key.removeprefix("n_") for key in session_counts()} <= fields:
+        # An earlier migration's state: the migration that adds the
+        # missing fields rebuilds everything.
+        return 0
     quote = connection.ops.quote_name
     sql = _SESSIONS_SQL.format(
         sessions=quote(session_model._meta.db_table),

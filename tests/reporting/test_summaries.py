@@ -256,6 +256,7 @@ def summary_tables() -> dict:
         "previous_at",
         "previous_same_clinician_at",
         "next_at",
+        "next_same_clinician_at",
         "awaiting_follow_up",
     )
     tables["sessions"] = list(sessions_flags)
@@ -323,6 +324,21 @@ def test_every_figure_equals_the_row_level_computation(history):
             )
             checked += new.sessions.sessions + new.visits.total
     assert checked > 100
+
+
+@pytest.mark.parametrize("from_later", [True, False])
+def test_patients_counted_from_either_side_of_the_period(history, from_later):
+    """Patients treated and without a follow-up, read from the sessions
+    after the period or from the period's own, equal the row-level ones."""
+    periods = [*PERIODS, (date(2025, 11, 1), date(2025, 11, 30))]
+    for first, last in periods:
+        for clinician in [None, *history]:
+            period = Period(first, last, clinician)
+            counts = statistics.patient_counts(period, from_later=from_later)
+            assert counts == {
+                "treated": reference.session_summary(period).patients,
+                "without_follow_up": reference.patients_without_follow_up(period),
+            }, (first, last, clinician)
 
 
 def test_the_summaries_kept_on_write_equal_a_rebuild(history):
