@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.forms import DateInput, DecimalInputField, VersionedModelForm
 from patients.models import Answer, Patient, as_answer
 from patients.phones import display_phone, is_mobile, to_e164
+from patients.referring import doctor_choices
 from patients.screening import QUESTION_FIELDS, QUESTIONS, Question
 
 DEMOGRAPHIC_FIELDS = [
@@ -25,6 +26,7 @@ DEMOGRAPHIC_FIELDS = [
     "address",
     "language",
     "weight_kg",
+    "referring_doctor",
 ]
 # The clinician-only section: the screening date, each question (yes / no /
 # not asked, in patients.screening order) and the free-text details.
@@ -80,6 +82,10 @@ class PatientForm(VersionedModelForm):
         if self.instance.pk:
             # Show the stored E.164 number as the desk types it.
             self.initial["phone"] = display_phone(self.instance.phone)
+        # The active doctors, and the patient's own even if since inactive.
+        doctor = self.fields["referring_doctor"]
+        doctor.queryset = doctor_choices(self.instance.referring_doctor_id)  # type: ignore[attr-defined]
+        doctor.empty_label = _("None")  # type: ignore[attr-defined]
 
     def clean_first_name(self) -> str:
         return self.cleaned_data["first_name"].strip()

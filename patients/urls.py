@@ -1,6 +1,6 @@
 from django.urls import path
 
-from patients import views
+from patients import referring_views, views
 
 app_name = "patients"
 
@@ -10,4 +10,25 @@ urlpatterns = [
     path("patients/<uuid:code>/edit/", views.patient_edit, name="edit"),
     path("patients/<uuid:code>/archive/", views.patient_archive, name="archive"),
     path("patients/<uuid:code>/restore/", views.patient_restore, name="restore"),
+    path("referring-doctors/", referring_views.referring_list, name="referring-list"),
+    path(
+        "referring-doctors/new/",
+        referring_views.referring_create,
+        name="referring-create",
+    ),
+    path(
+        "referring-doctors/<uuid:code>/edit/",
+        referring_views.referring_edit,
+        name="referring-edit",
+    ),
+    path(
+        "referring-doctors/<uuid:code>/deactivate/",
+        referring_views.referring_deactivate,
+        name="referring-deactivate",
+    ),
+    path(
+        "referring-doctors/<uuid:code>/reactivate/",
+        referring_views.referring_reactivate,
+        name="referring-reactivate",
+    ),
 ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from printing import views
+from printing import views, views_letters
 
 app_name = "printing"
 
@@ -26,4 +26,14 @@ urlpatterns = [
         name="day-sheets-job-download",
     ),
     path("letterhead/", views.letterhead_edit, name="letterhead-edit"),
+    path(
+        "doppler/<uuid:code>/report.pdf",
+        views_letters.doppler_report_pdf,
+        name="doppler-report-pdf",
+    ),
+    path(
+        "patients/<uuid:code>/letter/",
+        views_letters.referral_letter,
+        name="letter",
+    ),
 ]

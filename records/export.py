@@ -6,7 +6,8 @@ injections, every follow-up visit (voided records included, marked as such,
 with their reason), the sign-offs and addenda, the clinical photos'
 details (what each shows, when, its file name and SHA-256; not the pictures
 themselves), the signed consent forms' details (procedure, text
-version, date, witness, file name; not the files), the audit trail of
+version, date, witness, file name; not the files), the questionnaires
+filled in with their answers and the invitations to fill one, the audit trail of
 changes and the access log rows naming the patient. Times are ISO 8601 in
 clinic time with their offset, decimals are strings. A fixed number of queries
 however long the history.
@@ -27,6 +28,11 @@ from accesslog.models import AccessEvent
 from consent.models import SignedConsent
 from doppler.models import DopplerAddendum, DopplerAssessment
 from patients.models import Patient
+from outcomes.models import (
+    QuestionnaireAnswer,
+    QuestionnaireInvitation,
+    QuestionnaireResponse,
+)
 from photos.models import ClinicalPhoto
 from records.audit import AuditEntry, audit_trail
 from treatments.models import Injection, SessionAddendum, TreatmentSession
@@ -233,6 +239,40 @@ def _access(event: AccessEvent) -> dict[str, Any]:
     }
 
 
+def _referring_doctor(patient: Patient) -> dict[str, Any] | None:
+    """The doctor the clinic writes to about the patient, as on a letter."""
+    doctor = patient.referring_doctor
+    if doctor is None:
+        return None
+    return {
+        "code": str(doctor.code),
+        "name": doctor.name,
+        "practice": doctor.practice,
+        "address": doctor.address,
+        "email": doctor.email,
+        "phone": doctor.phone,
+        "active": doctor.active,
+    }
+
+
+def _questionnaire(response: QuestionnaireResponse) -> dict[str, Any]:
+    """A filled questionnaire with its answers, each with its question and
+    the label of the answer, in the language it was filled in."""
+    data = _fields(response, parents=("patient",))
+    data["instrument_name"] = response.instrument.name_in(response.language)
+    data["answers"] = [
+        {
+            "item": answer.item.key,
+            "question": answer.item.text_in(response.language),
+            "value": answer.value,
+            "label": answer.item.label_of(answer.value, response.language),
+            "scored": answer.item.scored,
+        }
+        for answer in response.answers.all()
+    ]
+    return data
+
+
 def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, Any]:
     """Return everything about the patient, as the export file holds it."""
     dopplers = (
@@ -282,6 +322,24 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         .select_related("text", "witness", "recorded_by", "voided_by")
         .order_by("signed_at", "id")
     )
+    questionnaires = (
+        QuestionnaireResponse.objects.filter(patient=patient)
+        .select_related("instrument", "invitation", "entered_by", "voided_by")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=QuestionnaireAnswer.objects.select_related("item").order_by(
+                    "item__position"
+                ),
+            )
+        )
+        .order_by("answered_at", "id")
+    )
+    invitations = (
+        QuestionnaireInvitation.objects.filter(patient=patient)
+        .select_related("instrument")
+        .order_by("due_on", "id")
+    )
     accesses = (
         AccessEvent.objects.filter(patient=patient)
         .select_related("user")
@@ -294,6 +352,7 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         "exported_at": _moment(now),
         "exported_by": _user(user),
         "patient": _fields(patient),
+        "referring_doctor": _referring_doctor(patient),
         "dopplers": [_doppler(d) for d in dopplers],
         "sessions": [_session(s) for s in sessions],
         "visits": [_visit(v) for v in visits],
@@ -301,6 +360,12 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         "photos": [_photo(p) for p in photos],
         # The signed consent forms' details; the files are not in the file.
         "consents": [_consent(c) for c in consents],
+        # The questionnaires filled in, with their answers, and the
+        # invitations to fill one (sent, answered, expired or cancelled).
+        "questionnaires": [_questionnaire(q) for q in questionnaires],
+        "questionnaire_invitations": [
+            _fields(i, parents=("patient",)) for i in invitations
+        ],
         "changes": [_change(e) for e in reversed(changes)],
         "accesses": [_access(a) for a in accesses],
     }

@@ -122,8 +122,19 @@ def _feed_token(records: dict[str, Any]) -> str:
     return replace_feed_token(records["clinician"]).token
 
 
-# URLs opened by a secret token (a reminder's link, a calendar feed).
-TOKEN_ROUTES = {"visits:answer": _answer_token, "visits:feed": _feed_token}
+def _questionnaire_token(records: dict[str, Any]) -> str:
+    from outcomes.links import invitation_token
+
+    return invitation_token(records["invitation"])
+
+
+# URLs opened by a secret token (a reminder's link, a calendar feed, a
+# questionnaire invitation).
+TOKEN_ROUTES = {
+    "visits:answer": _answer_token,
+    "visits:feed": _feed_token,
+    "outcomes:answer": _questionnaire_token,
+}
 
 
 def _named(patterns, namespace: str = "", prefix: str = ""):
@@ -167,12 +178,16 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
             code = records["lot"].code
         elif route.startswith("photos/<"):
             code = records["photo"].code
+        elif route.startswith("questionnaires/<"):
+            code = records["questionnaire"].code
         elif route.startswith("consent-texts/<"):
             code = records["consent"].text.code
         elif route.startswith("consents/<"):
             code = records["consent"].code
         elif route.startswith("aftercare/day/jobs/<"):
             code = records["day_sheets_job"].code
+        elif route.startswith("referring-doctors/<"):
+            code = records["referring_doctor"].code
         elif "patients/<" in route:
             code = records["patient"].code
         else:
@@ -186,6 +201,25 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
         if (query := EXTRA_QUERIES.get(name))
     ]
     return found
+
+
+def _questionnaire_records(patient: Any) -> dict[str, Any]:
+    from outcomes.models import Instrument
+    from outcomes.services import record_response
+    from tests.outcomes.conftest import full_answers, make_invitation
+
+    instrument = Instrument.objects.get(code="sclero-symptoms")
+    return {
+        "questionnaire": record_response(
+            patient=patient,
+            instrument=instrument,
+            answers=full_answers(instrument),
+            source="paper",
+            language="en",
+            timepoint="visit",
+        ),
+        "invitation": make_invitation(patient, instrument),
+    }
 
 
 @pytest.fixture
@@ -203,6 +237,7 @@ def records(patient, clinician):
         "visit": visit,
         "photo": make_photo(session, clinician),
         "consent": make_consent(patient, clinician),
+        **_questionnaire_records(patient),
         "site": session.site,
         "clinician": clinician,
         "closure": Closure.objects.create(
@@ -217,7 +252,17 @@ def records(patient, clinician):
         "day_sheets_job": day_sheets_job_start(
             day=timezone.localdate(session.performed_at), user=clinician
         ),
+        "referring_doctor": _referring_doctor(patient),
     }
+
+
+def _referring_doctor(patient: Any) -> Any:
+    from patients.models import ReferringDoctor
+
+    doctor = ReferringDoctor.objects.create(name="Dott. Fuzz", practice="Studio")
+    patient.referring_doctor = doctor
+    patient.save(update_fields=["referring_doctor"])
+    return doctor
 
 
 class _Fuzz:

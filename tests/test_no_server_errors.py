@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -38,6 +39,34 @@ def records(patient, clinician):
     make_injection(session)
     visit = make_visit(patient, clinician, session=session)
     return {"patient": patient, "doppler": doppler, "session": session, "visit": visit}
+
+
+def _questionnaire(patient: Any) -> Any:
+    from outcomes.models import Instrument, QuestionnaireResponse
+    from outcomes.services import record_response
+    from tests.outcomes.conftest import full_answers
+
+    found = QuestionnaireResponse.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    instrument = Instrument.objects.get(code="sclero-symptoms")
+    return record_response(
+        patient=patient,
+        instrument=instrument,
+        answers=full_answers(instrument),
+        source="paper",
+        language="en",
+        timepoint="visit",
+    )
+
+
+def _questionnaire_token(patient: Any) -> str:
+    from outcomes.links import invitation_token
+    from outcomes.models import Instrument
+    from tests.outcomes.conftest import make_invitation
+
+    instrument = Instrument.objects.get(code="sclero-symptoms")
+    return invitation_token(make_invitation(patient, instrument))
 
 
 def _pages(r) -> list[str]:
@@ -87,14 +116,26 @@ def _pages(r) -> list[str]:
         ("visits:ics", v),
         ("visits:slip", v),
         ("visits:answer", confirm_token(r["visit"])),
+        ("outcomes:new", p),
+        ("outcomes:response", _questionnaire(r["patient"]).code),
+        ("outcomes:void", _questionnaire(r["patient"]).code),
+        ("outcomes:answer", _questionnaire_token(r["patient"])),
         ("visits:calendar-feed", None),
         ("printing:aftercare-print", s),
         ("printing:aftercare-day", None),
         ("printing:day-sheets-job-start", None),
         ("printing:letterhead-edit", None),
+        ("printing:doppler-report-pdf", d),
+        ("printing:letter", p),
+        ("patients:referring-list", None),
+        ("patients:referring-create", None),
         ("reporting:statistics", None),
         ("reporting:overrides", None),
         ("reporting:export", None),
+        ("reporting:trends", None),
+        ("reporting:trends_export", None),
+        ("reporting:registry", None),
+        ("reporting:registry_export", None),
         ("accesslog:list", None),
         ("accesslog:patient", p),
         # sites and hours (rows by number)

@@ -423,6 +423,13 @@ def _doppler(w: World) -> list[Any]:
     return [w.doppler.code]
 
 
+def _doctor(w: World) -> list[Any]:
+    from patients.models import ReferringDoctor
+
+    doctor, _new = ReferringDoctor.objects.get_or_create(name="Dott. Matrix")
+    return [doctor.code]
+
+
 def _session(w: World) -> list[Any]:
     return [w.session.code]
 
@@ -635,6 +642,23 @@ SITE = [
         data=lambda w: {"reason": "Moved away"},
     ),
     Case("patients:restore", POST_ONLY, _patient, post=(LOGIN, N, Y, N, Y)),
+    # the referring doctors' directory: kept by every role (front desk
+    # registers patients with their doctor); never deleted, deactivated
+    Case("patients:referring-list", ROLE_HOLDERS),
+    Case("patients:referring-create", ROLE_HOLDERS, post=(LOGIN, N, Y, Y, Y)),
+    Case("patients:referring-edit", ROLE_HOLDERS, _doctor, post=(LOGIN, N, Y, Y, Y)),
+    Case(
+        "patients:referring-deactivate",
+        POST_ONLY,
+        _doctor,
+        post=(LOGIN, N, Y, Y, Y),
+    ),
+    Case(
+        "patients:referring-reactivate",
+        POST_ONLY,
+        _doctor,
+        post=(LOGIN, N, Y, Y, Y),
+    ),
     # the patient's record
     Case(
         "records:patient",
@@ -913,10 +937,21 @@ SITE = [
         shown=AFTERCARE,
     ),
     Case("printing:letterhead-edit", MANAGERS, post=(LOGIN, N, N, N, Y)),
+    # the Doppler report is clinical detail; the letter is signed by the
+    # clinician who prints it
+    Case(
+        "printing:doppler-report-pdf",
+        CLINICAL_READERS,
+        _doppler,
+        clinical=(CONCLUSION,),
+    ),
+    Case("printing:letter", CLINICIANS, _patient, post=(LOGIN, N, N, Y, N)),
     # statistics
     Case("reporting:statistics", CLINICAL_READERS),
     Case("reporting:overrides", CLINICAL_READERS, clinical=(OVERRIDE,)),
     Case("reporting:export", CLINICAL_READERS, query="?period=all"),
+    Case("reporting:trends", CLINICAL_READERS),
+    Case("reporting:trends_export", CLINICAL_READERS, query="?section=courses"),
     # The registry export: pseudonymised rows of many patients, the manager's.
     Case("reporting:registry", MANAGERS),
     Case("reporting:registry_export", MANAGERS, query="?from=2020-01-01"),
@@ -1100,9 +1135,7 @@ ADMIN = [
     # questionnaires as data: the manager adds and changes them, never deletes
     Case("admin:outcomes_instrument_changelist", staff(200)),
     Case("admin:outcomes_instrument_add", staff(200)),
-    Case(
-        "admin:outcomes_instrument_change", staff(200), _instrument, post=ADMIN_STAFF
-    ),
+    Case("admin:outcomes_instrument_change", staff(200), _instrument, post=ADMIN_STAFF),
     Case("admin:outcomes_instrument_history", staff(200), _instrument),
     Case("admin:outcomes_instrument_simple_history", staff(200), _instrument_history),
     Case("admin:outcomes_instrument_delete", staff(403), _instrument),

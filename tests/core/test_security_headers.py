@@ -120,6 +120,7 @@ def pages(clinician, make_patient_with_session) -> dict[str, str]:
         "session page": reverse("treatments:session-detail", args=[session.code]),
         "Doppler form": reverse("doppler:create", args=[patient.code]),
         "statistics": reverse("reporting:statistics"),
+        "clinic trends": reverse("reporting:trends"),
         "agenda": reverse("visits:agenda-day"),
     }
 
@@ -182,6 +183,14 @@ def test_the_json_export_is_never_stored(manager_client, make_patient_with_sessi
     response = manager_client.post(reverse("records:export", args=[patient.code]))
     assert response["Content-Type"] == "application/json"
     assert "no-store" in response["Cache-Control"]
+
+
+def test_the_fhir_bundle_is_never_stored(clinician_client, make_patient_with_session):
+    patient, _session = make_patient_with_session
+    response = clinician_client.get(reverse("records:fhir", args=[patient.code]))
+    assert response["Content-Type"].startswith("application/fhir+json")
+    assert "no-store" in response["Cache-Control"]
+    assert response["Content-Disposition"].startswith("attachment;")
 
 
 def test_static_files_keep_their_caching(clinician_client, settings):
@@ -281,6 +290,7 @@ def test_no_page_has_inline_code_and_none_is_stored(
     [
         ("printing:aftercare-pdf", "", "application/pdf"),
         ("printing:aftercare-day", "?date={session_day}&format=pdf", "application/pdf"),
+        ("printing:doppler-report-pdf", "", "application/pdf"),
         ("visits:ics", "", "text/calendar"),
         ("reporting:export", "?period=all", "text/csv"),
     ],
