@@ -345,3 +345,45 @@ def test_a_backup_without_files_from_before_still_restores(
     finally:
         restored.close()
     assert name == patient.last_name
+
+
+def test_a_questionnaire_response_survives_backup_and_restore(
+    transactional_db, patient, clinician, tmp_path, backup_key
+):
+    if connection.vendor != "sqlite":
+        pytest.skip("restored into a SQLite file")
+    from outcomes.models import Instrument
+    from outcomes.services import record_response
+    from tests.outcomes.conftest import full_answers, make_invitation
+
+    instrument = Instrument.objects.get(code="sclero-symptoms")
+    invitation = make_invitation(patient, instrument)
+    response = record_response(
+        patient=patient,
+        instrument=instrument,
+        answers=full_answers(instrument, 3),
+        source="link",
+        language="en",
+        invitation=invitation,
+        timepoint=invitation.timepoint,
+    )
+    file = tmp_path / "clinic.sclerobak"
+    call_command("backup", output=file, stdout=io.StringIO())
+    target = tmp_path / "restored.sqlite3"
+    call_command("restore", file, sqlite=target, stdout=io.StringIO())
+    restored = sqlite3.connect(target)
+    try:
+        (code, score, status) = restored.execute(
+            "SELECT r.code, r.score, i.status FROM outcomes_questionnaireresponse r "
+            "JOIN outcomes_questionnaireinvitation i ON i.id = r.invitation_id"
+        ).fetchone()
+        (answers,) = restored.execute(
+            "SELECT count(*) FROM outcomes_questionnaireanswer WHERE response_id = ?",
+            [response.id],
+        ).fetchone()
+    finally:
+        restored.close()
+    assert code.replace("-", "") == response.code.hex
+    assert str(score) in {"15", "15.00", "15.0"}
+    assert status == "answered"
+    assert answers == instrument.items.count()
