@@ -27,12 +27,12 @@ from django.utils import timezone
 from accesslog.models import AccessEvent
 from consent.models import SignedConsent
 from doppler.models import DopplerAddendum, DopplerAssessment
-from patients.models import Patient
 from outcomes.models import (
     QuestionnaireAnswer,
     QuestionnaireInvitation,
     QuestionnaireResponse,
 )
+from patients.models import Patient
 from photos.models import ClinicalPhoto
 from records.audit import AuditEntry, audit_trail
 from treatments.models import Injection, SessionAddendum, TreatmentSession

@@ -38,8 +38,8 @@ def test_the_shipped_score_sums_the_five_symptoms(instrument):
 def test_unscored_items_do_not_count(instrument):
     unscored = [i.key for i in instrument.items.all() if not i.scored]
     assert unscored
-    low = _full(**{key: 0 for key in unscored})
-    high = _full(**{key: 5 for key in unscored})
+    low = _full(**dict.fromkeys(unscored, 0))
+    high = _full(**dict.fromkeys(unscored, 5))
     assert scoring.score_of(instrument, low) == scoring.score_of(instrument, high)
 
 
