@@ -38,6 +38,9 @@ from core.services import letterhead_update
 from doppler.models import CeapClass, DopplerAssessment, RecommendedPlan
 from doppler.segments import Segment
 from doppler.services import doppler_create, doppler_sign
+from outcomes import seed as symptom_seed
+from outcomes.models import Instrument, ResponseSource, Timepoint
+from outcomes.services import record_response
 from patients.models import Leg, Patient, ReferringDoctor
 from patients.screening import QUESTION_FIELDS
 from patients.services import patient_create
@@ -306,6 +309,7 @@ class Command(BaseCommand):
             count = self._load_patients(users)
             self._load_agenda(users)
             self._load_outcomes(users)
+            self._load_questionnaires(users)
             self._sign_past_records()
             self._load_consents(users)
             self._load_photos(users)
@@ -765,6 +769,50 @@ class Command(BaseCommand):
                     )
             elif n % 7 == 3:
                 visits.visit_cancel(visit=visit, reason="patient")
+
+    @staticmethod
+    def _load_questionnaires(users: dict) -> None:
+        """Treated patients filled the symptom score on the tablet the day
+        before their first session; those whose course is complete filled it
+        again a month after it, with less to complain of."""
+        rng = random.Random(11)
+        instrument = Instrument.objects.get(code=symptom_seed.CODE)
+        keys = list(instrument.items.values_list("key", flat=True))
+        firsts: dict = {}
+        for session in TreatmentSession.objects.order_by("performed_at"):
+            firsts.setdefault(session.patient_id, session)
+        complete = {
+            v.patient_id: v
+            for v in FollowUpVisit.objects.filter(plan="complete").order_by("starts_at")
+        }
+        for i, (patient_id, first) in enumerate(firsts.items()):
+            if i % 4 == 3:
+                continue  # a few never filled it
+            before = {key: rng.randint(1, 4) for key in keys}
+            record_response(
+                patient=first.patient,
+                instrument=instrument,
+                answers=before,
+                source=ResponseSource.TABLET,
+                language=first.patient.language,
+                user=users["frontdesk"],
+                timepoint=Timepoint.BASELINE,
+                answered_at=first.performed_at - timedelta(days=1),
+            )
+            after = {key: max(0, v - rng.randint(1, 3)) for key, v in before.items()}
+            visit = complete.get(patient_id)
+            if visit is None or visit.starts_at + timedelta(days=30) > timezone.now():
+                continue
+            record_response(
+                patient=first.patient,
+                instrument=instrument,
+                answers=after,
+                source=ResponseSource.TABLET,
+                language=first.patient.language,
+                user=users["frontdesk"],
+                timepoint=Timepoint.MONTH_1,
+                answered_at=visit.starts_at + timedelta(days=30),
+            )
 
     def _load_outcomes(self, users: dict) -> None:
         """Give past sessions completed check-ups with varied outcomes, and
