@@ -313,6 +313,12 @@ def _fill(plan: Plan, long_patient, busy: date, sheets_day: date, today: date):
             _query(export, **three_years),
             heavy=True,
         ),
+        Page("clinic trends, 12 months", MANAGER, reverse("reporting:trends")),
+        Page(
+            "clinic trends, 3 years",
+            MANAGER,
+            _query(reverse("reporting:trends"), **three_years),
+        ),
         Page("worklist", FRONT_DESK, reverse("visits:worklist")),
         Page(
             "week agenda, all clinicians",

@@ -16,8 +16,6 @@ urlpatterns = [
     ),
     path("statistics/trends/", views_trends.trends_overview, name="trends"),
     path(
-        "statistics/trends/<slug:section>.csv",
-        views_trends.trends_export,
-        name="trends_export",
+        "statistics/trends/export.csv", views_trends.trends_export, name="trends_export"
     ),
 ]

@@ -166,7 +166,9 @@ def _csv_rows(section: str, period) -> list[list]:
 
 
 @permission_required("treatments.view_statistics", raise_exception=True)
-def trends_export(request: HttpRequest, section: str) -> HttpResponse:
+def trends_export(request: HttpRequest) -> HttpResponse:
+    """One part of the page as CSV: ?section=clearance|complications|courses|symptoms."""
+    section = request.GET.get("section", "clearance")
     if section not in SECTIONS:
         raise Http404
     _form, period = _filter(request)
