@@ -167,7 +167,7 @@ def _csv_rows(section: str, period) -> list[list]:
 
 @permission_required("treatments.view_statistics", raise_exception=True)
 def trends_export(request: HttpRequest) -> HttpResponse:
-    """One part of the page as CSV: ?section=clearance|complications|courses|symptoms."""
+    """One part of the page as CSV (?section=clearance, complications, ...)."""
     section = request.GET.get("section", "clearance")
     if section not in SECTIONS:
         raise Http404
