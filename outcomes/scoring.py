@@ -17,13 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from outcomes.models import Instrument, InstrumentItem
 
-Answers = Mapping[str, int | None]
+# Answers by item key: integers (or their text, from a form); None: unanswered.
+Answers = Mapping[str, Any]
 
 IMPROVED = "improved"
 WORSENED = "worsened"
