@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from core.backends import in_group
 from core.roles import MANAGER
 
 _CACHE_ATTR = "_sclero_site_ids"
@@ -18,7 +19,9 @@ _CACHE_ATTR = "_sclero_site_ids"
 def user_site_ids(user: Any) -> frozenset[int] | None:
     """Return the ids of the sites `user` sees, or None for all of them.
 
-    One query per request at most (cached on the user object).
+    One query per request at most (cached on the user object); whether the
+    user is a manager comes from the groups core.backends read with the
+    permissions.
     """
     if not getattr(user, "is_authenticated", False):
         return frozenset()
@@ -27,7 +30,7 @@ def user_site_ids(user: Any) -> frozenset[int] | None:
         return cached
     from clinics.models import SiteMembership
 
-    if user.is_superuser or user.groups.filter(name=MANAGER).exists():
+    if user.is_superuser or in_group(user, MANAGER):
         ids: frozenset[int] | None = None
     else:
         found = frozenset(

@@ -274,8 +274,12 @@ SCLERO_IDLE_TIMEOUT_MINUTES = envint("SCLERO_IDLE_TIMEOUT_MINUTES", "15")
 
 # --- Login and sessions (README, Login and sessions) ------------------------
 # axes first: it refuses a locked-out username+address before any password check.
+# core.backends.AccessBackend: ModelBackend reading the user's groups and
+# permissions in one query per request; ModelBackend stays after it for the
+# sessions logged in through it (it reads the same per-request caches).
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
+    "core.backends.AccessBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", "5")

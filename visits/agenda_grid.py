@@ -20,6 +20,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from clinics.availability import Rules, load_rules
 from clinics.models import Absence, Closure, OpeningHours, Site, WorkingHours
 from core.clock import local_datetime
 from core.roles import clinician_label
@@ -168,6 +169,14 @@ def grid_visits(
     )
 
 
+def _opening_minutes(rules: Rules, site: Site) -> dict[int, list[tuple[int, int]]]:
+    """opening_intervals, from Rules already read."""
+    by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for row in rules.opening.get(site.pk, []):
+        by_day[row.weekday].append((_minutes(row.opens), _minutes(row.closes)))
+    return dict(by_day)
+
+
 def opening_intervals(site: Site) -> dict[int, list[tuple[int, int]]]:
     """The site's opening intervals per weekday, in minutes (one query)."""
     by_day: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -283,7 +292,8 @@ def day_grid(
     """The day's grid at `site`: a column per clinician who works there that
     day (or has no hours set at all, or has a visit there that day); `free`
     holds the free slots per clinician id (visits.availability.free_slots),
-    or is a function that finds them for the clinicians it is given.
+    or is a function that finds them for the clinicians it is given and the
+    clinic's Rules the grid read (clinics.availability.load_rules).
 
     With `column_count`, only the columns from `first_column` on, that many
     (a page of clinicians): the rest of the day is neither laid out nor
@@ -293,21 +303,20 @@ def day_grid(
 
     start, end = local_day_bounds(day)
     visits = grid_visits(site, start, end, selected, clinical)
-    hours = opening_intervals(site)
+    # The site's hours and closures, the clinicians' hours and absences: read
+    # once (four queries) for the grid and for the free slots.
+    rules = load_rules(sites=[site], clinicians=clinicians, first_day=day, last_day=day)
+    hours = _opening_minutes(rules, site)
     today = hours.get(day.weekday(), [])
-    closure = _closure_on(closures_between(site, day, day), day)
-    ids = [c.pk for c in clinicians]
+    closure = rules.closure_on(site.pk, day)
     working: dict[int, list[WorkingHours]] = defaultdict(list)
     any_hours: set[int] = set()
-    for wh in WorkingHours.objects.filter(clinician_id__in=ids):
-        any_hours.add(wh.clinician_id)
-        if wh.site_id == site.pk and wh.weekday == day.weekday():
-            working[wh.clinician_id].append(wh)
-    absences: dict[int, list[Absence]] = defaultdict(list)
-    for absence in Absence.objects.filter(
-        clinician_id__in=ids, starts_at__lt=end, ends_at__gt=start
-    ):
-        absences[absence.clinician_id].append(absence)
+    for cid, rows in rules.working.items():
+        for wh in rows:
+            any_hours.add(cid)
+            if wh.site_id == site.pk and wh.weekday == day.weekday():
+                working[cid].append(wh)
+    absences: dict[int, list[Absence]] = rules.absences
 
     active = [v for v in visits if v.status not in OFF_STATUSES]
     off = [v for v in visits if v.status in OFF_STATUSES]
@@ -334,7 +343,7 @@ def day_grid(
         first_column = 0
     if callable(free):
         ids_here = {c.pk for c in clinicians}
-        free = free([c for c in shown if c.pk in ids_here])
+        free = free([c for c in shown if c.pk in ids_here], rules)
 
     free_at: dict[int, set[time]] = defaultdict(set)
     for cid, slots in (free or {}).items():
@@ -442,19 +451,26 @@ def week_grid(
     selected: Any = None,
     clinical: bool = False,
     free: Iterable | None = None,
+    rules: Rules | None = None,
 ) -> Grid:
     """The week's grid at `site`: a column per day the site opens (all seven
     when it has no hours set), and any day holding a visit. `free` holds the
     selected clinician's free slots of the week (visits.availability
-    .free_slots); a row offers the first of them starting within it."""
+    .free_slots); a row offers the first of them starting within it. `rules`:
+    clinics.availability.load_rules of the site for the week, when the caller
+    read them for the free slots (else the site's two are read here)."""
     from core.clock import local_day_bounds
 
     days = [monday + timedelta(days=n) for n in range(7)]
     start = local_day_bounds(days[0])[0]
     end = local_day_bounds(days[-1])[1]
     visits = grid_visits(site, start, end, selected, clinical)
-    hours = opening_intervals(site)
-    closures = closures_between(site, days[0], days[-1])
+    if rules is None:
+        rules = load_rules(
+            sites=[site], clinicians=[], first_day=days[0], last_day=days[-1]
+        )
+    hours = _opening_minutes(rules, site)
+    closures = rules.closures.get(site.pk, [])
     active = [v for v in visits if v.status not in OFF_STATUSES]
     off = [v for v in visits if v.status in OFF_STATUSES]
     by_day: dict[date, list] = defaultdict(list)

@@ -14,10 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from clinics.availability import Rules, load_rules
 from clinics.models import Site, default_site_pk
 from clinics.scoping import user_site_ids
 from core import clock, roles
 from core.access import note_access
+from core.backends import in_group
 from core.clock import local_datetime
 from patients.models import Patient
 from patients.selectors import search_patients
@@ -96,7 +98,8 @@ def _common(request: HttpRequest, day: date) -> dict[str, Any]:
         "selected": selected,
         "today": timezone.localdate(),
         "clinical": roles.sees_clinical_detail(request.user),
-        "is_clinician": roles.is_clinician(request.user),
+        "is_clinician": request.user.is_active
+        and in_group(request.user, roles.CLINICIAN),
         "can_move": request.user.has_perm("visits.change_followupvisit"),
         "can_book": request.user.has_perm("visits.add_followupvisit"),
         "page": "agenda",
@@ -128,9 +131,13 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     purpose = _purpose(request)
     duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
 
-    def free(clinicians: list) -> dict[int, list[availability.Slot]]:
+    def free(clinicians: list, rules: Rules) -> dict[int, list[availability.Slot]]:
         return availability.free_slots(
-            site=site, day=day, clinicians=clinicians, duration_min=duration
+            site=site,
+            day=day,
+            clinicians=clinicians,
+            duration_min=duration,
+            rules=rules,
         )
 
     grid = day_grid(
@@ -209,14 +216,23 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
     purpose = _purpose(request)
     duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
     free: list[availability.Slot] = []
+    rules = None
     if selected:
-        # One clinician's free slots of the seven days, in the queries of one.
+        # One clinician's free slots of the seven days, in the queries of one,
+        # from the rules the grid reads too.
+        rules = load_rules(
+            sites=[site],
+            clinicians=[selected],
+            first_day=monday,
+            last_day=monday + timedelta(days=6),
+        )
         free = availability.free_slots(
             site=site,
             day=monday,
             clinicians=[selected],
             duration_min=duration,
             days=7,
+            rules=rules,
         )[selected.pk]
     grid = week_grid(
         site=site,
@@ -224,6 +240,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
         selected=selected,
         clinical=context["clinical"],
         free=free,
+        rules=rules,
     )
     shown_count = len(grid.blocks) + len(grid.off_visits)
     note_access(
