@@ -37,7 +37,7 @@ def load_access(user: Any) -> None:
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         setattr(user, _GROUPS_ATTR, frozenset())
         return
-    text = CharField()
+    text: CharField = CharField()
     groups = Group.objects.filter(user=user).values_list(
         Value("g", output_field=text), Cast("id", text), F("name")
     )

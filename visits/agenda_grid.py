@@ -284,7 +284,7 @@ def day_grid(
     day: date,
     clinicians: list,
     selected: Any = None,
-    free: dict[int, list] | Callable[[list], dict[int, list]] | None = None,
+    free: dict[int, list] | Callable[[list, Rules], dict[int, list]] | None = None,
     clinical: bool = False,
     first_column: int = 0,
     column_count: int | None = None,
@@ -311,8 +311,8 @@ def day_grid(
     closure = rules.closure_on(site.pk, day)
     working: dict[int, list[WorkingHours]] = defaultdict(list)
     any_hours: set[int] = set()
-    for cid, rows in rules.working.items():
-        for wh in rows:
+    for cid, hours_rows in rules.working.items():
+        for wh in hours_rows:
             any_hours.add(cid)
             if wh.site_id == site.pk and wh.weekday == day.weekday():
                 working[cid].append(wh)
