@@ -312,3 +312,16 @@ def test_rows_are_read_in_chunks_with_a_fixed_cost_per_chunk(
     with django_assert_num_queries(2 * 8):
         rows = list(registry_rows(_period(), ids))
     assert len(rows) == 3
+
+
+def test_the_csv_is_never_stored_and_the_page_has_nothing_inline(data, manager_client):
+    from tests.core.test_security_headers import POLICY, directives, inline_code
+
+    response = manager_client.get(URL, PERIOD)
+    assert response["Cache-Control"] == "no-store"
+    assert response["Pragma"] == "no-cache"
+    page = manager_client.get(PAGE, PERIOD)
+    assert directives(page) == POLICY
+    assert inline_code(page.content.decode()) == []
+    # The period asked for is kept in the form.
+    assert 'value="2026-01-01"' in page.content.decode()
