@@ -7,9 +7,13 @@ course's first session; after, the latest answered after its last session
 and at most AFTER_DAYS later (the 12-month timepoint and its grace). Only
 courses with both are kept.
 
-Refreshed by `manage.py rebuild_statistics` (which the clinic runs as the
-statistics' periodic job) and for one patient by `patient_refresh()`;
-`rebuild()` recomputes everything.
+Refreshed for one patient by `patient_refresh()` whenever one of their
+responses is recorded or voided; the daily `manage.py questionnaires` run
+refreshes every trend summary of the patients whose visits, sessions or
+Doppler assessments changed (`refresh_patients()`), for what the services
+below outcomes cannot reach (an injection edited after its follow-up, a
+Doppler added after the course); `rebuild()` recomputes everything, as
+`manage.py rebuild_statistics` does.
 """
 
 from __future__ import annotations
@@ -119,3 +123,32 @@ def rebuild(apps=global_apps) -> int:
     ]
     model.objects.bulk_create(created, batch_size=5000)
     return len(created)
+
+
+def refresh_patients(patient_ids) -> int:
+    """Bring every trend summary of these patients up to date: their course
+    summaries, the clearance-by rows of the days of their visits, and their
+    symptom score changes. Each patient in its own transaction, with the
+    patient's row locked as the services lock it. Return how many."""
+    from django.db import transaction
+
+    from patients.models import Patient
+    from visits.models import FollowUpVisit
+    from visits.summaries import visit_key
+    from visits.trend_summaries import trends_changed
+
+    count = 0
+    for patient_id in sorted(patient_ids):
+        with transaction.atomic():
+            if not Patient.objects.select_for_update().filter(pk=patient_id).exists():
+                continue
+            keys = [
+                visit_key(starts_at, clinician_id)
+                for starts_at, clinician_id in FollowUpVisit.objects.filter(
+                    patient_id=patient_id
+                ).values_list("starts_at", "clinician_id")
+            ]
+            trends_changed(patient_id=patient_id, keys=keys)
+            patient_refresh(patient_id)
+        count += 1
+    return count

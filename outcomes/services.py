@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.validators import validate_reason
-from outcomes import scoring
+from outcomes import course_summaries, scoring
 from outcomes.models import (
     Instrument,
     InvitationStatus,
@@ -105,6 +105,8 @@ def record_response(
             invitation._history_user = user  # type: ignore[attr-defined]
             invitation._change_reason = "Answered"  # type: ignore[attr-defined]
             invitation.save(update_fields=["status", "answered_at"])
+        # The clinic trends' symptom score before and after each course.
+        course_summaries.patient_refresh(patient.pk)
     return response
 
 
@@ -124,4 +126,5 @@ def void_response(
         current._history_user = user  # type: ignore[attr-defined]
         current._change_reason = f"Voided: {reason}"[:100]  # type: ignore[attr-defined]
         current.save()
+        course_summaries.patient_refresh(current.patient_id)
     return current

@@ -166,8 +166,13 @@ class Source:
         return self.model.history.model  # type: ignore[attr-defined]
 
     def fields(self) -> list[models.Field]:
+        # Only what the history keeps: derived columns (folded names, the
+        # sessions' pointers) are left out of it.
+        kept = {f.attname for f in self.history_model._meta.concrete_fields}
         return [
-            f for f in self.model._meta.concrete_fields if f.name not in IGNORED_FIELDS
+            f
+            for f in self.model._meta.concrete_fields
+            if f.name not in IGNORED_FIELDS and f.attname in kept
         ]
 
 

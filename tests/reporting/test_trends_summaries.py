@@ -412,6 +412,56 @@ def test_a_patients_refresh_equals_the_rebuild(history):
     assert _tables() == kept
 
 
+def test_the_daily_run_refreshes_the_trend_summaries_of_changed_patients(history):
+    # What the services below outcomes cannot reach (an injection edited
+    # after its follow-up, a Doppler added after the course) is caught up by
+    # the daily `questionnaires` run for every patient whose records changed.
+    kept = _tables()
+    VisitDayClearanceBy.objects.all().delete()
+    CourseSummary.objects.all().delete()
+    CourseSymptomChange.objects.all().delete()
+    with time_machine.travel(NOW, tick=False):
+        call_command(
+            "questionnaires",
+            "--no-send",
+            "--days",
+            "1000",
+            stdout=open("/dev/null", "w"),  # noqa: SIM115
+        )
+    assert _tables() == kept
+
+
+def test_recording_a_response_refreshes_its_patients_symptom_change(history):
+    from outcomes.services import record_response
+    from patients.models import Patient
+
+    def rows(patient_id):
+        return sorted(
+            CourseSymptomChange.objects.filter(patient_id=patient_id).values_list(
+                "visit_id", "instrument_id", "score_before", "score_after"
+            )
+        )
+
+    change = CourseSymptomChange.objects.order_by("pk").first()
+    assert change is not None
+    kept = rows(change.patient_id)
+    CourseSymptomChange.objects.filter(patient_id=change.patient_id).delete()
+    instrument = Instrument.objects.get(pk=change.instrument_id)
+    # An old answer, long before any course: the figures stay the same, and
+    # recording it brought the patient's rows back.
+    record_response(
+        patient=Patient.objects.get(pk=change.patient_id),
+        instrument=instrument,
+        answers=dict.fromkeys(instrument.items.values_list("key", flat=True), 1),
+        source=ResponseSource.PAPER,
+        language="en",
+        user=make_user("paper-entry", CLINICIAN),
+        timepoint=Timepoint.VISIT,
+        answered_at=timezone.make_aware(datetime(2020, 3, 2, 10, 0)),
+    )
+    assert rows(change.patient_id) == kept
+
+
 def test_course_rows_split_courses_at_course_complete():
     tz = timezone.get_current_timezone()
     at = [datetime(2026, 1, d, 10, tzinfo=tz) for d in (1, 5, 9, 13, 17)]

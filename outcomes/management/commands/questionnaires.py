@@ -10,10 +10,12 @@ upgrade or a restore). The messages go out through the task worker.
 
 from __future__ import annotations
 
+from datetime import datetime, time, timedelta
+
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils import timezone
 
-from outcomes import schedule, sending
+from outcomes import course_summaries, schedule, sending
 
 
 class Command(BaseCommand):
@@ -46,6 +48,12 @@ class Command(BaseCommand):
             plan = schedule.plan_all(today)
         else:
             plan = schedule.plan_invitations(today, days=options["days"])
+        # The clinic trends' summaries of the same changed patients.
+        since = timezone.make_aware(
+            datetime.combine(today - timedelta(days=max(options["days"], 1)), time())
+        )
+        refreshed = course_summaries.refresh_patients(schedule.changed_patients(since))
+        self.stdout.write(f"{refreshed} patient(s)' trend summaries refreshed.")
         for note in plan.notes:
             self.stderr.write(note)
         self.stdout.write(
