@@ -35,6 +35,7 @@ from outcomes.models import (
 from patients.models import Patient
 from photos.models import ClinicalPhoto
 from records.audit import AuditEntry, audit_trail
+from records.fhir import patient_bundle
 from treatments.models import Injection, SessionAddendum, TreatmentSession
 from visits.models import FollowUpVisit
 
@@ -368,4 +369,6 @@ def patient_export(patient: Patient, *, user: Any, now: datetime) -> dict[str, A
         ],
         "changes": [_change(e) for e in reversed(changes)],
         "accesses": [_access(a) for a in accesses],
+        # The same record as a FHIR R4 Bundle, for another system to read.
+        "fhir": patient_bundle(patient, user=user, now=now),
     }

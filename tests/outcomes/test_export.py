@@ -41,3 +41,22 @@ def test_the_export_holds_responses_answers_and_invitations(
     assert first["label"] == "Severely"
     statuses = sorted(i["status"] for i in data["questionnaire_invitations"])
     assert statuses == ["answered", "planned"]
+
+
+def test_the_export_holds_the_record_as_a_valid_fhir_bundle(
+    patient, instrument, manager
+):
+    from fhir.resources.R4B.bundle import Bundle
+
+    record_response(
+        patient=patient,
+        instrument=instrument,
+        answers=full_answers(instrument, 2),
+        source="tablet",
+        language="en",
+        timepoint="baseline",
+    )
+    data = patient_export(patient, user=manager, now=timezone.now())
+    bundle = Bundle.model_validate(data["fhir"])
+    kinds = {entry.resource.get_resource_type() for entry in bundle.entry}
+    assert {"Patient", "QuestionnaireResponse"} <= kinds
