@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 from core.models import Letterhead
 from doppler.models import DopplerAssessment
 from outcomes.models import QuestionnaireResponse
+from outcomes.trends import patient_trend_charts
 from patients.models import Leg, Patient, ReferringDoctor
 from printing.wording import treated_in_plain_words
 from treatments.choices import Agent, Form
@@ -174,6 +175,9 @@ class Letter:
     next_visit: FollowUpVisit | None
     note: str = ""
     extra: dict = field(default_factory=dict)
+    # Each leg's CEAP class, VCSS and symptom score over time (the patient
+    # page's charts), drawn in the patient's language.
+    charts: list = field(default_factory=list)
 
     @property
     def author_name(self) -> str:
@@ -329,6 +333,7 @@ def build_letter(
             next_plan=str(plans[-1].get_plan_display()) if plans else "",
             next_visit=next_visit,
             note=note,
+            charts=patient_trend_charts(patient),
         )
 
 

@@ -105,6 +105,8 @@ def test_the_letter_summarises_the_course(clinician_client, clinician):
         "Course complete",
         "Please review in a year.",
         "Kind regards, Clinician",
+        # Each leg's trend chart, drawn on the server, with its numbers.
+        "Trends per leg",
     ):
         assert words in text, words
     # VCSS of the right leg before (6) and after (1).
@@ -167,7 +169,8 @@ def test_the_letter_costs_fixed_queries(clinician, sessions, django_assert_num_q
     patient = make_patient(referring_doctor=make_doctor())
     course(patient, clinician, sessions=sessions)
     patient.refresh_from_db()
-    with django_assert_num_queries(10):
+    # 10 for the course and its results, 4 for the trend charts.
+    with django_assert_num_queries(14):
         found = letters.courses_of(patient)
         letter = letters.build_letter(
             patient=patient, course=found[0], author=clinician
