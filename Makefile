@@ -38,9 +38,13 @@ run: demo
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	SCLERO_2FA_REQUIRED=0 $(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite runs on TEST_WORKERS processes (pytest-xdist), one per core of
+# the CI machine; TEST_WORKERS=0 runs it in this process (for a debugger).
+TEST_WORKERS ?= 2
+
 test: install lint
 	$(PY) manage.py makemigrations --check --dry-run
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 # The date-dependent tests again with the clock frozen on other dates: a
 # Saturday and a day after the 2027 dates the suite once booked. Not part of
@@ -50,7 +54,7 @@ TEST_DATES ?= 2026-11-21T10:00:00+01:00 2028-01-15T10:00:00+01:00
 test-dates: install
 	@for now in $(TEST_DATES); do \
 	  echo "== date-dependent tests with SCLERO_TEST_NOW=$$now =="; \
-	  SCLERO_TEST_NOW=$$now $(PY) -m pytest -m date_dependent || exit $$?; \
+	  SCLERO_TEST_NOW=$$now $(PY) -m pytest -n $(TEST_WORKERS) -m date_dependent || exit $$?; \
 	done
 
 # Style, types and the one-way layers between apps (import-linter).

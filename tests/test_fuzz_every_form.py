@@ -34,7 +34,7 @@ from tests.conftest import (
     make_visit,
 )
 from tests.consent.conftest import make_consent
-from tests.helpers import at, in_days
+from tests.helpers import at, in_days, shipped_instrument
 from tests.photos.factories import make_photo
 from tests.test_no_server_errors import QUERY_KEYS, _Forms
 
@@ -204,11 +204,10 @@ def _urls(records: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _questionnaire_records(patient: Any) -> dict[str, Any]:
-    from outcomes.models import Instrument
     from outcomes.services import record_response
     from tests.outcomes.conftest import full_answers, make_invitation
 
-    instrument = Instrument.objects.get(code="sclero-symptoms")
+    instrument = shipped_instrument()
     return {
         "questionnaire": record_response(
             patient=patient,

@@ -65,7 +65,7 @@ from tests.conftest import (
     make_visit,
 )
 from tests.consent.conftest import signature_png
-from tests.helpers import at, in_days, pdf_text
+from tests.helpers import at, in_days, pdf_text, shipped_instrument
 from tests.photos.factories import make_photo
 from treatments.choices import Agent, Form, Gas, VesselType
 from treatments.services import session_addendum_add
@@ -542,13 +542,13 @@ def _bad_token(w: World) -> list[Any]:
 
 
 def _questionnaire_response(w: World) -> list[Any]:
-    from outcomes.models import Instrument, QuestionnaireResponse
+    from outcomes.models import QuestionnaireResponse
     from outcomes.services import record_response
 
     existing = QuestionnaireResponse.objects.filter(patient=w.patient).first()
     if existing is not None:
         return [existing.code]
-    instrument = Instrument.objects.get(code="sclero-symptoms")
+    instrument = shipped_instrument()
     response = record_response(
         patient=w.patient,
         instrument=instrument,
@@ -564,11 +564,11 @@ def _questionnaire_link(w: World) -> list[Any]:
     from django.utils import timezone
 
     from outcomes.links import invitation_token
-    from outcomes.models import Instrument, QuestionnaireInvitation
+    from outcomes.models import QuestionnaireInvitation
 
     invitation, _new = QuestionnaireInvitation.objects.get_or_create(
         patient=w.patient,
-        instrument=Instrument.objects.get(code="sclero-symptoms"),
+        instrument=shipped_instrument(),
         timepoint="m1",
         course_key="matrix",
         defaults={

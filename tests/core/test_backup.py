@@ -30,7 +30,7 @@ from tests.conftest import (
     make_session,
     make_visit,
 )
-from tests.helpers import at
+from tests.helpers import at, shipped_instrument
 from visits.models import VisitMessage
 
 KEY = backup.new_key()
@@ -352,11 +352,10 @@ def test_a_questionnaire_response_survives_backup_and_restore(
 ):
     if connection.vendor != "sqlite":
         pytest.skip("restored into a SQLite file")
-    from outcomes.models import Instrument
     from outcomes.services import record_response
     from tests.outcomes.conftest import full_answers, make_invitation
 
-    instrument = Instrument.objects.get(code="sclero-symptoms")
+    instrument = shipped_instrument()
     invitation = make_invitation(patient, instrument)
     response = record_response(
         patient=patient,

@@ -20,9 +20,12 @@ from __future__ import annotations
 
 import importlib
 import os
+import threading
 from pathlib import Path
 
 import pytest
+from django.core.handlers.wsgi import WSGIHandler
+from django.db import connection
 from django.utils import timezone
 
 from tests.conftest import PASSWORD
@@ -91,6 +94,25 @@ def browser():
             os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
+@pytest.fixture(autouse=True)
+def _one_request_at_a_time_on_sqlite(monkeypatch):
+    """On SQLite the live server's threads share the test's one in-memory
+    connection: two requests at once (a form posted while an htmx refresh
+    is served) would mix their transactions and savepoints. Each request
+    waits for the one before it; PostgreSQL gives each thread its own
+    connection and needs no such rule."""
+    if connection.vendor != "sqlite":
+        return
+    lock = threading.Lock()
+    serve = WSGIHandler.__call__
+
+    def one_at_a_time(self, environ, start_response):
+        with lock:
+            return serve(self, environ, start_response)
+
+    monkeypatch.setattr(WSGIHandler, "__call__", one_at_a_time)
+
+
 @pytest.fixture
 def page(browser, live_server, transactional_db):
     """A fresh browser context (no cookies) and page for each test.
@@ -106,8 +128,18 @@ def page(browser, live_server, transactional_db):
     )
     context.set_default_timeout(TIMEOUT_MS)
     context.clock.set_system_time(timezone.now())
+    in_flight: set = set()
+    context.on("request", lambda request: in_flight.add(request))
+    context.on("requestfinished", lambda request: in_flight.discard(request))
+    context.on("requestfailed", lambda request: in_flight.discard(request))
     tab = context.new_page()
     yield tab
+    # A request still being served (an htmx refresh set off by the last
+    # click) would hold the test database while its tables are emptied.
+    for _ in range(50):
+        if not in_flight:
+            break
+        tab.wait_for_timeout(100)
     context.close()
 
 

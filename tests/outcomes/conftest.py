@@ -5,11 +5,12 @@ from datetime import date
 import pytest
 
 from outcomes.models import Instrument, QuestionnaireInvitation
+from tests.helpers import shipped_instrument
 
 
 @pytest.fixture
 def instrument(db) -> Instrument:
-    return Instrument.objects.get(code="sclero-symptoms")
+    return shipped_instrument()
 
 
 def make_invitation(patient, instrument, **overrides) -> QuestionnaireInvitation:

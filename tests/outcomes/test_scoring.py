@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from outcomes import scoring
-from outcomes.models import Instrument
+from tests.helpers import shipped_instrument
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +24,7 @@ ALL = {
 
 def _full(**extra):
     answers = dict(ALL)
-    for item in Instrument.objects.get(code="sclero-symptoms").items.all():
+    for item in shipped_instrument().items.all():
         answers.setdefault(item.key, 4)
     answers.update(extra)
     return answers

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import timezone
 
-from outcomes.models import Instrument, QuestionnaireResponse
+from outcomes.models import QuestionnaireResponse
 from outcomes.trends import (
     Reading,
     before_after,
@@ -20,6 +20,7 @@ from outcomes.trends import (
     trends_for_patients,
 )
 from tests.conftest import make_doppler, make_patient
+from tests.helpers import shipped_instrument
 
 ROME = ZoneInfo("Europe/Rome")
 
@@ -27,7 +28,7 @@ ROME = ZoneInfo("Europe/Rome")
 def make_response(patient, score, on: date, **overrides) -> QuestionnaireResponse:
     fields = {
         "patient": patient,
-        "instrument": Instrument.objects.get(code="sclero-symptoms"),
+        "instrument": shipped_instrument(),
         "timepoint": "visit",
         "answered_at": datetime(on.year, on.month, on.day, 9, tzinfo=ROME),
         "source": "tablet",

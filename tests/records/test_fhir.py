@@ -27,7 +27,7 @@ from accesslog.models import AccessEvent
 from consent.models import ConsentText, SignedConsent
 from doppler.models import DopplerFinding
 from doppler.segments import Segment, Thrombus
-from outcomes.models import Instrument, QuestionnaireAnswer, QuestionnaireResponse
+from outcomes.models import QuestionnaireAnswer, QuestionnaireResponse
 from patients.models import Leg
 from records import fhir_codes
 from records.fhir import patient_bundle
@@ -39,7 +39,7 @@ from tests.conftest import (
     make_session,
     make_visit,
 )
-from tests.helpers import at
+from tests.helpers import at, shipped_instrument
 from treatments.choices import Agent, Form, Gas, VesselType
 from visits.models import AdverseEvent, StatusReason, VisitPlan, VisitStatus
 
@@ -51,7 +51,7 @@ def fhir_url(patient) -> str:
 
 
 def _response(patient, *, score_values: list[int | None], when) -> None:
-    instrument = Instrument.objects.get(code="sclero-symptoms")
+    instrument = shipped_instrument()
     items = list(instrument.items.order_by("position"))
     values = [int(v) for v in score_values if v is not None]
     response = QuestionnaireResponse.objects.create(

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from outcomes import course_summaries
-from outcomes.models import Instrument, QuestionnaireResponse, ResponseSource
+from outcomes.models import QuestionnaireResponse, ResponseSource
 from reporting import trends
 from reporting.period import Period
 from tests.conftest import (
@@ -23,7 +23,7 @@ from tests.conftest import (
     make_session,
     make_visit,
 )
-from tests.helpers import rome
+from tests.helpers import rome, shipped_instrument
 from treatments.choices import Agent, Form, Gas, VesselType
 from visits.models import VisitPlan, VisitStatus
 
@@ -47,7 +47,7 @@ def completed(patient, clinician, day: date, **outcome):
 def answer(patient, day: date, score: int) -> None:
     QuestionnaireResponse.objects.create(
         patient=patient,
-        instrument=Instrument.objects.get(code="sclero-symptoms"),
+        instrument=shipped_instrument(),
         timepoint="visit",
         answered_at=rome(day, 12),
         source=ResponseSource.PAPER,

@@ -36,6 +36,7 @@ from outcomes.models import (
 from reporting import reference, trends
 from reporting.period import Period
 from tests.conftest import make_doppler, make_patient, make_user
+from tests.helpers import shipped_instrument
 from treatments import services as sessions
 from treatments.choices import Agent, Compression, Form, Gas, VesselType
 from treatments.models import TreatmentSession
@@ -177,7 +178,7 @@ def generate(rng: random.Random, staff: list, manager) -> None:
             adverse_events=events,
             satisfaction=None,
         )
-    instrument = Instrument.objects.get(code="sclero-symptoms")
+    instrument = shipped_instrument()
     for patient in patients:
         for _n in range(rng.randint(0, 4)):
             QuestionnaireResponse.objects.create(
