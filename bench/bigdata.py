@@ -1357,6 +1357,9 @@ def main() -> None:
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), bulk):
             cursor.execute(sql)
+        # The planner's statistics of the copied tables: without them the
+        # rebuild's per-visit lookups get plans fit for empty tables.
+        cursor.execute("ANALYZE")
     # COPY bypasses the services that keep the statistics' summaries.
     # The command: the statistics' summaries, the trends' and the outcomes'.
     call_command("rebuild_statistics", stdout=io.StringIO())

@@ -4,6 +4,7 @@ and the ratio to the bare page (the login form) measured in the same run.
 Usage:  .venv/bin/python bench/run.py [--data demo|big] [--requests 20]
                                       [--seconds 15] [--save run.json]
                                       [--compare before.json] [--only word]
+                                      [--profile "page name"]
 
 --data demo (the default) loads the demo clinic (load_demo --allow-demo) and
 the table's extras (a patient with 100 sessions of 10 injections, a day of 20
@@ -91,6 +92,12 @@ def main() -> None:
         default=[],
         help="time only the pages whose name contains this (repeatable)",
     )
+    parser.add_argument(
+        "--profile",
+        metavar="PAGE",
+        help="after timing, cProfile 20 requests of the page of this exact name"
+        " and print its 40 costliest functions (cumulative)",
+    )
     args = parser.parse_args()
     before = json.loads(args.compare.read_text()) if args.compare else None
 
@@ -171,6 +178,8 @@ def main() -> None:
                 "ratio": median / bare_median,
                 "bytes": row["bytes"],
             }
+        if args.profile:
+            _profile(clients, plan.page(args.profile))
     finally:
         benchenv.drop_database(env)
         env.tmpdir.cleanup()
@@ -185,6 +194,20 @@ def main() -> None:
     if args.save:
         saved = {"data": plan.label, "notes": plan.notes, "pages": rows}
         args.save.write_text(json.dumps(saved, indent=1, default=str) + "\n")
+
+
+def _profile(clients: dict, page) -> None:
+    import cProfile
+    import pstats
+
+    client = clients[page.role]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(20):
+        client.get(page.url)
+    profiler.disable()
+    print(f"cProfile of 20 requests of {page.name!r}:", file=sys.stderr)
+    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
 
 
 if __name__ == "__main__":
