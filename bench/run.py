@@ -200,14 +200,33 @@ def _profile(clients: dict, page) -> None:
     import cProfile
     import pstats
 
+    from django.db import connection
+
     client = clients[page.role]
+    timed: list[tuple[float, str]] = []
+
+    def timer(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            timed.append(((time.perf_counter() - start) * 1000, sql))
+
+    with connection.execute_wrapper(timer):
+        client.get(page.url)
+    print(f"Queries of one request of {page.name!r}, slowest first:", file=sys.stderr)
+    for ms, sql in sorted(timed, reverse=True):
+        print(f"{ms:7.2f} ms  {sql[:160]}", file=sys.stderr)
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(20):
         client.get(page.url)
     profiler.disable()
     print(f"cProfile of 20 requests of {page.name!r}:", file=sys.stderr)
-    pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative").print_stats(40)
+    stats = pstats.Stats(profiler, stream=sys.stderr).sort_stats("cumulative")
+    stats.print_stats(40)
+    print("The project's own functions:", file=sys.stderr)
+    stats.print_stats(r"^(?!.*site-packages)(?!.*python3\.11/)(?!~)", 40)
 
 
 if __name__ == "__main__":
