@@ -124,9 +124,9 @@ class Grid:
 
 
 # What the grid shows of a visit, its patient and its clinician: a week of
-# all clinicians is hundreds of rows, and whole patient rows (every screening
-# answer) cost more to build than the rest of the page. A clinical viewer's
-# rows keep the whole patient, for the allergy flag.
+# all clinicians is hundreds of rows, and whole patient rows cost more to
+# build than the rest of the page. A clinical viewer's rows add the screening
+# answers and allergy notes, for the allergy flag.
 VISIT_FIELDS = (
     "code",
     "version",
@@ -142,6 +142,9 @@ VISIT_FIELDS = (
     "clinician",
 )
 PATIENT_FIELDS = ("code", "version", "first_name", "last_name")
+# What the allergy flag reads (_allergy_flag): the screening answers and the
+# allergy notes, not the rest of the patient's row.
+CLINICAL_PATIENT_FIELDS = (*screening.QUESTION_FIELDS, "allergy_notes")
 CLINICIAN_FIELDS = ("username", "first_name", "last_name")
 
 
@@ -158,15 +161,35 @@ def grid_visits(
     unknown = VisitMessage.objects.filter(
         visit=OuterRef("pk"), status=MessageStatus.UNKNOWN
     )
-    fields = [*VISIT_FIELDS, *(f"clinician__{f}" for f in CLINICIAN_FIELDS)]
-    if not clinical:
-        fields += [f"patient__{f}" for f in PATIENT_FIELDS]
-    return list(
+    fields = [
+        *VISIT_FIELDS,
+        *(f"clinician__{f}" for f in CLINICIAN_FIELDS),
+        *(f"patient__{f}" for f in PATIENT_FIELDS),
+    ]
+    if clinical:
+        fields += [f"patient__{f}" for f in CLINICAL_PATIENT_FIELDS]
+    found = list(
         visits.annotate(unknown_reminder=Exists(unknown))
         .select_related("patient", "clinician")
         .only(*fields)
         .order_by("starts_at", "id")
     )
+    # The local start, once per moment (visits share their slots' times):
+    # the layout reads it three times per visit.
+    zone = timezone.get_current_timezone()
+    local: dict[datetime, datetime] = {}
+    for visit in found:
+        at = local.get(visit.starts_at)
+        if at is None:
+            at = local[visit.starts_at] = visit.starts_at.astimezone(zone)
+        visit.local_start = at  # type: ignore[attr-defined]
+    return found
+
+
+def _local_start(visit: FollowUpVisit, zone: Any) -> datetime:
+    """The visit's start in `zone`: as grid_visits found it, or worked out."""
+    found = getattr(visit, "local_start", None)
+    return found if found is not None else visit.starts_at.astimezone(zone)
 
 
 def _opening_minutes(rules: Rules, site: Site) -> dict[int, list[tuple[int, int]]]:
@@ -208,7 +231,7 @@ def _span_minutes(
         starts, ends = [_minutes(DEFAULT_OPENS)], [_minutes(DEFAULT_CLOSES)]
     zone = timezone.get_current_timezone()
     for visit in visits:
-        local = visit.starts_at.astimezone(zone)
+        local = _local_start(visit, zone)
         begin = local.hour * 60 + local.minute
         starts.append(begin)
         ends.append(min(begin + visit.duration_min, 24 * 60))
@@ -220,7 +243,7 @@ def _span_minutes(
 def _place(
     visit: FollowUpVisit, first: int, step: int, row_count: int, zone: Any
 ) -> Block:
-    local = visit.starts_at.astimezone(zone)
+    local = _local_start(visit, zone)
     begin = local.hour * 60 + local.minute
     row = (begin - first) // step
     span = max(1, -(-(begin - first - row * step + visit.duration_min) // step))
@@ -476,7 +499,7 @@ def week_grid(
     by_day: dict[date, list] = defaultdict(list)
     zone = timezone.get_current_timezone()
     for visit in active:
-        by_day[visit.starts_at.astimezone(zone).date()].append(visit)
+        by_day[_local_start(visit, zone).date()].append(visit)
     shown_days = [d for d in days if not hours or d.weekday() in hours or by_day.get(d)]
     intervals = [iv for d in shown_days for iv in hours.get(d.weekday(), [])]
     step = site.slot_minutes
