@@ -242,7 +242,8 @@ DATABASES = {
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "fragments": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        # Strings kept as they are, many read under one lock (core/cache.py).
+        "BACKEND": "core.cache.ProcessCache",
         "LOCATION": "fragments",
         "TIMEOUT": 24 * 3600,
         "OPTIONS": {"MAX_ENTRIES": envint("SCLERO_FRAGMENT_CACHE_ENTRIES", "10000")},
