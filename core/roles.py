@@ -17,6 +17,8 @@ from django.contrib.auth.models import Group, Permission
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
+from core.backends import forget_access, group_names, in_group
+
 CLINICIAN = "clinician"
 FRONT_DESK = "front desk"
 MANAGER = "manager"
@@ -207,7 +209,7 @@ def clinicians(*, including: Any = None) -> QuerySet:
 
 def role_of(user: Any) -> str | None:
     """Return the user's role (the first of ROLES whose group they are in)."""
-    names = set(user.groups.values_list("name", flat=True))
+    names = group_names(user)
     return next((role for role in ROLES if role in names), None)
 
 
@@ -215,6 +217,7 @@ def set_role(user: Any, role: str) -> None:
     """Put the user in the group of `role` and in no other role's group."""
     user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
     user.groups.add(Group.objects.get(name=role))
+    forget_access(user)
 
 
 # The headlines-only rule, decided here for every page, fragment, PDF, CSV
@@ -234,11 +237,7 @@ def sees_clinical_detail(user: Any) -> bool:
 
 
 def is_clinician(user: Any) -> bool:
-    return bool(
-        user is not None
-        and user.is_active
-        and user.groups.filter(name=CLINICIAN).exists()
-    )
+    return bool(user is not None and user.is_active and in_group(user, CLINICIAN))
 
 
 def clinician_label(user: Any) -> str:
