@@ -227,6 +227,8 @@ def _profile(clients: dict, page) -> None:
     stats.print_stats(40)
     print("The project's own functions:", file=sys.stderr)
     stats.print_stats(r"^(?!.*site-packages)(?!.*python3\.11/)(?!~)", 40)
+    print("By own time:", file=sys.stderr)
+    stats.sort_stats("tottime").print_stats(25)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,11 @@
 """The patient page's timeline: every Doppler, session and visit, in order.
 
 `build_timeline()` costs a fixed number of queries however long the history
-is: one per kind of record, plus one per prefetched child list (Doppler
-findings, injections). Everything else (order, alerts, next appointment,
-totals) is worked out in Python from what those queries returned.
+is: two per kind of record (where every entry sits, a few columns of each
+row; then the whole rows of the entries on the page, with the last Doppler
+and the next visit), plus one per prefetched child list (Doppler findings,
+injections). Everything else (order, alerts, next appointment, totals) is
+worked out in Python from what those queries returned.
 
 Rendering, not querying, is what grows with the history, so the page shows
 the plan and the RECENT_ENTRIES latest past entries; the earlier ones sit
@@ -98,6 +100,8 @@ class TimelineItem:
     kind: str
     when: datetime | date
     day: date
+    # The record: read in full only for the entries on the page (and the
+    # last Doppler and next visit of the alerts); None for the others.
     obj: Any
     status: str
     status_label: str
@@ -106,12 +110,13 @@ class TimelineItem:
     extra: dict = field(default_factory=dict)
     card: str | None = None
     html: str = ""  # the rendered entry (render_entries)
+    pk: int = 0
 
     @property
     def sort_key(self) -> tuple:
         moment = self.when if isinstance(self.when, datetime) else None
         clock = timezone.localtime(moment).time() if moment else time.min
-        return (self.day, clock, _KIND_ORDER[self.kind], self.obj.pk)
+        return (self.day, clock, _KIND_ORDER[self.kind], self.pk)
 
 
 @dataclass
@@ -217,7 +222,8 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     worked out for the shown ones only.
 
     Queries: Dopplers (+ findings for clinical users), sessions (+ injections
-    for clinical users), visits. The number never depends on the history.
+    for clinical users), visits, each twice (where they sit, then the shown
+    rows). The number never depends on the history.
     """
     clinical = roles.sees_clinical_detail(user)
     now = timezone.now()
@@ -242,71 +248,111 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     if (site_ids := user_site_ids(user)) is not None:
         visits_qs = visits_qs.filter(site_id__in=site_ids)
 
+    # First where every entry sits in the history (a few columns of each
+    # row); then the whole rows of the entries on the page only: a history
+    # of years costs its index, not its records.
     items: list[TimelineItem] = []
-    last_doppler = None
+    last_doppler_pk: int | None = None
+    last_doppler_on: date | None = None
     voided_label = _("voided")
-    for doppler in dopplers_qs:
-        if not doppler.is_voided and (
-            last_doppler is None or doppler.assessed_on > last_doppler.assessed_on
+    for pk, assessed_on, voided_at in DopplerAssessment.objects.filter(
+        patient=patient
+    ).values_list("pk", "assessed_on", "voided_at"):
+        if voided_at is None and (
+            last_doppler_on is None or assessed_on > last_doppler_on
         ):
-            last_doppler = doppler
+            last_doppler_pk, last_doppler_on = pk, assessed_on
         items.append(
             TimelineItem(
                 kind=DOPPLER,
-                when=doppler.assessed_on,
-                day=doppler.assessed_on,
-                obj=doppler,
-                status="voided" if doppler.is_voided else "done",
-                status_label=voided_label if doppler.is_voided else "",
+                when=assessed_on,
+                day=assessed_on,
+                obj=None,
+                status="voided" if voided_at else "done",
+                status_label=voided_label if voided_at else "",
                 is_future=False,
                 detail=clinical,
+                pk=pk,
             )
         )
-    for session in sessions_qs:
+    for pk, performed_at, voided_at in TreatmentSession.objects.filter(
+        patient=patient
+    ).values_list("pk", "performed_at", "voided_at"):
         items.append(
             TimelineItem(
                 kind=SESSION,
-                when=session.performed_at,
-                day=timezone.localtime(session.performed_at).date(),
-                obj=session,
-                status="voided" if session.is_voided else "done",
-                status_label=voided_label if session.is_voided else "",
-                is_future=session.performed_at > now,
+                when=performed_at,
+                day=timezone.localtime(performed_at).date(),
+                obj=None,
+                status="voided" if voided_at else "done",
+                status_label=voided_label if voided_at else "",
+                is_future=performed_at > now,
                 detail=clinical,
+                pk=pk,
             )
         )
-    next_visit = None
+    next_visit_pk: int | None = None
+    next_visit_at: datetime | None = None
     status_labels = choice_labels(VisitStatus.choices)
-    for visit in visits_qs:
-        is_future = visit.starts_at >= now
+    for pk, starts_at, status in visits_qs.select_related(None).values_list(
+        "pk", "starts_at", "status"
+    ):
+        is_future = starts_at >= now
         if (
-            visit.status == VisitStatus.SCHEDULED
+            status == VisitStatus.SCHEDULED
             and is_future
-            and (next_visit is None or visit.starts_at < next_visit.starts_at)
+            and (next_visit_at is None or starts_at < next_visit_at)
         ):
-            next_visit = visit
+            next_visit_pk, next_visit_at = pk, starts_at
         items.append(
             TimelineItem(
                 kind=VISIT,
-                when=visit.starts_at,
-                day=timezone.localtime(visit.starts_at).date(),
-                obj=visit,
-                status=visit.status,
-                status_label=status_labels.get(visit.status, visit.status),
+                when=starts_at,
+                day=timezone.localtime(starts_at).date(),
+                obj=None,
+                status=status,
+                status_label=status_labels.get(status, status),
                 is_future=is_future,
                 detail=clinical,
+                pk=pk,
             )
         )
     items.sort(key=lambda item: item.sort_key)
     timeline = Timeline(
         patient=patient,
         items=items,
-        alerts=build_alerts(patient, last_doppler, next_visit, today, clinical),
-        next_visit=next_visit,
-        last_doppler=last_doppler,
+        alerts=[],
+        next_visit=None,
+        last_doppler=None,
         clinical=clinical,
         show=show,
         can_print_aftercare=user.has_perm("treatments.print_aftercare"),
+    )
+    wanted: dict[str, set[int]] = {DOPPLER: set(), SESSION: set(), VISIT: set()}
+    for item in timeline.shown:
+        wanted[item.kind].add(item.pk)
+    if last_doppler_pk is not None:
+        wanted[DOPPLER].add(last_doppler_pk)
+    if next_visit_pk is not None:
+        wanted[VISIT].add(next_visit_pk)
+    rows: dict[str, dict[int, Any]] = {
+        kind: {obj.pk: obj for obj in queryset.filter(pk__in=wanted[kind])}
+        if wanted[kind]
+        else {}
+        for kind, queryset in (
+            (DOPPLER, dopplers_qs),
+            (SESSION, sessions_qs),
+            (VISIT, visits_qs),
+        )
+    }
+    for item in items:
+        item.obj = rows[item.kind].get(item.pk)
+    if last_doppler_pk is not None:
+        timeline.last_doppler = rows[DOPPLER][last_doppler_pk]
+    if next_visit_pk is not None:
+        timeline.next_visit = rows[VISIT][next_visit_pk]
+    timeline.alerts = build_alerts(
+        patient, timeline.last_doppler, timeline.next_visit, today, clinical
     )
     if clinical:
         _add_detail(timeline.shown)
