@@ -262,7 +262,9 @@ def trend_chart(trends: PatientTrends, leg: str, *, id_prefix: str = "") -> Line
         ),
         Panel(vcss_label, 0, VCSS_MAX, [Series(vcss_label, _points(leg_trend.vcss))]),
         Panel(
-            symptom_label,
+            # The axis's short name (the instrument's full name is too long
+            # for a panel's height); the series and the table keep it.
+            _("Symptoms"),
             0,
             symptom_max,
             [Series(symptom_label, _points(trends.symptoms))],
