@@ -63,6 +63,9 @@ def _field(row, name: str):
 def _copy(page, actions: Actions, row, expected_rows: int):
     """Copy a row; wait until the copy shows the same site (nothing to count)."""
     site = _field(row, "site").input_value()
+    # As a person would: after the last copy's row and totals have come back
+    # (htmx marks an element waiting for its answer with "htmx-request").
+    expect(page.locator(".htmx-request")).to_have_count(0)
     actions.click(row.locator("[data-copy-row]"))
     expect(page.locator(ROWS)).to_have_count(expected_rows)
     copy = page.locator(ROWS).nth(expected_rows - 1)
