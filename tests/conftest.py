@@ -20,9 +20,11 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.test import Client
+from django.utils import translation
 
 from core.roles import CLINICIAN, FRONT_DESK, MANAGER, setup_roles
 from doppler.models import DopplerAssessment, DopplerFinding
@@ -78,6 +80,17 @@ def _frozen_clock():
     """
     with time_machine.travel(frozen_now(), tick=True):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _clinic_language():
+    """Each test starts in the clinic's language. A request activates the
+    language it asks for (LocaleMiddleware) and leaves it on for the rest of
+    the thread: an Italian page fetched by one test must not turn the next
+    test's messages Italian."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
