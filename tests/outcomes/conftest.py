@@ -3,9 +3,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import time_machine
 
 from outcomes.models import Instrument, QuestionnaireInvitation
-from tests.helpers import shipped_instrument
+from tests.helpers import rome, shipped_instrument
+
+# The suite's frozen day (tests/conftest.py), on which the schedule and
+# sending cases are written.
+SUITE_DAY = date(2026, 11, 18)
+
+
+@pytest.fixture
+def on_the_suites_day():
+    """For cases written on the calendar around SUITE_DAY (absolute dates of
+    sessions, visits and links): they run on that day whatever day `make
+    test-dates` gives the rest of the suite."""
+    with time_machine.travel(rome(SUITE_DAY, 10), tick=True):
+        yield
 
 
 @pytest.fixture

@@ -27,16 +27,7 @@ from treatments.services import session_void
 from visits import services as visit_services
 from visits.models import StatusReason, VisitPlan, VisitPurpose, VisitStatus
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _on_the_suites_day():
-    """These cases are written on the calendar around TODAY (absolute dates
-    of sessions, visits and links): they run on that day whatever day
-    `make test-dates` gives the rest of the suite."""
-    with time_machine.travel(rome(TODAY, 10), tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_the_suites_day")]
 
 
 TODAY = date(2026, 11, 18)  # the suite's frozen day

@@ -28,16 +28,7 @@ from tests.helpers import rome
 from tests.visits import test_reminders
 from visits.models import VisitPlan, VisitPurpose, VisitStatus
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _on_the_suites_day():
-    """These cases are written on the calendar around TODAY (absolute dates
-    of sessions, visits and links): they run on that day whatever day
-    `make test-dates` gives the rest of the suite."""
-    with time_machine.travel(rome(TODAY, 10), tick=True):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("on_the_suites_day")]
 
 
 GIORNI = ["lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "domenica"]
