@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import statistics
 import sys
 import time
@@ -98,6 +99,12 @@ def main() -> None:
         help="after timing, cProfile 20 requests of the page of this exact name"
         " and print its 40 costliest functions (cumulative)",
     )
+    parser.add_argument(
+        "--dump",
+        type=Path,
+        metavar="DIR",
+        help="write each timed page's body to DIR (to look at what was timed)",
+    )
     args = parser.parse_args()
     before = json.loads(args.compare.read_text()) if args.compare else None
 
@@ -148,6 +155,8 @@ def main() -> None:
                 response = client.get(page.url)
             assert response.status_code == 200, (page.url, response.status_code)
             queries = len(captured)  # now: the next request empties the log
+            if args.dump:
+                _dump(args.dump, page.name, response)
             first = once(client, page.url)
             # Enough runs for --seconds, at least 3, at most --requests.
             wanted = max(3, min(args.requests, int(args.seconds * 1000 / first)))
@@ -194,6 +203,19 @@ def main() -> None:
     if args.save:
         saved = {"data": plan.label, "notes": plan.notes, "pages": rows}
         args.save.write_text(json.dumps(saved, indent=1, default=str) + "\n")
+
+
+def _dump(folder: Path, name: str, response) -> None:
+    """Write a page's body to `folder`, named after the page."""
+    kind = response.get("Content-Type", "").split(";")[0]
+    ext = {"application/pdf": "pdf", "text/csv": "csv"}.get(kind, "html")
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    folder.mkdir(parents=True, exist_ok=True)
+    if response.streaming:
+        body = b"".join(response.streaming_content)
+    else:
+        body = response.content
+    (folder / f"{slug}.{ext}").write_bytes(body)
 
 
 def _profile(clients: dict, page) -> None:

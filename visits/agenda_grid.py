@@ -18,6 +18,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Exists, OuterRef
+from django.urls import reverse
 from django.utils import timezone
 
 from clinics.availability import Rules, load_rules
@@ -28,7 +29,9 @@ from patients import screening
 from visits.models import (
     FollowUpVisit,
     MessageStatus,
+    StatusReason,
     VisitMessage,
+    VisitPurpose,
     VisitStatus,
 )
 
@@ -65,7 +68,7 @@ class Cell:
 
 @dataclass
 class Block:
-    visit: FollowUpVisit
+    visit: GridVisit
     row: int
     span: int
     lane: int = 0
@@ -97,7 +100,7 @@ class Grid:
     first_minute: int
     rows: list[time]
     columns: list[Column]
-    off_visits: list[FollowUpVisit]
+    off_visits: list[GridVisit]
     site_has_hours: bool
     # The day grid's columns come a page at a time (day_grid's
     # first_column/column_count): where this page starts, how many in all.
@@ -146,11 +149,81 @@ PATIENT_FIELDS = ("code", "version", "first_name", "last_name")
 # allergy notes, not the rest of the patient's row.
 CLINICAL_PATIENT_FIELDS = (*screening.QUESTION_FIELDS, "allergy_notes")
 CLINICIAN_FIELDS = ("username", "first_name", "last_name")
+# VISIT_FIELDS as a GridVisit's attributes (a foreign key's is its id).
+VISIT_NAMES = tuple(
+    f"{f}_id" if f in ("site", "patient", "clinician") else f for f in VISIT_FIELDS
+)
+
+
+class GridPerson:
+    """A patient or clinician as the grid shows them: the few values read."""
+
+    pk: int
+    id: int
+
+    def __init__(self, pk: int, **values: Any) -> None:
+        self.pk = self.id = pk
+        self.__dict__.update(values)
+
+
+class GridVisit:
+    """A visit as the grid shows it, read as values: a week of all clinicians
+    is hundreds of rows, and model instances (three per row, with their
+    patient and clinician) cost more to build than the rest of the page.
+    It answers what the grid's templates and fragment keys ask of a visit."""
+
+    pk: int
+    id: int
+    code: Any
+    version: int
+    updated_at: datetime
+    site_id: int
+    starts_at: datetime
+    duration_min: int
+    status: str
+    status_reason: str
+    purpose: str
+    confirmation: str
+    patient_id: int
+    clinician_id: int
+    patient: Any  # a GridPerson
+    clinician: Any  # a GridPerson
+    unknown_reminder: bool
+    local_start: datetime
+
+    def __init__(self, pk: int, **values: Any) -> None:
+        self.pk = self.id = pk
+        self.__dict__.update(values)
+
+    def get_absolute_url(self) -> str:
+        return reverse("visits:detail", kwargs={"code": self.code})
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+    @property
+    def can_print_slip(self) -> bool:
+        return self.status == VisitStatus.SCHEDULED
+
+    def get_status_display(self) -> str:
+        return _label(VisitStatus, self.status)
+
+    def get_purpose_display(self) -> str:
+        return _label(VisitPurpose, self.purpose)
+
+    def get_status_reason_display(self) -> str:
+        return _label(StatusReason, self.status_reason)
+
+
+def _label(choices: Any, value: str) -> str:
+    """A choice's label, as Model.get_FOO_display gives it."""
+    return str(dict(choices.choices).get(value, value))
 
 
 def grid_visits(
     site: Site, start: datetime, end: datetime, clinician=None, clinical=True
-) -> list:
+) -> list[GridVisit]:
     """Visits at `site` starting in [start, end), with their patient, clinician
     and whether a reminder's outcome is unknown (one query)."""
     visits = FollowUpVisit.objects.filter(
@@ -161,32 +234,65 @@ def grid_visits(
     unknown = VisitMessage.objects.filter(
         visit=OuterRef("pk"), status=MessageStatus.UNKNOWN
     )
-    fields = [
+    patient_fields = list(PATIENT_FIELDS)
+    if clinical:
+        patient_fields += CLINICAL_PATIENT_FIELDS
+    columns = [
+        "id",
         *VISIT_FIELDS,
         *(f"clinician__{f}" for f in CLINICIAN_FIELDS),
-        *(f"patient__{f}" for f in PATIENT_FIELDS),
+        *(f"patient__{f}" for f in patient_fields),
+        "unknown_reminder",
     ]
-    if clinical:
-        fields += [f"patient__{f}" for f in CLINICAL_PATIENT_FIELDS]
-    found = list(
+    rows = (
         visits.annotate(unknown_reminder=Exists(unknown))
-        .select_related("patient", "clinician")
-        .only(*fields)
         .order_by("starts_at", "id")
+        .values_list(*columns)
     )
+    visit_count = 1 + len(VISIT_FIELDS)
+    clinician_end = visit_count + len(CLINICIAN_FIELDS)
+    patient_end = clinician_end + len(patient_fields)
+    patients: dict[int, GridPerson] = {}
+    clinicians: dict[int, GridPerson] = {}
     # The local start, once per moment (visits share their slots' times):
     # the layout reads it three times per visit.
     zone = timezone.get_current_timezone()
     local: dict[datetime, datetime] = {}
-    for visit in found:
-        at = local.get(visit.starts_at)
+    found = []
+    for row in rows:
+        values = dict(zip(VISIT_NAMES, row[1:visit_count], strict=True))
+        patient_id, clinician_id = values["patient_id"], values["clinician_id"]
+        if clinician_id not in clinicians:
+            clinicians[clinician_id] = GridPerson(
+                clinician_id,
+                **dict(
+                    zip(CLINICIAN_FIELDS, row[visit_count:clinician_end], strict=True)
+                ),
+            )
+        if patient_id not in patients:
+            patients[patient_id] = GridPerson(
+                patient_id,
+                **dict(
+                    zip(patient_fields, row[clinician_end:patient_end], strict=True)
+                ),
+            )
+        at = local.get(values["starts_at"])
         if at is None:
-            at = local[visit.starts_at] = visit.starts_at.astimezone(zone)
-        visit.local_start = at  # type: ignore[attr-defined]
+            at = local[values["starts_at"]] = values["starts_at"].astimezone(zone)
+        found.append(
+            GridVisit(
+                row[0],
+                **values,
+                patient=patients[patient_id],
+                clinician=clinicians[clinician_id],
+                unknown_reminder=row[-1],
+                local_start=at,
+            )
+        )
     return found
 
 
-def _local_start(visit: FollowUpVisit, zone: Any) -> datetime:
+def _local_start(visit: GridVisit, zone: Any) -> datetime:
     """The visit's start in `zone`: as grid_visits found it, or worked out."""
     found = getattr(visit, "local_start", None)
     return found if found is not None else visit.starts_at.astimezone(zone)
@@ -240,9 +346,7 @@ def _span_minutes(
     return first, max(last, first + step)
 
 
-def _place(
-    visit: FollowUpVisit, first: int, step: int, row_count: int, zone: Any
-) -> Block:
+def _place(visit: GridVisit, first: int, step: int, row_count: int, zone: Any) -> Block:
     local = _local_start(visit, zone)
     begin = local.hour * 60 + local.minute
     row = (begin - first) // step
@@ -267,10 +371,14 @@ def _lanes(blocks: list[Block]) -> int:
 
 def _allergy_flag(patient) -> list[str]:
     """What the agenda flags beside a patient's name for clinicians: the
-    screening's contraindications and any recorded allergy."""
-    found = [c.message for c in screening.contraindications(patient)]
-    if patient.allergy_notes:
-        found.append(patient.allergy_notes)
+    screening's contraindications and any recorded allergy (worked out once
+    per patient of the page)."""
+    found = getattr(patient, "agenda_flag", None)
+    if found is None:
+        found = [c.message for c in screening.contraindications(patient)]
+        if patient.allergy_notes:
+            found.append(patient.allergy_notes)
+        patient.agenda_flag = found
     return found
 
 

@@ -443,7 +443,7 @@ def test_week_shows_a_sunday_visit_at_a_site_open_on_sundays(
     grid = response.context["grid"]
     assert [c.day.weekday() for c in grid.columns] == list(range(7))
     sunday_column = grid.columns[6]
-    assert [b.visit for b in sunday_column.blocks] == [visit]
+    assert [b.visit.pk for b in sunday_column.blocks] == [visit.pk]
 
 
 def test_week_leaves_out_a_closed_weekday_and_greys_a_closure(
@@ -480,7 +480,7 @@ def test_week_shows_a_visit_on_a_day_the_site_is_closed(frontdesk_client, clinic
     grid = response.context["grid"]
     column = grid.columns[-1]
     assert column.day == saturday and column.closed == "weekday"
-    assert [b.visit for b in column.blocks] == [visit]
+    assert [b.visit.pk for b in column.blocks] == [visit.pk]
 
 
 def _count_queries(client, url, params) -> int:

@@ -72,7 +72,7 @@ def test_a_nine_oclock_visit_stays_at_nine_across_dst(
         reverse("visits:agenda-day"), {"date": day.isoformat()}
     )
     (column,) = [c for c in response.context["grid"].columns if c.blocks]
-    assert [block.visit for block in column.blocks] == [visit]
+    assert [block.visit.pk for block in column.blocks] == [visit.pk]
     assert (
         column.blocks[0].row
         == 2 + (9 * 60 - response.context["grid"].first_minute) // 15
@@ -98,9 +98,9 @@ def test_day_boundaries_are_local_midnight(frontdesk_client, patient, clinician)
 
     def shown(day: str) -> list:
         response = frontdesk_client.get(reverse("visits:agenda-day"), {"date": day})
-        return [b.visit for c in response.context["grid"].columns for b in c.blocks]
+        return [b.visit.pk for c in response.context["grid"].columns for b in c.blocks]
 
-    assert shown("2026-06-10") == [early, late]
+    assert shown("2026-06-10") == [early.pk, late.pk]
     assert shown("2026-06-09") == []
     assert shown("2026-06-11") == []
 
@@ -113,7 +113,7 @@ def test_week_columns_use_local_days(frontdesk_client, patient, clinician):
     )
     first_column = response.context["grid"].columns[0]
     assert first_column.day == date(2026, 6, 8)
-    assert [block.visit for block in first_column.blocks] == [monday]
+    assert [block.visit.pk for block in first_column.blocks] == [monday.pk]
     previous = frontdesk_client.get(
         reverse("visits:agenda-week"), {"date": "2026-06-06"}
     )
