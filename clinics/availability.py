@@ -24,9 +24,10 @@ already booked, are in visits.availability.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import partial
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -158,7 +159,23 @@ class Rules:
         self, site: Site, clinician, starts_at: datetime, ends_at: datetime
     ) -> list[Problem]:
         """Every rule the slot breaks (see booking_problems)."""
-        found: list[Problem] = []
+        return [
+            Problem(code, message())
+            for code, message in self._broken(site, clinician, starts_at, ends_at)
+        ]
+
+    def allows(
+        self, site: Site, clinician, starts_at: datetime, ends_at: datetime
+    ) -> bool:
+        """Whether the slot breaks no rule: problems() is empty, without
+        writing out why (the free slots ask this of every step of a week)."""
+        return next(self._broken(site, clinician, starts_at, ends_at), None) is None
+
+    def _broken(
+        self, site: Site, clinician, starts_at: datetime, ends_at: datetime
+    ) -> Iterator[tuple[str, Callable[[], str]]]:
+        """The rules the slot breaks, in order: each rule's code, and how to
+        say it in the active language."""
         start = timezone.localtime(starts_at)
         end = timezone.localtime(ends_at)
         day = start.date()
@@ -170,85 +187,84 @@ class Rules:
         opening = self.open_intervals(site.pk, day)
         if opening is not None:
             if not opening:
-                found.append(
-                    Problem(
-                        SITE_CLOSED_DAY,
+                yield (
+                    SITE_CLOSED_DAY,
+                    lambda: (
                         _("The clinic at %(site)s is closed %(on_day)s.")
-                        % {"site": site.name, "on_day": on_day},
-                    )
+                        % {"site": site.name, "on_day": on_day}
+                    ),
                 )
             elif not (same_day and _inside(opening, start_t, end_t)):
-                found.append(
-                    Problem(
-                        OUTSIDE_OPENING_HOURS,
+                yield (
+                    OUTSIDE_OPENING_HOURS,
+                    lambda: (
                         _("The clinic at %(site)s is open %(hours)s %(on_day)s.")
                         % {
                             "site": site.name,
                             "hours": _intervals_text(opening),
                             "on_day": on_day,
-                        },
-                    )
+                        }
+                    ),
                 )
         last_day = end.date() if end_t != time.min else end.date() - timedelta(1)
         for closed_day in _days(day, max(day, last_day)):
             closure = self.closure_on(site.pk, closed_day)
             if closure is not None:
-                found.append(
-                    Problem(
-                        CLOSURE,
-                        _(
-                            "The clinic at %(site)s is closed from %(first)s to "
-                            "%(last)s (%(reason)s)."
-                        )
-                        % {
-                            "site": site.name,
-                            "first": date_format(closure.first_day, "DATE_FORMAT"),
-                            "last": date_format(closure.last_day, "DATE_FORMAT"),
-                            "reason": closure.reason,
-                        },
-                    )
-                )
+                yield CLOSURE, partial(_closure_text, site, closure)
                 break
 
-        name = clinician_label(clinician)
         working = self.working_intervals(clinician.pk, site.pk, day)
         if working is not None:
             if not working:
-                found.append(
-                    Problem(
-                        NOT_AT_SITE,
+                yield (
+                    NOT_AT_SITE,
+                    lambda: (
                         _("%(clinician)s does not work at %(site)s %(on_day)s.")
-                        % {"clinician": name, "site": site.name, "on_day": on_day},
-                    )
+                        % {
+                            "clinician": clinician_label(clinician),
+                            "site": site.name,
+                            "on_day": on_day,
+                        }
+                    ),
                 )
             elif not (same_day and _inside(working, start_t, end_t)):
-                found.append(
-                    Problem(
-                        OUTSIDE_WORKING_HOURS,
+                yield (
+                    OUTSIDE_WORKING_HOURS,
+                    lambda: (
                         _("%(clinician)s works at %(site)s %(hours)s %(on_day)s.")
                         % {
-                            "clinician": name,
+                            "clinician": clinician_label(clinician),
                             "site": site.name,
                             "hours": _intervals_text(working),
                             "on_day": on_day,
-                        },
-                    )
+                        }
+                    ),
                 )
         absence = self.absence_during(clinician.pk, starts_at, ends_at)
         if absence is not None:
-            found.append(
-                Problem(
-                    ABSENCE,
+            yield (
+                ABSENCE,
+                lambda: (
                     _("%(clinician)s is away (%(kind)s) from %(start)s to %(end)s.")
                     % {
-                        "clinician": name,
+                        "clinician": clinician_label(clinician),
                         "kind": absence.get_kind_display().lower(),
                         "start": _moment_text(absence.starts_at),
                         "end": _moment_text(absence.ends_at),
-                    },
-                )
+                    }
+                ),
             )
-        return found
+
+
+def _closure_text(site: Site, closure: Closure) -> str:
+    return _(
+        "The clinic at %(site)s is closed from %(first)s to %(last)s (%(reason)s)."
+    ) % {
+        "site": site.name,
+        "first": date_format(closure.first_day, "DATE_FORMAT"),
+        "last": date_format(closure.last_day, "DATE_FORMAT"),
+        "reason": closure.reason,
+    }
 
 
 def _days(first: date, last: date) -> list[date]:

@@ -627,17 +627,16 @@ def week_grid(
         elif hours and not opening:
             column.closed = "weekday"
         column.blocks = _blocks(by_day.get(d, []), first, step, len(rows), clinical)
+        # Each row offers the first free slot starting within it.
+        row_slot: dict[int, time] = {}
+        for t in free_on.get(d, ()):
+            offset = _minutes(t) - first
+            if offset >= 0:
+                row_slot.setdefault(offset // step, t)
         for n, at in enumerate(rows):
             cell = Cell(row=FIRST_ROW + n, at=at)
             minute = _minutes(at)
-            slot_at = next(
-                (
-                    t
-                    for t in free_on.get(d, ())
-                    if minute <= _minutes(t) < minute + step
-                ),
-                None,
-            )
+            slot_at = row_slot.get(n)
             if slot_at is not None:
                 cell.state, cell.slot_at = "free", slot_at
             elif column.closed or (

@@ -27,6 +27,7 @@ Slot and Problem are clinics.availability's.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -77,12 +78,14 @@ def _busy(
         status__in=ACTIVE_STATUSES,
         starts_at__lt=end,
         starts_at__gt=start - timedelta(minutes=MAX_DURATION_MIN),
-    ).only("pk", "clinician_id", "starts_at", "duration_min")
+    )
     if exclude_pk is not None:
         visits = visits.exclude(pk=exclude_pk)
     busy: defaultdict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for visit in visits:
-        busy[visit.clinician_id].append((visit.starts_at, visit.ends_at))
+    for clinician_id, starts_at, minutes in visits.values_list(
+        "clinician_id", "starts_at", "duration_min"
+    ):
+        busy[clinician_id].append((starts_at, starts_at + timedelta(minutes=minutes)))
     return dict(busy)
 
 
@@ -96,19 +99,36 @@ def _day_slots(
     not_before: datetime,
 ) -> list[Slot]:
     slots: list[Slot] = []
-    taken = busy.get(clinician.pk, [])
+    taken = sorted(busy.get(clinician.pk, []))
+    # Whether [s, e) overlaps a visit: the visits starting before e, and the
+    # latest end among them (a week of a busy clinician is a hundred visits,
+    # tried against every step of every day).
+    starts = [s for s, _e in taken]
+    latest_end: list[datetime] = []
+    for _s, e in taken:
+        latest_end.append(max(e, latest_end[-1]) if latest_end else e)
+    midnight, next_midnight = local_day_bounds(day)
+    # On a day without a clock change, a wall-clock time is that many real
+    # minutes after local midnight; on the two days with one, it is worked
+    # out, and a time the spring change skips is no slot.
+    plain_day = next_midnight - midnight == timedelta(days=1)
+    length = timedelta(minutes=duration_min)
     for at in candidate_times(rules, site, clinician.pk, day):
-        local = local_datetime(day, at)
-        if not exists_locally(local):
-            continue
-        starts_at = local.astimezone(UTC)
+        if plain_day:
+            starts_at = midnight + timedelta(hours=at.hour, minutes=at.minute)
+        else:
+            local = local_datetime(day, at)
+            if not exists_locally(local):
+                continue
+            starts_at = local.astimezone(UTC)
         if starts_at < not_before:
             continue
         # Real minutes (UTC), also on a DST-change day.
-        ends_at = starts_at + timedelta(minutes=duration_min)
-        if any(s < ends_at and starts_at < e for s, e in taken):
+        ends_at = starts_at + length
+        before = bisect_left(starts, ends_at)
+        if before and latest_end[before - 1] > starts_at:
             continue
-        if rules.problems(site, clinician, starts_at, ends_at):
+        if not rules.allows(site, clinician, starts_at, ends_at):
             continue
         slots.append(Slot(clinician.pk, site.pk, starts_at, ends_at))
     return slots

@@ -373,3 +373,63 @@ def test_next_free_slot_reads_windows_not_slots(site, clinician):
     assert slot is None
     # Five queries per fortnight read, seven fortnights.
     assert len(queries) <= 5 * 7
+
+
+def test_allows_agrees_with_problems_at_every_step(site, clinician, colleague):
+    """Rules.allows (the free slots' quick answer) says yes exactly where
+    problems() finds none: over two days of steps, several durations, with
+    opening hours, working hours, a closure and an absence."""
+    open_site(site, weekdays=range(6))
+    monday = next_weekday(0, after=3)
+    WorkingHours.objects.create(
+        clinician=clinician, site=site, weekday=0, starts=time(9), ends=time(12)
+    )
+    Closure.objects.create(
+        site=site,
+        first_day=monday + timedelta(days=1),
+        last_day=monday + timedelta(days=1),
+        reason="Inventory",
+    )
+    Absence.objects.create(
+        clinician=colleague, starts_at=rome(monday, 10), ends_at=rome(monday, 11)
+    )
+    rules = availability.load_rules(
+        sites=[site],
+        clinicians=[clinician, colleague],
+        first_day=monday,
+        last_day=monday + timedelta(days=1),
+    )
+    seen = set()
+    for day in (monday, monday + timedelta(days=1)):
+        for minute in range(0, 24 * 60, 15):
+            start = rome(day, minute // 60, minute % 60)
+            for length in (15, 45, 120):
+                end = start + timedelta(minutes=length)
+                for who in (clinician, colleague):
+                    found = rules.problems(site, who, start, end)
+                    assert rules.allows(site, who, start, end) == (not found)
+                    seen.update(p.code for p in found)
+                    assert all(p.message for p in found)
+    assert seen >= {
+        availability.OUTSIDE_OPENING_HOURS,
+        availability.CLOSURE,
+        availability.OUTSIDE_WORKING_HOURS,
+        availability.NOT_AT_SITE,
+        availability.ABSENCE,
+    }
+
+
+def test_free_slots_step_around_nested_visits(site, clinician):
+    """A long visit holding a short one inside it keeps every step it covers
+    busy, after the short one ends too."""
+    day = next_weekday(2, after=3)
+    open_site(site, weekdays=[day.weekday()], spans=((9, 12),))
+    make_visit(make_patient(), clinician, starts_at=rome(day, 9), duration_min=120)
+    make_visit(
+        make_patient(last_name="Inside"),
+        clinician,
+        starts_at=rome(day, 9, 15),
+        duration_min=15,
+    )
+    slots = visit_availability.free_slots(site=site, day=day, clinicians=[clinician])
+    assert local_times(slots[clinician.pk]) == ["11:00", "11:15", "11:30", "11:45"]
