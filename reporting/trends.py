@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Count, F, Q, QuerySet, Sum
+from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 
 from outcomes.models import CourseSymptomChange
@@ -90,6 +91,13 @@ def _concentration_key(value: str) -> tuple:
         return (1, Decimal(0))
 
 
+def _concentration_label(value: str) -> str:
+    try:
+        return number_format(Decimal(value))
+    except ArithmeticError:
+        return value
+
+
 def clearance_by(period: Period) -> list[ClearanceDimension]:
     """Return the mean clearance of completed visits per value of each
     dimension. One query."""
@@ -111,8 +119,9 @@ def clearance_by(period: Period) -> list[ClearanceDimension]:
             order += sorted(v for v in values if v not in choices.values)
             labels = dict(choices.choices)
         else:
+            # Concentrations in the page's language: "0,25" in Italian.
             order = sorted(values, key=_concentration_key)
-            labels = {}
+            labels = {v: _concentration_label(v) for v in order}
         result.append(
             ClearanceDimension(
                 key=key,

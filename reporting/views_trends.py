@@ -96,7 +96,9 @@ def _csv_rows(section: str, period) -> list[list]:
                 rows.append(
                     [
                         dimension.label,
-                        row.label,
+                        # A concentration as written in the records ("0.25"),
+                        # like every number of the CSV.
+                        row.value if dimension.key == "concentration" else row.label,
                         row.visits,
                         "" if mean is None else mean,
                     ]

@@ -177,6 +177,15 @@ def test_page_shows_the_figures_and_charts(manager_client, record):
 def test_page_in_italian(manager_client, record):
     response = manager_client.get(URL, RANGE, HTTP_ACCEPT_LANGUAGE="it")
     assert response.status_code == 200
+    body = response.content.decode()
+    # Concentrations are written as Italian numbers, on the chart and in
+    # the table; the CSV keeps the records' "0.25" (test_csvs).
+    assert "0,25" in body and "0.25" not in body
+
+
+def test_concentrations_in_english(manager_client, record):
+    body = manager_client.get(URL, RANGE).content.decode()
+    assert "0.25" in body and "0,25" not in body
 
 
 def _csv(response) -> list[list[str]]:
@@ -195,6 +204,7 @@ def test_csvs(manager_client, record):
     clearance = get("clearance")
     assert clearance[0][:2] == ["Dimension", "Value"]
     assert ["Vessel type", "Reticular vein", "2", "70.0"] in clearance
+    assert ["Concentration (%)", "0.25", "1", "90.0"] in clearance
     complications = get("complications")
     assert ["Bruising / haematoma", "1", "2", "50.0"] in complications
     courses = get("courses")
