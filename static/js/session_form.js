@@ -147,33 +147,47 @@
     return index;
   }
 
-  // A copy's index, reserved when the copy was asked for.
-  var copyIndex = null;
-
+  // A row's index: a copy brings the one it reserved when it was tapped (in
+  // its own request's values: copies tapped while earlier rows are still on
+  // their way each keep theirs); "Add injection" reserves one when sent.
   document.body.addEventListener("htmx:configRequest", function (event) {
-    if (event.detail.elt.id === "add-injection") {
-      event.detail.parameters.index = copyIndex !== null ? copyIndex : reserveIndex();
-      copyIndex = null;
+    if (event.detail.elt.id === "add-injection" && !event.detail.parameters.index) {
+      event.detail.parameters.index = reserveIndex();
     }
   });
+
+  // Copies asked for whose row has not come back yet: the copied row's
+  // values as they were when "copy" was tapped, by the copy's row index.
+  var pendingCopies = {};
 
   function copyRow(source) {
     if (!window.htmx || !addButton) return;
     var index = reserveIndex();
-    copyIndex = index;
-    // Sent as the "Add injection" button's request (its index, its queue).
+    var values = [];
+    source.querySelectorAll("input, select, textarea").forEach(function (el) {
+      var name = fieldName(el);
+      if (el.type === "hidden" || NOT_COPIED.indexOf(name) !== -1) return;
+      values.push([name, el.type === "checkbox" ? el.checked : el.value]);
+    });
+    pendingCopies[index] = {values: values, touched: source.dataset.touched || ""};
+    // Sent as the "Add injection" button's request (its queue), with its index.
     htmx.ajax("GET", addButton.getAttribute("hx-get"), {
-      source: addButton, target: rowsBody, swap: "beforeend"
-    }).then(function () {
+      source: addButton, target: rowsBody, swap: "beforeend", values: {index: index}
+    });
+  }
+
+  // Fill each copy when its row arrives (a copy tapped while earlier rows
+  // were still on their way waits in htmx's queue: its promise does not).
+  document.body.addEventListener("htmx:afterSwap", function (event) {
+    if (event.detail.target !== rowsBody) return;
+    Object.keys(pendingCopies).forEach(function (index) {
       var copy = rowsBody.querySelector('[name^="injections-' + index + '-"]');
       copy = copy && copy.closest("tr.injection-row");
       if (!copy) return;
-      source.querySelectorAll("input, select, textarea").forEach(function (el) {
-        var name = fieldName(el);
-        if (el.type === "hidden" || NOT_COPIED.indexOf(name) !== -1) return;
-        setField(field(copy, name), el.type === "checkbox" ? el.checked : el.value);
-      });
-      copy.dataset.touched = source.dataset.touched || "";
+      var pending = pendingCopies[index];
+      delete pendingCopies[index];
+      pending.values.forEach(function (pair) { setField(field(copy, pair[0]), pair[1]); });
+      copy.dataset.touched = pending.touched;
       showVolumeHint(copy);
       syncRow(copy);
       numberRows();
@@ -182,7 +196,7 @@
       var site = field(copy, "site");
       if (site) site.focus();
     });
-  }
+  });
 
   form.addEventListener("click", function (event) {
     var copyButton = event.target.closest("[data-copy-row]");

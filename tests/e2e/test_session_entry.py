@@ -375,3 +375,39 @@ def test_the_reference_session_by_taps_on_the_leg_map(page, log_in, clinician):
         Compression.BANDAGE_THEN_STOCKING,
         2,
     )
+
+
+def test_copies_tapped_while_rows_are_on_their_way_are_all_kept(
+    page, log_in, clinician
+):
+    """Three copies tapped in a row, each before the rows asked for earlier
+    have come back: each copy arrives with the values of the row it copied,
+    none is lost and no row comes back empty."""
+    patient = make_patient(weight_kg=Decimal("60.0"))
+    page.set_viewport_size(TABLET)
+    log_in(clinician)
+    page.goto(reverse("treatments:session-create", args=[patient.code]))
+    first = page.locator(ROWS).first
+    _field(first, "leg").select_option("R")
+    _field(first, "site").fill("lateral thigh")
+    _field(first, "vessel_type").select_option(VesselType.BLUE_TELANGIECTASIA)
+    _field(first, "volume_ml").fill("0.2")
+
+    # Three taps in one moment: the first row's request is on its way while
+    # htmx queues the other two (hx-sync "queue all").
+    page.evaluate(
+        """() => {
+        const copy = document.querySelector('#injection-rows [data-copy-row]');
+        copy.click(); copy.click(); copy.click();
+    }"""
+    )
+    expect(page.locator(ROWS)).to_have_count(4)
+    for n in range(1, 4):
+        row = page.locator(ROWS).nth(n)
+        expect(_field(row, "site")).to_have_value("lateral thigh")
+        expect(_field(row, "leg")).to_have_value("R")
+        expect(_field(row, "volume_ml")).to_have_value("0.2")
+    names = page.locator(f"{ROWS} [name$='-site']").evaluate_all(
+        "els => els.map(e => e.name)"
+    )
+    assert len(set(names)) == 4, names
