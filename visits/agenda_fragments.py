@@ -1,16 +1,19 @@
-"""The agenda grid's repeated markup, rendered once and cached: each visit
-block, and each column's cells (core.fragments).
+"""The agenda grid's repeated markup, rendered once and cached: each
+column's visit blocks, and each column's cells (core.fragments).
 
 A busy day is hundreds of blocks and cells, and rendering them, not reading
 them, was what the page cost. Each key holds everything the fragment shows
-or depends on: for a block, the visit's id, version and last change, its
-time, status, purpose, the patient's answer and any unknown reminder, the
-patient's name and version, the allergy flag's text for a clinical viewer
-(a viewer without clinical detail has no flag in the key and `clinical`
-false, so never gets a clinician's fragment), the viewer's rights that add
-links, and where the block sits (row, span, grid column). For a column's
-cells, every cell's state, note and time, the slot the links carry and the
-viewer's right to book.
+or depends on: for a column's blocks, the rows its visits were read from
+(visits.agenda_grid.grid_visits: the visit's id, code, version and last
+change, time, status, purpose, the patient's answer and any unknown
+reminder, the clinician's names, the patient's code, version and names and,
+for a clinical viewer only, the screening answers and allergy notes the
+allergy flag comes from), where each block sits (row, span, lane, the
+column's first grid line), and the viewer's rights that add links (a viewer
+without clinical detail reads no answers and has `clinical` false in the
+key, so never gets a clinician's fragment). For a column's cells, every
+cell's state, note and time, the slot the links carry and the viewer's
+right to book.
 """
 
 from __future__ import annotations
@@ -18,43 +21,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.template.loader import get_template
-from django.utils.safestring import mark_safe
 
 from core.fragments import cached_fragments
 from core.roles import clinician_label
-from visits.agenda_grid import Block, Column, Grid
+from visits.agenda_grid import Column, Grid
 
 DAY_BLOCK = "visits/_grid_day_block.html"
 DAY_CELLS = "visits/_grid_day_cells.html"
 WEEK_BLOCK = "visits/_grid_week_block.html"
 WEEK_CELLS = "visits/_grid_week_cells.html"
-
-
-def _visit_parts(block: Block, clinical: bool) -> tuple:
-    visit = block.visit
-    patient = visit.patient
-    return (
-        visit.pk,
-        str(visit.code),
-        visit.version,
-        visit.updated_at,
-        visit.status,
-        visit.starts_at,
-        visit.duration_min,
-        visit.purpose,
-        visit.confirmation,
-        block.unknown_reminder,
-        patient.pk,
-        str(patient.code),
-        patient.version,
-        patient.last_name,
-        patient.first_name,
-        clinical,
-        tuple(block.flag) if clinical else (),
-        block.row,
-        block.span,
-        block.lane,
-    )
 
 
 def _cell_parts(column: Column) -> tuple:
@@ -128,43 +103,48 @@ def render_week(grid: Grid, context: dict[str, Any]) -> None:
 
 
 def _render(grid: Grid, block_name, cells_name, kind, page, shared) -> None:
-    clinical = shared["clinical"]
-    placed = [(column, block) for column in grid.columns for block in column.blocks]
     block_template = get_template(block_name)
-
     labels: dict[int, str] = {}
-    for _column, block in placed:
-        if block.visit.clinician_id not in labels:
-            labels[block.visit.clinician_id] = clinician_label(block.visit.clinician)
 
-    def one_block(n: int) -> str:
-        column, block = placed[n]
-        return block_template.render(
-            {
-                **shared,
-                "column": column,
-                "block": block,
-                "visit": block.visit,
-                "clinician_label": labels[block.visit.clinician_id],
-            }
+    def label(visit) -> str:
+        if visit.clinician_id not in labels:
+            labels[visit.clinician_id] = clinician_label(visit.clinician)
+        return labels[visit.clinician_id]
+
+    def one_column_blocks(n: int) -> str:
+        column = grid.columns[n]
+        return "".join(
+            block_template.render(
+                {
+                    **shared,
+                    "column": column,
+                    "block": block,
+                    "visit": block.visit,
+                    "clinician_label": label(block.visit),
+                }
+            )
+            for block in column.blocks
         )
 
+    # A column's blocks are one fragment, keyed on the rows its visits were
+    # read from (every value shown, see visits.agenda_grid.grid_visits) and
+    # where each sits: a busy column is read from the cache in one piece.
     parts = [
         (
             page,
             column.start,
             column.day,
-            labels[block.visit.clinician_id],
-            _visit_parts(block, clinical),
+            column.key,
+            tuple((b.visit.row, b.row, b.span, b.lane) for b in column.blocks),
         )
-        for column, block in placed
+        for column in grid.columns
     ]
-    for (_column, block), html in zip(
-        placed, cached_fragments(kind + "-block", parts, one_block), strict=True
+    for column, html in zip(
+        grid.columns,
+        cached_fragments(kind + "-blocks", parts, one_column_blocks),
+        strict=True,
     ):
-        block.html = html
-    for column in grid.columns:
-        column.blocks_html = mark_safe("".join(b.html for b in column.blocks))  # noqa: S308
+        column.blocks_html = html
 
     cells_template = get_template(cells_name)
 

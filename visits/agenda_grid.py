@@ -17,7 +17,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
 
@@ -72,9 +73,19 @@ class Block:
     row: int
     span: int
     lane: int = 0
-    flag: list[str] = field(default_factory=list)
-    unknown_reminder: bool = False
+    clinical: bool = False  # shown to a clinical viewer: with the allergy flag
     html: str = ""  # the block's markup (visits.agenda_fragments)
+
+    @property
+    def unknown_reminder(self) -> bool:
+        return bool(self.visit.unknown_reminder)
+
+    @property
+    def flag(self) -> list[str]:
+        """The allergy flag's reasons, for a clinical viewer (worked out when
+        the block is rendered: a cached block's key holds what they come
+        from, the patient's answers)."""
+        return _allergy_flag(self.visit.patient) if self.clinical else []
 
 
 @dataclass
@@ -167,14 +178,18 @@ class GridPerson:
 
 
 class GridVisit:
-    """A visit as the grid shows it, read as values: a week of all clinicians
-    is hundreds of rows, and model instances (three per row, with their
-    patient and clinician) cost more to build than the rest of the page.
-    It answers what the grid's templates and fragment keys ask of a visit."""
+    """A visit as the grid shows it: the row of values grid_visits read (a
+    week of all clinicians is hundreds of rows; model instances, three per
+    row, cost more than the rest of the page). Its patient and clinician are
+    made from the row when a template asks for them; the row itself, which
+    holds everything the grid shows of the visit, keys its cached markup."""
 
+    __slots__ = ("row", "local_start", "_layout", "_patient", "_clinician")
+
+    # The row's columns (see grid_visits), as attributes.
     pk: int
     id: int
-    code: Any
+    code: str
     version: int
     updated_at: datetime
     site_id: int
@@ -186,14 +201,30 @@ class GridVisit:
     confirmation: str
     patient_id: int
     clinician_id: int
-    patient: Any  # a GridPerson
-    clinician: Any  # a GridPerson
     unknown_reminder: bool
-    local_start: datetime
 
-    def __init__(self, pk: int, **values: Any) -> None:
-        self.pk = self.id = pk
-        self.__dict__.update(values)
+    def __init__(self, row: tuple, layout: RowLayout, local_start: datetime) -> None:
+        self.row = row
+        self._layout = layout
+        self.local_start = local_start
+        self._patient: GridPerson | None = None
+        self._clinician: GridPerson | None = None
+
+    @property
+    def patient(self) -> GridPerson:
+        if self._patient is None:
+            self._patient = self._layout.person(self.row, "patient", self.patient_id)
+        return self._patient
+
+    @property
+    def clinician(self) -> GridPerson:
+        if self._clinician is None:
+            self._clinician = self._layout.clinicians.get(self.clinician_id)
+            if self._clinician is None:
+                self._clinician = self._layout.clinicians[self.clinician_id] = (
+                    self._layout.person(self.row, "clinician", self.clinician_id)
+                )
+        return self._clinician
 
     def get_absolute_url(self) -> str:
         return reverse("visits:detail", kwargs={"code": self.code})
@@ -214,6 +245,47 @@ class GridVisit:
 
     def get_status_reason_display(self) -> str:
         return _label(StatusReason, self.status_reason)
+
+
+# The visit's own columns of a grid row, first (GridVisit's attributes).
+ROW_VISIT_NAMES = ("pk", "code", *VISIT_NAMES[1:], "unknown_reminder")
+
+
+def _column(index: int) -> property:
+    """A GridVisit attribute: its row's value at `index`."""
+    return property(lambda visit: visit.row[index])
+
+
+def _code(text: str) -> str:
+    """A code read as text, in its usual form: SQLite keeps UUIDs as 32 hex
+    digits, PostgreSQL writes them with hyphens."""
+    if len(text) == 32:
+        return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+    return text
+
+
+for _index, _name in enumerate(ROW_VISIT_NAMES):
+    setattr(GridVisit, _name, _column(_index))
+GridVisit.code = property(lambda visit: _code(visit.row[1]))  # type: ignore[assignment]
+GridVisit.id = GridVisit.pk
+
+
+@dataclass
+class RowLayout:
+    """Where a grid row's patient and clinician columns are."""
+
+    patient_fields: tuple[str, ...]
+    clinicians: dict[int, GridPerson] = field(default_factory=dict)
+
+    def person(self, row: tuple, who: str, pk: int) -> GridPerson:
+        start = len(ROW_VISIT_NAMES)
+        names: tuple[str, ...] = CLINICIAN_FIELDS
+        if who != "clinician":
+            names, start = self.patient_fields, start + len(CLINICIAN_FIELDS)
+        values = dict(zip(names, row[start : start + len(names)], strict=True))
+        if "code" in values:
+            values["code"] = _code(values["code"])
+        return GridPerson(pk, **values)
 
 
 def _label(choices: Any, value: str) -> str:
@@ -237,58 +309,42 @@ def grid_visits(
     patient_fields = list(PATIENT_FIELDS)
     if clinical:
         patient_fields += CLINICAL_PATIENT_FIELDS
+    # The codes as text: UUID objects cost more to make than the rest of a
+    # row, and the grid only writes them into links.
+    text: CharField = CharField()
     columns = [
         "id",
-        *VISIT_FIELDS,
-        *(f"clinician__{f}" for f in CLINICIAN_FIELDS),
-        *(f"patient__{f}" for f in patient_fields),
+        "code_text",
+        *VISIT_FIELDS[1:],
         "unknown_reminder",
+        *(f"clinician__{f}" for f in CLINICIAN_FIELDS),
+        *(
+            "patient_code_text" if f == "code" else f"patient__{f}"
+            for f in patient_fields
+        ),
     ]
     rows = (
-        visits.annotate(unknown_reminder=Exists(unknown))
+        visits.annotate(
+            unknown_reminder=Exists(unknown),
+            code_text=Cast("code", text),
+            patient_code_text=Cast("patient__code", text),
+        )
         .order_by("starts_at", "id")
         .values_list(*columns)
     )
-    visit_count = 1 + len(VISIT_FIELDS)
-    clinician_end = visit_count + len(CLINICIAN_FIELDS)
-    patient_end = clinician_end + len(patient_fields)
-    patients: dict[int, GridPerson] = {}
-    clinicians: dict[int, GridPerson] = {}
+    layout = RowLayout(tuple(patient_fields))
     # The local start, once per moment (visits share their slots' times):
     # the layout reads it three times per visit.
     zone = timezone.get_current_timezone()
     local: dict[datetime, datetime] = {}
     found = []
+    at_index = ROW_VISIT_NAMES.index("starts_at")
     for row in rows:
-        values = dict(zip(VISIT_NAMES, row[1:visit_count], strict=True))
-        patient_id, clinician_id = values["patient_id"], values["clinician_id"]
-        if clinician_id not in clinicians:
-            clinicians[clinician_id] = GridPerson(
-                clinician_id,
-                **dict(
-                    zip(CLINICIAN_FIELDS, row[visit_count:clinician_end], strict=True)
-                ),
-            )
-        if patient_id not in patients:
-            patients[patient_id] = GridPerson(
-                patient_id,
-                **dict(
-                    zip(patient_fields, row[clinician_end:patient_end], strict=True)
-                ),
-            )
-        at = local.get(values["starts_at"])
+        starts_at = row[at_index]
+        at = local.get(starts_at)
         if at is None:
-            at = local[values["starts_at"]] = values["starts_at"].astimezone(zone)
-        found.append(
-            GridVisit(
-                row[0],
-                **values,
-                patient=patients[patient_id],
-                clinician=clinicians[clinician_id],
-                unknown_reminder=row[-1],
-                local_start=at,
-            )
-        )
+            at = local[starts_at] = starts_at.astimezone(zone)
+        found.append(GridVisit(row, layout, at))
     return found
 
 
@@ -387,9 +443,7 @@ def _blocks(visits: list, first: int, step: int, rows: int, clinical: bool):
     zone = timezone.get_current_timezone()
     for visit in visits:
         block = _place(visit, first, step, rows, zone)
-        block.unknown_reminder = bool(getattr(visit, "unknown_reminder", False))
-        if clinical:
-            block.flag = _allergy_flag(visit.patient)
+        block.clinical = clinical
         blocks.append(block)
     return blocks
 
