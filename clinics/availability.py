@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import partial
+from typing import Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -113,18 +114,33 @@ class Rules:
     # Working hours of each clinician, all sites and weekdays.
     working: dict[int, list[WorkingHours]] = field(default_factory=dict)
     absences: dict[int, list[Absence]] = field(default_factory=dict)
+    # The answers per day given so far: the free slots ask the same of every
+    # step of a day (the tables above are not changed once read).
+    _answers: dict[tuple, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def open_intervals(self, site_id: int, day: date) -> list[Interval] | None:
         """The site's opening intervals on `day` ([] closed that weekday),
         or None if the site has no opening hours at all (open any time).
         Closures are not looked at (see closure_on)."""
-        rows = self.opening.get(site_id, [])
-        if not rows:
-            return None
-        return [(r.opens, r.closes) for r in rows if r.weekday == day.weekday()]
+        key = ("open", site_id, day)
+        if key not in self._answers:
+            rows = self.opening.get(site_id, [])
+            self._answers[key] = (
+                [(r.opens, r.closes) for r in rows if r.weekday == day.weekday()]
+                if rows
+                else None
+            )
+        found: list[Interval] | None = self._answers[key]
+        return found
 
     def closure_on(self, site_id: int, day: date) -> Closure | None:
-        return next((c for c in self.closures.get(site_id, []) if c.covers(day)), None)
+        key = ("closure", site_id, day)
+        if key not in self._answers:
+            self._answers[key] = next(
+                (c for c in self.closures.get(site_id, []) if c.covers(day)), None
+            )
+        found: Closure | None = self._answers[key]
+        return found
 
     def has_hours(self, clinician_id: int) -> bool:
         return bool(self.working.get(clinician_id))
@@ -134,14 +150,20 @@ class Rules:
     ) -> list[Interval] | None:
         """The clinician's hours at the site on `day` ([] none there that
         day), or None if the clinician has no working hours at all."""
-        rows = self.working.get(clinician_id, [])
-        if not rows:
-            return None
-        return [
-            (r.starts, r.ends)
-            for r in rows
-            if r.weekday == day.weekday() and r.site_id == site_id
-        ]
+        key = ("working", clinician_id, site_id, day)
+        if key not in self._answers:
+            rows = self.working.get(clinician_id, [])
+            self._answers[key] = (
+                [
+                    (r.starts, r.ends)
+                    for r in rows
+                    if r.weekday == day.weekday() and r.site_id == site_id
+                ]
+                if rows
+                else None
+            )
+        found: list[Interval] | None = self._answers[key]
+        return found
 
     def absence_during(
         self, clinician_id: int, starts_at: datetime, ends_at: datetime
