@@ -29,6 +29,7 @@ from django.utils.translation import get_language, gettext_lazy
 
 from outcomes.models import CourseSymptomChange
 from reporting.period import Period
+from reporting.selectors import histogram
 from treatments.choices import Agent, Form, VesselType
 from treatments.models import SessionDaySummary
 from visits.models import (
@@ -37,6 +38,7 @@ from visits.models import (
     VisitDayAdverseEvent,
     VisitDayClearanceBy,
     VisitDaySummary,
+    VisitMonthAdverseEvent,
 )
 
 DIMENSIONS = {
@@ -175,13 +177,7 @@ def complications(period: Period) -> Complications:
         _days(VisitDaySummary, period).aggregate(n=Sum("with_adverse_event"))["n"] or 0
     )
     counts: Counter[str] = Counter(
-        dict(
-            _days(VisitDayAdverseEvent, period)
-            .order_by()
-            .values("code")
-            .annotate(n=Sum("visits"))
-            .values_list("code", "n")
-        )
+        dict(histogram(VisitDayAdverseEvent, VisitMonthAdverseEvent, "code", period))
     )
     rows = [
         ComplicationRow(value, str(label), counts.pop(value, 0), sessions)

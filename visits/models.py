@@ -592,6 +592,54 @@ class VisitDayAdverseEvent(models.Model):
         return f"{self.day} {self.code}: {self.visits}"
 
 
+class VisitMonthClearance(models.Model):
+    """VisitDayClearance added up over a calendar month (`month` is its first
+    day): a long period reads its whole months here and only the days of
+    the months it starts or ends inside from the day rows. Kept with the
+    day rows (visits.summaries)."""
+
+    month = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    clearance_pct = models.PositiveSmallIntegerField()
+    visits = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "clinician", "clearance_pct"],
+                name="visits_visitmonthclearance_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.clearance_pct} %: {self.visits}"
+
+
+class VisitMonthAdverseEvent(models.Model):
+    """VisitDayAdverseEvent added up over a calendar month (see
+    VisitMonthClearance)."""
+
+    month = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    code = models.TextField()
+    visits = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "clinician", "code"],
+                name="visits_visitmonthadverseevent_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.code}: {self.visits}"
+
+
 class VisitDayClearanceBy(models.Model):
     """The clearance recorded at one clinician's completed visits of one
     clinic-local day, by a value of what the followed session injected: the

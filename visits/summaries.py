@@ -12,11 +12,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.apps import apps as global_apps
-from django.db.models import Max
-from django.db.models.functions import TruncDate
+from django.db.models import Max, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from core.clock import local_day, local_day_bounds
@@ -32,6 +33,8 @@ from visits.models import (
     VisitDayAdverseEvent,
     VisitDayClearance,
     VisitDaySummary,
+    VisitMonthAdverseEvent,
+    VisitMonthClearance,
     VisitPlan,
     VisitStatus,
 )
@@ -89,19 +92,32 @@ class DayFigures:
         return {name: self.counts[name] for name in names}
 
 
+def _locked_summary(day: date, clinician_id: int):
+    """The (day, clinician) summary row, made if missing, locked."""
+    summary, _created = VisitDaySummary.objects.get_or_create(
+        day=day, clinician_id=clinician_id
+    )
+    locked = VisitDaySummary.objects.select_for_update().filter(pk=summary.pk)
+    locked.values_list("pk").get()
+    return locked
+
+
 def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
     """Recompute the day summaries (and their clearance and adverse event
-    rows) of these (day, clinician id) pairs from the day's visits.
+    rows, and these rows' month totals) of these (day, clinician id) pairs
+    from the day's visits.
 
     Each summary row is locked before its day is read again, in a fixed
     order, so that concurrent writers of one day take turns.
     """
-    for day, clinician_id in sorted(set(keys)):
-        summary, _created = VisitDaySummary.objects.get_or_create(
-            day=day, clinician_id=clinician_id
-        )
-        locked = VisitDaySummary.objects.select_for_update().filter(pk=summary.pk)
-        locked.values_list("pk").get()
+    keys = sorted(set(keys))
+    # A month's rows are added up from its days: the summary row of the
+    # month's first day is the month's lock, taken first, in a fixed order,
+    # so that two writers of one clinician's month take turns.
+    for month, clinician_id in sorted({(month_of(d), c) for d, c in keys}):
+        _locked_summary(month, clinician_id)
+    for day, clinician_id in keys:
+        locked = _locked_summary(day, clinician_id)
         start, end = local_day_bounds(day)
         figures = DayFigures()
         visits = FollowUpVisit.objects.filter(
@@ -121,6 +137,52 @@ def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
             VisitDayAdverseEvent(code=code, visits=n, **same_day)
             for code, n in figures.adverse.items()
         )
+    month_histograms_refresh(keys)
+
+
+# The histograms kept per month too: (day model, month model, value field).
+MONTH_HISTOGRAMS = (
+    ("VisitDayClearance", "VisitMonthClearance", "clearance_pct"),
+    ("VisitDayAdverseEvent", "VisitMonthAdverseEvent", "code"),
+)
+
+
+def month_of(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_histograms_refresh(keys: Iterable[VisitKey]) -> None:
+    """Add up again the month rows of the (month, clinician) pairs of these
+    (day, clinician) pairs from their days' rows. The caller holds the
+    months' locks (day_summaries_refresh)."""
+    histograms: list[tuple[Any, Any, str]] = [
+        (VisitDayClearance, VisitMonthClearance, "clearance_pct"),
+        (VisitDayAdverseEvent, VisitMonthAdverseEvent, "code"),
+    ]
+    for month, clinician_id in sorted({(month_of(d), c) for d, c in keys}):
+        for day_model, month_model, field in histograms:
+            month_model.objects.filter(month=month, clinician_id=clinician_id).delete()
+            month_model.objects.bulk_create(
+                month_model(month=month, **values)
+                for values in _month_values(day_model, field, month, clinician_id)
+            )
+
+
+def _month_values(day_model, field: str, month: date, clinician_id: int | None):
+    """The month's rows of a day histogram added up, per clinician (or the
+    one given) and value."""
+    next_month = (month + timedelta(days=32)).replace(day=1)
+    rows = day_model.objects.filter(day__gte=month, day__lt=next_month)
+    if clinician_id is not None:
+        rows = rows.filter(clinician_id=clinician_id)
+    for clinician, value, n in (
+        rows.order_by()
+        .values_list("clinician_id", field)
+        .annotate(n=Sum("visits"))
+        .values_list("clinician_id", field, "n")
+    ):
+        if n:
+            yield {"clinician_id": clinician, field: value, "visits": n}
 
 
 def patient_follow_up_refresh(patient_id: int) -> None:
@@ -206,7 +268,35 @@ def rebuild_visit_summaries(apps=global_apps) -> int:
     summary_model.objects.bulk_create(summaries, batch_size=2000)
     clearance_model.objects.bulk_create(clearances, batch_size=5000)
     adverse_model.objects.bulk_create(adverse, batch_size=5000)
+    rebuild_month_histograms(apps)
     return len(summaries)
+
+
+def rebuild_month_histograms(apps=global_apps) -> int:
+    """Add up every month's rows of the day histograms. Return how many."""
+    written = 0
+    for day_name, month_name, field in MONTH_HISTOGRAMS:
+        day_model = apps.get_model("visits", day_name)
+        try:
+            month_model = apps.get_model("visits", month_name)
+        except LookupError:
+            return 0  # an earlier migration's rebuild: 0008 adds the months up
+        month_model.objects.all().delete()
+        rows = (
+            day_model.objects.annotate(month=TruncMonth("day"))
+            .order_by()
+            .values_list("month", "clinician_id", field)
+            .annotate(n=Sum("visits"))
+            .values_list("month", "clinician_id", field, "n")
+        )
+        found = [
+            month_model(month=month, clinician_id=clinician, visits=n, **{field: value})
+            for month, clinician, value, n in rows
+            if n
+        ]
+        month_model.objects.bulk_create(found, batch_size=5000)
+        written += len(found)
+    return written
 
 
 def rebuild_statistics(apps=global_apps) -> dict[str, int]:

@@ -38,6 +38,8 @@ from visits.models import (
     VisitDayAdverseEvent,
     VisitDayClearance,
     VisitDaySummary,
+    VisitMonthAdverseEvent,
+    VisitMonthClearance,
     VisitPlan,
     VisitStatus,
 )
@@ -245,8 +247,10 @@ def summary_tables() -> dict:
         VisitDaySummary,
         VisitDayClearance,
         VisitDayAdverseEvent,
+        VisitMonthClearance,
+        VisitMonthAdverseEvent,
     ):
-        rows = model.objects.order_by("day", "clinician_id").values()
+        rows = model.objects.values()
         tables[model.__name__] = sorted(
             (tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows),
             key=repr,

@@ -13,7 +13,7 @@ from clinics.models import default_site_pk
 from tests.conftest import make_patient, make_session, make_visit
 from tests.helpers import rome
 from treatments.models import SessionDaySummary
-from visits.models import VisitDaySummary, VisitStatus
+from visits.models import VisitDaySummary, VisitMonthClearance, VisitStatus
 
 DAY = date(2026, 2, 5)
 
@@ -79,3 +79,28 @@ def test_concurrent_visits_of_one_day_are_both_counted(clinician):
     )
     summary = VisitDaySummary.objects.get(day=DAY, clinician=clinician)
     assert (summary.scheduled, summary.completed, summary.clearance_sum) == (1, 2, 100)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_visits_of_one_month_are_both_in_its_totals(clinician):
+    """Two writers of different days of one clinician's month: the month's
+    totals (added up from its days) count both, as a rebuild does."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    anna, bruno = make_patient(last_name="Anna"), make_patient(last_name="Bruno")
+    carla = make_patient(last_name="Carla")
+    done = {"status": VisitStatus.COMPLETED, "clearance_pct": 50}
+    with transaction.atomic():
+        make_visit(carla, clinician, starts_at=rome(DAY, 8), **done)
+    _race(
+        lambda: make_visit(
+            anna, clinician, starts_at=rome(date(2026, 2, 12), 9), **done
+        ),
+        lambda: make_visit(
+            bruno, clinician, starts_at=rome(date(2026, 2, 19), 10), **done
+        ),
+    )
+    month = VisitMonthClearance.objects.get(
+        month=date(2026, 2, 1), clinician=clinician, clearance_pct=50
+    )
+    assert month.visits == 3
