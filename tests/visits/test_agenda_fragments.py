@@ -160,3 +160,30 @@ def test_a_weeks_free_slots_in_one_read_match_seven_days(clinician):
     ]
     assert week[clinician.pk] == days
     assert days
+
+
+def test_the_weeks_allergy_mark_follows_the_answers_and_the_notes(
+    clinician_client, frontdesk_client, clinician
+):
+    """The week's blocks read only whether there is a flag: a yes answer or
+    an allergy noted marks the block for a clinician, a no does not, and the
+    front desk never sees the mark."""
+    day = next_weekday(2)
+    answered = make_patient(last_name="Yes", acute_thrombosis=Answer.YES)
+    noted = make_patient(last_name="Noted", allergy_notes="Latex")
+    clear = make_patient(last_name="Clear", sclerosant_allergy=Answer.NO)
+    visits = {
+        p.last_name: make_visit(p, clinician, starts_at=rome(day, 9 + n))
+        for n, p in enumerate((answered, noted, clear))
+    }
+    week = week_page(clinician_client, day)
+
+    def marked(name: str) -> bool:
+        start = week.index(f'data-visit="{visits[name].code}"')
+        return "ag-flag" in week[start : week.index("</a>", start)]
+
+    assert marked("Yes") and marked("Noted") and not marked("Clear")
+    Patient.objects.filter(pk=clear.pk).update(sclerosant_allergy=Answer.YES)
+    week = week_page(clinician_client, day)
+    assert marked("Clear")
+    assert "ag-flag" not in week_page(frontdesk_client, day)
