@@ -187,3 +187,20 @@ def test_the_weeks_allergy_mark_follows_the_answers_and_the_notes(
     week = week_page(clinician_client, day)
     assert marked("Clear")
     assert "ag-flag" not in week_page(frontdesk_client, day)
+
+
+def test_a_columns_digest_depends_on_its_values_only():
+    from datetime import UTC, datetime
+
+    from visits.agenda_fragments import _digest
+
+    def rows(status: str, name: str = "Rossi"):
+        when = datetime(2026, 3, 1, 9, tzinfo=UTC)
+        first = (1, "".join(["sched", "uled"]), when, name, True)
+        second = (2, "".join(["sched", "uled"]), when, status)
+        return ((first, 2, 1, 0), (second, 3, 1, 0))
+
+    # The same values, read again (other objects): the same digest.
+    assert _digest(rows("scheduled")) == _digest(rows("scheduled"))
+    assert _digest(rows("scheduled")) != _digest(rows("arrived"))
+    assert _digest(rows("scheduled")) != _digest(rows("scheduled", "Rosi"))
