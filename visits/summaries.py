@@ -38,8 +38,7 @@ from visits.models import (
     VisitPlan,
     VisitStatus,
 )
-
-VisitKey = tuple[date, int]
+from visits.summary_locks import VisitKey, lock_days, month_of
 
 SATISFACTION_SCORES = (1, 2, 3, 4, 5)
 _FIELDS = ("status", "clearance_pct", "satisfaction", "plan", "adverse_events")
@@ -92,16 +91,6 @@ class DayFigures:
         return {name: self.counts[name] for name in names}
 
 
-def _locked_summary(day: date, clinician_id: int):
-    """The (day, clinician) summary row, made if missing, locked."""
-    summary, _created = VisitDaySummary.objects.get_or_create(
-        day=day, clinician_id=clinician_id
-    )
-    locked = VisitDaySummary.objects.select_for_update().filter(pk=summary.pk)
-    locked.values_list("pk").get()
-    return locked
-
-
 def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
     """Recompute the day summaries (and their clearance and adverse event
     rows, and these rows' month totals) of these (day, clinician id) pairs
@@ -110,14 +99,12 @@ def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
     Each summary row is locked before its day is read again, in a fixed
     order, so that concurrent writers of one day take turns.
     """
-    keys = sorted(set(keys))
-    # A month's rows are added up from its days: the summary row of the
-    # month's first day is the month's lock, taken first, in a fixed order,
-    # so that two writers of one clinician's month take turns.
-    for month, clinician_id in sorted({(month_of(d), c) for d, c in keys}):
-        _locked_summary(month, clinician_id)
+    # The months' and days' locks (visits.summary_locks): the month totals
+    # are added up from the days, so a clinician's month has one writer at a
+    # time.
+    keys = lock_days(keys)
     for day, clinician_id in keys:
-        locked = _locked_summary(day, clinician_id)
+        locked = VisitDaySummary.objects.filter(day=day, clinician_id=clinician_id)
         start, end = local_day_bounds(day)
         figures = DayFigures()
         visits = FollowUpVisit.objects.filter(
@@ -145,10 +132,6 @@ MONTH_HISTOGRAMS = (
     ("VisitDayClearance", "VisitMonthClearance", "clearance_pct"),
     ("VisitDayAdverseEvent", "VisitMonthAdverseEvent", "code"),
 )
-
-
-def month_of(day: date) -> date:
-    return day.replace(day=1)
 
 
 def month_histograms_refresh(keys: Iterable[VisitKey]) -> None:

@@ -36,8 +36,7 @@ from django.utils import timezone
 
 from core.clock import local_day, local_day_bounds
 from visits.models import FollowUpVisit, VisitDayClearanceBy
-
-VisitKey = tuple[date, int]
+from visits.summary_locks import VisitKey, lock_days
 
 # The dimensions of an injection the clearance is shown by, and their fields.
 DIMENSIONS = {
@@ -148,8 +147,11 @@ def _attributed(visits, apps=global_apps):
 
 
 def clearance_refresh(keys: Iterable[VisitKey]) -> None:
-    """Recompute the clearance-by rows of these (day, clinician id) pairs."""
-    for day, clinician_id in sorted(set(keys)):
+    """Recompute the clearance-by rows of these (day, clinician id) pairs,
+    under their days' locks (visits.summary_locks): taken already when a
+    visit's service calls, taken here when the daily refresh of a patient's
+    trends does, so that it and a booking of that day take turns."""
+    for day, clinician_id in lock_days(keys):
         start, end = local_day_bounds(day)
         visits = FollowUpVisit.objects.filter(
             clinician_id=clinician_id, starts_at__gte=start, starts_at__lt=end

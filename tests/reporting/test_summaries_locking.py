@@ -104,3 +104,56 @@ def test_concurrent_visits_of_one_month_are_both_in_its_totals(clinician):
         month=date(2026, 2, 1), clinician=clinician, clearance_pct=50
     )
     assert month.visits == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_daily_trend_refresh_and_a_booking_of_the_same_day_take_turns(
+    clinician,
+):
+    """The daily refresh of one patient's trend rows, still open, and a
+    visit of another patient completed on the same day by the same
+    clinician: the visit's writer waits for the day's lock instead of
+    failing on the rows the refresh wrote, and the rows equal a rebuild."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from outcomes.course_summaries import refresh_patients
+    from tests.conftest import make_injection
+    from visits.models import VisitDayClearanceBy
+    from visits.trend_summaries import rebuild_clearance_by
+
+    anna, bruno = make_patient(last_name="Anna"), make_patient(last_name="Bruno")
+    for patient in (anna, bruno):
+        make_injection(make_session(patient, clinician, performed_at=rome(DAY, 7)))
+    done = {"status": VisitStatus.COMPLETED, "clearance_pct": 60}
+    with transaction.atomic():
+        make_visit(anna, clinician, starts_at=rome(date(2026, 2, 19), 9), **done)
+    errors: list[BaseException] = []
+
+    def caught(write):
+        def run():
+            try:
+                write()
+            except BaseException as error:  # shown by the assertion below
+                errors.append(error)
+                raise
+
+        return run
+
+    later = rome(date(2026, 2, 19), 10)
+    _race(
+        caught(lambda: refresh_patients([anna.pk])),
+        caught(lambda: make_visit(bruno, clinician, starts_at=later, **done)),
+    )
+    assert not errors, errors
+
+    def rows():
+        return sorted(
+            VisitDayClearanceBy.objects.values_list(
+                "day", "dimension", "value", "visits", "clearance_sum"
+            )
+        )
+
+    kept = rows()
+    assert ("vessel_type" in {row[1] for row in kept}) and kept[0][3] == 2
+    rebuild_clearance_by()
+    assert rows() == kept
