@@ -61,26 +61,31 @@ def _next_month(day: date) -> date:
     return (day.replace(day=1) + timedelta(days=32)).replace(day=1)
 
 
-def histogram(day_model, month_model, field: str, period: Period) -> list[tuple]:
-    """Return the period's (value, visits) of a day histogram (VisitDay
-    Clearance, VisitDayAdverseEvent), by value: the months wholly inside the
-    period from their month totals (visits.VisitMonth…), the days of the
-    months it starts or ends inside from the day rows. One query: a period
-    of years reads a few hundred month rows, not tens of thousands of days'."""
+def period_totals(
+    day_model,
+    month_model,
+    period: Period,
+    values: tuple[str, ...],
+    counts: tuple[str, ...] = ("visits",),
+) -> dict[tuple, list[int]]:
+    """Return the period's `counts` of a day table (VisitDayClearance,
+    VisitDayAdverseEvent, VisitDayClearanceBy) added up by `values`: the
+    months wholly inside the period from their month totals
+    (visits.month_totals), the days of the months it starts or ends inside
+    from the day rows. One query: a period of years reads a few hundred
+    month rows, not tens of thousands of days'."""
     first, last = period.first, period.last
     whole_from = first if first.day == 1 else _next_month(first)
     # The first month not wholly inside (the month of `last`, unless it ends
     # on that month's last day).
     whole_until = (last + timedelta(days=1)).replace(day=1)
 
-    def by_value(rows: QuerySet) -> QuerySet:
+    def added_up(rows: QuerySet) -> QuerySet:
         if period.clinician is not None:
             rows = rows.filter(clinician=period.clinician)
+        sums = {f"total_{c}": Sum(c) for c in counts}
         return (
-            rows.order_by()
-            .values(field)
-            .annotate(n=Sum("visits"))
-            .values_list(field, "n")
+            rows.order_by().values(*values).annotate(**sums).values_list(*values, *sums)
         )
 
     if whole_from < whole_until:
@@ -90,13 +95,23 @@ def histogram(day_model, month_model, field: str, period: Period) -> list[tuple]
         before = Q(day__gte=first, day__lt=whole_from)
         after = Q(day__gte=whole_until, day__lte=last)
         days = day_model.objects.filter(before | after)
-        rows = by_value(months).union(by_value(days), all=True)
+        rows = added_up(months).union(added_up(days), all=True)
     else:
-        rows = by_value(_days(day_model, period))
-    counts: Counter = Counter()
-    for value, n in rows:
-        counts[value] += n or 0
-    return sorted(counts.items())
+        rows = added_up(_days(day_model, period))
+    found: dict[tuple, list[int]] = {}
+    width = len(values)
+    for row in rows:
+        totals = found.setdefault(tuple(row[:width]), [0] * len(counts))
+        for n, value in enumerate(row[width:]):
+            totals[n] += value or 0
+    return found
+
+
+def histogram(day_model, month_model, field: str, period: Period) -> list[tuple]:
+    """Return the period's (value, visits) of a day histogram, by value
+    (period_totals)."""
+    totals = period_totals(day_model, month_model, period, (field,))
+    return sorted((key[0], n[0]) for key, n in totals.items())
 
 
 # --- treatment sessions ----------------------------------------------------------

@@ -29,7 +29,7 @@ from django.utils.translation import get_language, gettext_lazy
 
 from outcomes.models import CourseSymptomChange
 from reporting.period import Period
-from reporting.selectors import histogram
+from reporting.selectors import histogram, period_totals
 from treatments.choices import Agent, Form, VesselType
 from treatments.models import SessionDaySummary
 from visits.models import (
@@ -39,6 +39,7 @@ from visits.models import (
     VisitDayClearanceBy,
     VisitDaySummary,
     VisitMonthAdverseEvent,
+    VisitMonthClearanceBy,
 )
 
 DIMENSIONS = {
@@ -103,16 +104,16 @@ def _concentration_label(value: str) -> str:
 def clearance_by(period: Period) -> list[ClearanceDimension]:
     """Return the mean clearance of completed visits per value of each
     dimension. One query."""
-    rows = (
-        _days(VisitDayClearanceBy, period)
-        .order_by()
-        .values("dimension", "value")
-        .annotate(n=Sum("visits"), total=Sum("clearance_sum"))
-        .values_list("dimension", "value", "n", "total")
+    totals = period_totals(
+        VisitDayClearanceBy,
+        VisitMonthClearanceBy,
+        period,
+        ("dimension", "value"),
+        ("visits", "clearance_sum"),
     )
     found: dict[str, dict[str, tuple[int, int]]] = {}
-    for dimension, value, n, total in rows:
-        found.setdefault(dimension, {})[value] = (n or 0, total or 0)
+    for (dimension, value), (n, total) in totals.items():
+        found.setdefault(dimension, {})[value] = (n, total)
     result = []
     for key, (label, choices) in DIMENSIONS.items():
         values = found.get(key, {})

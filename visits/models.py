@@ -669,6 +669,32 @@ class VisitDayClearanceBy(models.Model):
         return f"{self.day} {self.dimension}={self.value}: {self.visits}"
 
 
+class VisitMonthClearanceBy(models.Model):
+    """VisitDayClearanceBy added up over a calendar month (`month` is its
+    first day), kept with the day rows by visits.trend_summaries: a long
+    period reads its whole months here (see VisitMonthClearance)."""
+
+    month = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    dimension = models.CharField(max_length=16)
+    value = models.CharField(max_length=16)
+    visits = models.PositiveIntegerField()
+    clearance_sum = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "clinician", "dimension", "value"],
+                name="visits_visitmonthclearanceby_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.dimension}={self.value}: {self.visits}"
+
+
 class CourseSummary(models.Model):
     """A course of treatment, summarised when a completed visit records
     "course complete": its active sessions (after the patient's previous

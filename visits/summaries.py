@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from django.apps import apps as global_apps
-from django.db.models import Max, Sum
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models import Max
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from core.clock import local_day, local_day_bounds
@@ -33,12 +32,11 @@ from visits.models import (
     VisitDayAdverseEvent,
     VisitDayClearance,
     VisitDaySummary,
-    VisitMonthAdverseEvent,
-    VisitMonthClearance,
     VisitPlan,
     VisitStatus,
 )
-from visits.summary_locks import VisitKey, lock_days, month_of
+from visits.month_totals import months_refresh, rebuild_months
+from visits.summary_locks import VisitKey, lock_days
 
 SATISFACTION_SCORES = (1, 2, 3, 4, 5)
 _FIELDS = ("status", "clearance_pct", "satisfaction", "plan", "adverse_events")
@@ -124,48 +122,7 @@ def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
             VisitDayAdverseEvent(code=code, visits=n, **same_day)
             for code, n in figures.adverse.items()
         )
-    month_histograms_refresh(keys)
-
-
-# The histograms kept per month too: (day model, month model, value field).
-MONTH_HISTOGRAMS = (
-    ("VisitDayClearance", "VisitMonthClearance", "clearance_pct"),
-    ("VisitDayAdverseEvent", "VisitMonthAdverseEvent", "code"),
-)
-
-
-def month_histograms_refresh(keys: Iterable[VisitKey]) -> None:
-    """Add up again the month rows of the (month, clinician) pairs of these
-    (day, clinician) pairs from their days' rows. The caller holds the
-    months' locks (day_summaries_refresh)."""
-    histograms: list[tuple[Any, Any, str]] = [
-        (VisitDayClearance, VisitMonthClearance, "clearance_pct"),
-        (VisitDayAdverseEvent, VisitMonthAdverseEvent, "code"),
-    ]
-    for month, clinician_id in sorted({(month_of(d), c) for d, c in keys}):
-        for day_model, month_model, field in histograms:
-            month_model.objects.filter(month=month, clinician_id=clinician_id).delete()
-            month_model.objects.bulk_create(
-                month_model(month=month, **values)
-                for values in _month_values(day_model, field, month, clinician_id)
-            )
-
-
-def _month_values(day_model, field: str, month: date, clinician_id: int | None):
-    """The month's rows of a day histogram added up, per clinician (or the
-    one given) and value."""
-    next_month = (month + timedelta(days=32)).replace(day=1)
-    rows = day_model.objects.filter(day__gte=month, day__lt=next_month)
-    if clinician_id is not None:
-        rows = rows.filter(clinician_id=clinician_id)
-    for clinician, value, n in (
-        rows.order_by()
-        .values_list("clinician_id", field)
-        .annotate(n=Sum("visits"))
-        .values_list("clinician_id", field, "n")
-    ):
-        if n:
-            yield {"clinician_id": clinician, field: value, "visits": n}
+    months_refresh(keys, ("VisitDayClearance", "VisitDayAdverseEvent"))
 
 
 def patient_follow_up_refresh(patient_id: int) -> None:
@@ -256,30 +213,8 @@ def rebuild_visit_summaries(apps=global_apps) -> int:
 
 
 def rebuild_month_histograms(apps=global_apps) -> int:
-    """Add up every month's rows of the day histograms. Return how many."""
-    written = 0
-    for day_name, month_name, field in MONTH_HISTOGRAMS:
-        day_model = apps.get_model("visits", day_name)
-        try:
-            month_model = apps.get_model("visits", month_name)
-        except LookupError:
-            return 0  # an earlier migration's rebuild: 0008 adds the months up
-        month_model.objects.all().delete()
-        rows = (
-            day_model.objects.annotate(month=TruncMonth("day"))
-            .order_by()
-            .values_list("month", "clinician_id", field)
-            .annotate(n=Sum("visits"))
-            .values_list("month", "clinician_id", field, "n")
-        )
-        found = [
-            month_model(month=month, clinician_id=clinician, visits=n, **{field: value})
-            for month, clinician, value, n in rows
-            if n
-        ]
-        month_model.objects.bulk_create(found, batch_size=5000)
-        written += len(found)
-    return written
+    """Add up every month of the clearance and adverse event histograms."""
+    return rebuild_months(("VisitDayClearance", "VisitDayAdverseEvent"), apps)
 
 
 def rebuild_statistics(apps=global_apps) -> dict[str, int]:

@@ -36,6 +36,7 @@ from django.utils import timezone
 
 from core.clock import local_day, local_day_bounds
 from visits.models import FollowUpVisit, VisitDayClearanceBy
+from visits.month_totals import months_refresh, rebuild_months
 from visits.summary_locks import VisitKey, lock_days
 
 # The dimensions of an injection the clearance is shown by, and their fields.
@@ -151,7 +152,8 @@ def clearance_refresh(keys: Iterable[VisitKey]) -> None:
     under their days' locks (visits.summary_locks): taken already when a
     visit's service calls, taken here when the daily refresh of a patient's
     trends does, so that it and a booking of that day take turns."""
-    for day, clinician_id in lock_days(keys):
+    days = lock_days(keys)
+    for day, clinician_id in days:
         start, end = local_day_bounds(day)
         visits = FollowUpVisit.objects.filter(
             clinician_id=clinician_id, starts_at__gte=start, starts_at__lt=end
@@ -166,6 +168,7 @@ def clearance_refresh(keys: Iterable[VisitKey]) -> None:
         VisitDayClearanceBy.objects.bulk_create(
             figures.rows(VisitDayClearanceBy, **same_day)
         )
+    months_refresh(days, ("VisitDayClearanceBy",))
 
 
 # --- courses ----------------------------------------------------------------------
@@ -287,6 +290,7 @@ def rebuild_clearance_by(apps=global_apps) -> int:
     for (day, clinician_id), figures in days.items():
         created += figures.rows(model, day=day, clinician_id=clinician_id)
     model.objects.bulk_create(created, batch_size=5000)
+    rebuild_months(("VisitDayClearanceBy",), apps)
     return len(created)
 
 

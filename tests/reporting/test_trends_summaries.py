@@ -47,6 +47,7 @@ from visits.models import (
     CourseSummary,
     FollowUpVisit,
     VisitDayClearanceBy,
+    VisitMonthClearanceBy,
     VisitPlan,
     VisitStatus,
 )
@@ -389,7 +390,12 @@ def test_every_trend_equals_the_row_level_computation(history):
 
 def _tables() -> dict:
     result = {}
-    for model in (VisitDayClearanceBy, CourseSummary, CourseSymptomChange):
+    for model in (
+        VisitDayClearanceBy,
+        VisitMonthClearanceBy,
+        CourseSummary,
+        CourseSymptomChange,
+    ):
         rows = model.objects.values()
         result[model.__name__] = sorted(
             (tuple(sorted((k, v) for k, v in r.items() if k != "id")) for r in rows),
@@ -401,6 +407,7 @@ def _tables() -> dict:
 def test_the_summaries_kept_on_write_equal_a_rebuild(history):
     kept = _tables()
     assert kept["VisitDayClearanceBy"] and kept["CourseSummary"]
+    assert kept["VisitMonthClearanceBy"]
     call_command("rebuild_statistics", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _tables() == kept
 
