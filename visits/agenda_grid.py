@@ -19,7 +19,6 @@ from typing import Any
 
 from django.db.models import CharField, Exists, OuterRef
 from django.db.models.functions import Cast
-from django.urls import reverse
 from django.utils import timezone
 
 from clinics.availability import Rules, load_rules
@@ -226,16 +225,10 @@ class GridVisit:
                 )
         return self._clinician
 
-    def get_absolute_url(self) -> str:
-        return reverse("visits:detail", kwargs={"code": self.code})
-
-    @property
-    def ends_at(self) -> datetime:
-        return self.starts_at + timedelta(minutes=self.duration_min)
-
-    @property
-    def can_print_slip(self) -> bool:
-        return self.status == VisitStatus.SCHEDULED
+    # The visit's own rules, read from the same attributes.
+    get_absolute_url = FollowUpVisit.get_absolute_url
+    ends_at = FollowUpVisit.ends_at
+    can_print_slip = FollowUpVisit.can_print_slip
 
     def get_status_display(self) -> str:
         return _label(VisitStatus, self.status)
