@@ -84,6 +84,8 @@ class Slot:
     site_id: int
     starts_at: datetime
     ends_at: datetime
+    # The site itself, where the finder had it (not part of the slot's value).
+    site: Site | None = field(default=None, compare=False, repr=False)
 
 
 def _hhmm(value: time | datetime) -> str:

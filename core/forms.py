@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.core import validators
 from django.core.exceptions import ValidationError
+from django.forms.models import ModelChoiceIterator
 from django.utils.translation import gettext_lazy as _
 
 from core.clock import DATE_INPUT_FORMATS
@@ -88,7 +89,29 @@ class DecimalInputField(forms.DecimalField):
         return attrs
 
 
-class ClinicianChoiceField(forms.ModelChoiceField):
+class ListedChoiceIterator(ModelChoiceIterator):
+    """The menu read once per form: Django's iterator reads the queryset anew
+    each time the choices are listed (for the menu, again for a second
+    rendering, and by the page around the form); this one reads the field's
+    queryset itself, whose rows stay in its result cache for the rest of the
+    request. A changed queryset (`field.queryset = …`) is a new one."""
+
+    def __iter__(self) -> Any:
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+
+class ListedModelChoiceField(forms.ModelChoiceField):
+    """A model menu whose rows are read once per form (ListedChoiceIterator):
+    `list(field.queryset)` gives the rows the menu shows, with no query
+    once either was read."""
+
+    iterator = ListedChoiceIterator
+
+
+class ClinicianChoiceField(ListedModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return clinician_label(obj)
 

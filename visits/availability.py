@@ -130,7 +130,7 @@ def _day_slots(
             continue
         if not rules.allows(site, clinician, starts_at, ends_at):
             continue
-        slots.append(Slot(clinician.pk, site.pk, starts_at, ends_at))
+        slots.append(Slot(clinician.pk, site.pk, starts_at, ends_at, site))
     return slots
 
 

@@ -19,6 +19,7 @@ from core.clock import exists_locally, local_datetime
 from core.forms import (
     ClinicianChoiceField,
     DateInput,
+    ListedModelChoiceField,
     TimeInput,
     VersionedModelForm,
     VersionField,
@@ -56,7 +57,7 @@ class VisitSlotForm(forms.Form):
         initial=visit_models.DEFAULT_DURATION_MIN,
     )
     clinician = ClinicianChoiceField(queryset=None, label=_("Clinician"))
-    site = forms.ModelChoiceField(
+    site = ListedModelChoiceField(
         queryset=Site.objects.none(), label=_("Site"), required=False
     )
     override_reason = forms.CharField(
@@ -78,12 +79,13 @@ class VisitSlotForm(forms.Form):
         offered = Site.objects.active()
         if user is not None and (ids := user_site_ids(user)) is not None:
             offered = offered.filter(pk__in=ids)
-        sites = list(offered)
+        site = cast("ListedModelChoiceField", self.fields["site"])
+        site.queryset = offered
+        # The menu shows the rows read here (ListedModelChoiceField).
+        sites = list(site.queryset)
         # With one site to offer there is no menu: the visit goes there.
         self.only_site: Site | None = sites[0] if len(sites) == 1 else None
         if len(sites) > 1:
-            site = cast("forms.ModelChoiceField[Site]", self.fields["site"])
-            site.queryset = offered
             site.required = True
             site.empty_label = None
         else:
@@ -262,16 +264,21 @@ def propose_slot(
     local = timezone.localtime(slot.starts_at)
     initial["date"], initial["time"] = local.date(), local.time()
     if initial.get("site") is None:
-        initial["site"] = Site.objects.filter(pk=slot.site_id).first()
+        initial["site"] = slot.site or Site.objects.filter(pk=slot.site_id).first()
 
 
 def booking_initial(
-    patient: Patient, query: QueryDict, user=None
+    patient: Patient,
+    query: QueryDict,
+    user=None,
+    *,
+    durations: dict[str, int] | None = None,
 ) -> tuple[dict, selectors.Suggestion | None]:
     """Return the booking form's initial values and the follow-up suggested:
     ?session= names the session to follow up; the agenda's slot values
     (prefill_from_query) win over the suggestion; the duration is the
-    purpose's usual one; without a date and time, the next free slot."""
+    purpose's usual one (`durations`, VisitType.durations(), if the caller
+    already read it); without a date and time, the next free slot."""
     initial: dict = {}
     suggestion = None
     session_code = query.get("session", "")
@@ -288,7 +295,8 @@ def booking_initial(
             )
     initial.update(prefill_from_query(query))
     if "duration_min" not in initial:
-        durations = visit_models.VisitType.durations()
+        if durations is None:
+            durations = visit_models.VisitType.durations()
         purpose = initial.get("purpose") or VisitPurpose.values[0]
         initial["duration_min"] = durations.get(
             purpose, visit_models.DEFAULT_DURATION_MIN
@@ -441,10 +449,15 @@ def form_ends_at(form: VisitSlotForm) -> str:
     return f"{timezone.localtime(ends_at):%H:%M}"
 
 
-def booking_page_context(form: VisitSlotForm) -> dict:
+def booking_page_context(
+    form: VisitSlotForm, *, durations: dict[str, int] | None = None
+) -> dict:
     """What the booking and moving page shows around the form: the banner
     for a clinician without working hours, the proposed end, and for the
-    form's script the usual durations and the clinicians without hours."""
+    form's script the usual durations (`durations` if already read) and the
+    clinicians without hours."""
+    if durations is None:
+        durations = visit_models.VisitType.durations()
     clinicians = list(
         cast(ClinicianChoiceField, form.fields["clinician"]).queryset or []
     )
@@ -461,7 +474,7 @@ def booking_page_context(form: VisitSlotForm) -> dict:
         "hours_banner": no_hours.get(str(getattr(chosen, "pk", "")), ""),
         "ends_at": form_ends_at(form),
         "visit_form_data": {
-            "durations": visit_models.VisitType.durations(),
+            "durations": durations,
             "noHours": no_hours,
         },
     }

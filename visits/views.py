@@ -136,11 +136,15 @@ def worklist(request: HttpRequest) -> HttpResponse:
 def visit_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
     note_access(request, "visit-form", patient=patient)
+    durations = None
     if request.method == "POST":
         initial: dict = {}
         suggestion = None
     else:
-        initial, suggestion = booking_initial(patient, request.GET, request.user)
+        durations = visit_models.VisitType.durations()
+        initial, suggestion = booking_initial(
+            patient, request.GET, request.user, durations=durations
+        )
     form = VisitBookForm(
         request.POST or None, patient=patient, initial=initial, user=request.user
     )
@@ -168,7 +172,7 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
         "suggestion": suggestion,
         "title": _("Book a follow-up visit"),
         "page": "agenda",
-        **booking_page_context(form),
+        **booking_page_context(form, durations=durations),
     }
     return render(request, "visits/visit_form.html", context)
 

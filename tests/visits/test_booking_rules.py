@@ -518,6 +518,42 @@ def test_booking_page_queries_do_not_grow_with_clinicians(
     assert count() == one
 
 
+def test_booking_page_reads_each_menu_once(site, patient, clinician, frontdesk_client):
+    """The sites, the clinicians and the usual durations are read once for
+    the form, the page around it and the slot it proposes."""
+    open_site(site)
+    como = Site.objects.create(name="Como")
+    open_site(como)
+    colleague = make_user("colleague", CLINICIAN)
+    for place in (site, como):
+        WorkingHours.objects.create(
+            clinician=clinician, site=place, weekday=2, starts=time(9), ends=time(13)
+        )
+    url = create_url(patient, clinician=clinician.pk, purpose="check")
+    with CaptureQueriesContext(connection) as queries:
+        response = frontdesk_client.get(url)
+    assert response.status_code == 200
+
+    def reading(table: str, start: str = "SELECT ") -> int:
+        return sum(
+            1
+            for q in queries.captured_queries
+            if q["sql"].startswith(start) and f'FROM "{table}"' in q["sql"]
+        )
+
+    assert reading("visits_visittype") == 1
+    # The menu's sites, and those the proposed clinician works at.
+    assert reading("clinics_site") == 2
+    # The clinician asked for (?clinician=), and the menu's list.
+    assert reading("auth_user", "SELECT DISTINCT ") == 2
+    form = response.context["form"]
+    assert [s.name for s in form.fields["site"].queryset] == ["Como", "Milano"]
+    page = response.content.decode()
+    for shown in ("Como", "Milano", f'value="{colleague.pk}"'):
+        assert shown in page
+    assert form.initial["site"] in (site, como)
+
+
 def test_refusals_in_italian(site, patient, clinician):
     open_site(site, weekdays=range(6))
     with translation.override("it"), pytest.raises(ValidationError) as excinfo:
