@@ -3,9 +3,10 @@
 `build_timeline()` costs a fixed number of queries however long the history
 is: two per kind of record (where every entry sits, a few columns of each
 row; then the whole rows of the entries on the page, with the last Doppler
-and the next visit), plus one per prefetched child list (Doppler findings,
-injections). Everything else (order, alerts, next appointment, totals) is
-worked out in Python from what those queries returned.
+and the next visit), plus one per child list (Doppler findings, injections;
+read as values, made model instances only for an entry rendered anew).
+Everything else (order, alerts, next appointment, totals) is worked out in
+Python from what those queries returned.
 
 Rendering, not querying, is what grows with the history, so the page shows
 the plan and the RECENT_ENTRIES latest past entries; the earlier ones sit
@@ -31,9 +32,7 @@ from django.contrib.auth.context_processors import PermWrapper
 from django.db.models import (
     Count,
     OuterRef,
-    Prefetch,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
@@ -111,6 +110,10 @@ class TimelineItem:
     card: str | None = None
     html: str = ""  # the rendered entry (render_entries)
     pk: int = 0
+    # A clinical entry's child rows (injections or findings) as read: every
+    # stored value, in CHILDREN's field order; made into model instances
+    # only when the entry is rendered (_install_children).
+    children: list[tuple] = field(default_factory=list)
 
     @property
     def sort_key(self) -> tuple:
@@ -376,11 +379,7 @@ def _person(user: Any) -> tuple:
 
 def _entry_parts(item: TimelineItem, timeline: Timeline) -> tuple:
     obj = item.obj
-    children: tuple = ()
-    if item.detail and item.kind == SESSION:
-        children = tuple(_row(i) for i in obj.injections.all())
-    elif item.detail and item.kind == DOPPLER:
-        children = tuple(_row(f) for f in obj.findings.all())
+    children = tuple(item.children) if item.detail else ()
     person = getattr(obj, "examiner" if item.kind == DOPPLER else "clinician", None)
     is_next = bool(timeline.next_visit and timeline.next_visit.pk == obj.pk)
     return (
@@ -416,6 +415,8 @@ def render_entries(timeline: Timeline, user) -> None:
     def render(n: int) -> str:
         item = shown[n]
         if item.detail:
+            if item.kind in CHILDREN:
+                _install_children(item)
             if not labels:
                 labels.update(_injection_labels())
             _fill_extra(item, labels)
@@ -442,13 +443,34 @@ def _photo_count() -> Coalesce:
     return Coalesce(Subquery(photos), 0)
 
 
+# The child rows of a clinical entry: model, the foreign key to the entry's
+# record, the record's accessor, the order shown.
+CHILDREN: dict[str, tuple[Any, str, str, tuple[str, ...]]] = {
+    DOPPLER: (DopplerFinding, "assessment", "findings", ("-leg", "id")),
+    SESSION: (Injection, "session", "injections", ("-leg", "id")),
+}
+
+
+def _attnames(model: Any) -> list[str]:
+    return [f.attname for f in model._meta.concrete_fields]
+
+
 def _add_detail(shown: list[TimelineItem]) -> None:
-    """Fetch the child rows of the shown entries (one query per kind) and
+    """Read the child rows of the shown entries (one query per kind, as
+    values: an entry whose fragment is cached needs no model instances) and
     choose their cards; the summaries wait for _fill_extra."""
-    dopplers = [item.obj for item in shown if item.kind == DOPPLER]
-    sessions = [item.obj for item in shown if item.kind == SESSION]
-    _prefetch(dopplers, "findings", DopplerFinding.objects.order_by("-leg", "id"))
-    _prefetch(sessions, "injections", Injection.objects.order_by("-leg", "id"))
+    for kind, (model, fk, _name, order) in CHILDREN.items():
+        items = {item.pk: item for item in shown if item.kind == kind}
+        if not items:
+            continue
+        names = _attnames(model)
+        at = names.index(model._meta.get_field(fk).attname)
+        for row in (
+            model.objects.filter(**{f"{fk}_id__in": list(items)})
+            .order_by(*order)
+            .values_list(*names)
+        ):
+            items[row[at]].children.append(row)
     cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
     for item in shown:
         item.card = cards[item.kind]
@@ -483,6 +505,25 @@ def _session_map(session: TreatmentSession) -> str:
     )
 
 
-def _prefetch(objs: list, name: str, queryset) -> None:
-    if objs:
-        prefetch_related_objects(objs, Prefetch(name, queryset=queryset))
+def _install_children(item: TimelineItem) -> None:
+    """Make the entry's child rows model instances, where its record's
+    accessor (`session.injections.all()`) finds them, as a prefetch would."""
+    obj = item.obj
+    model, fk, name, _order = CHILDREN[item.kind]
+    field_ = model._meta.get_field(fk)
+    cache_name = field_.remote_field.cache_name
+    cache = getattr(obj, "_prefetched_objects_cache", None)
+    if cache is None:
+        cache = obj._prefetched_objects_cache = {}
+    if cache_name in cache:
+        return
+    names = _attnames(model)
+    children = []
+    for row in item.children:
+        child = model.from_db(obj._state.db, names, row)
+        field_.set_cached_value(child, obj)
+        children.append(child)
+    queryset = getattr(obj, name).all()
+    queryset._result_cache = children
+    queryset._prefetch_done = True
+    cache[cache_name] = queryset

@@ -74,3 +74,42 @@ def test_a_voided_session_shows_on_the_next_render(
     html = page(clinician_client, patient)
     assert "Wrong patient chart" in html
     assert "Print aftercare" not in html
+
+
+def test_a_changed_doppler_finding_shows_on_the_next_render(
+    clinician_client, patient, clinician
+):
+    from doppler.models import DopplerFinding
+    from tests.conftest import make_doppler
+
+    doppler = make_doppler(patient, clinician)  # SFJ reflux 0.3 s
+    assert "Right: no pathological reflux" in page(clinician_client, patient)
+    DopplerFinding.objects.filter(assessment=doppler).update(reflux_s=Decimal("2.4"))
+    html = page(clinician_client, patient)
+    assert "Right: no pathological reflux" not in html
+    assert "SFJ" in html
+
+
+def test_a_cached_entry_makes_no_injection_objects(
+    clinician_client, patient, clinician, monkeypatch
+):
+    """The injections of a cached entry are read as values for its key; model
+    objects are made only to render an entry anew."""
+    session = make_session(patient, clinician, performed_at=at(-3))
+    for volume in ("0.5", "0.75"):  # one group: 1.25 mL
+        make_injection(session, volume_ml=Decimal(volume))
+    made: list[object] = []
+    real = Injection.from_db.__func__
+
+    def counted(cls, db, names, values):
+        made.append(values)
+        return real(cls, db, names, values)
+
+    monkeypatch.setattr(Injection, "from_db", classmethod(counted))
+    first = page(clinician_client, patient)
+    assert "1.25 mL" in first
+    assert len(made) == 2
+    made.clear()
+    again = page(clinician_client, patient)
+    assert "1.25 mL" in again
+    assert made == []
