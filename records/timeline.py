@@ -1,9 +1,10 @@
 """The patient page's timeline: every Doppler, session and visit, in order.
 
 `build_timeline()` costs a fixed number of queries however long the history
-is: two per kind of record (where every entry sits, a few columns of each
-row; then the whole rows of the entries on the page, with the last Doppler
-and the next visit), plus one per child list (Doppler findings, injections;
+is: one for where every entry sits (a few columns of each Doppler, session
+and visit, in one UNION), one per kind of record for the whole rows of the
+entries on the page (with the last Doppler and the next visit), plus one per
+child list (Doppler findings, injections;
 read as values, made model instances only for an entry rendered anew).
 Everything else (order, alerts, next appointment, totals) is worked out in
 Python from what those queries returned.
@@ -30,9 +31,13 @@ from typing import Any
 
 from django.contrib.auth.context_processors import PermWrapper
 from django.db.models import (
+    CharField,
     Count,
+    DateField,
+    DateTimeField,
     OuterRef,
     Subquery,
+    Value,
 )
 from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
@@ -224,9 +229,9 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     whole history either way; child rows and summaries are fetched and
     worked out for the shown ones only.
 
-    Queries: Dopplers (+ findings for clinical users), sessions (+ injections
-    for clinical users), visits, each twice (where they sit, then the shown
-    rows). The number never depends on the history.
+    Queries: where every entry sits (one UNION of Dopplers, sessions and
+    visits); then the shown rows of each kind, with the findings and the
+    injections for clinical users. The number never depends on the history.
     """
     clinical = roles.sees_clinical_detail(user)
     now = timezone.now()
@@ -257,69 +262,62 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     items: list[TimelineItem] = []
     last_doppler_pk: int | None = None
     last_doppler_on: date | None = None
-    voided_label = _("voided")
-    for pk, assessed_on, voided_at in DopplerAssessment.objects.filter(
-        patient=patient
-    ).values_list("pk", "assessed_on", "voided_at"):
-        if voided_at is None and (
-            last_doppler_on is None or assessed_on > last_doppler_on
-        ):
-            last_doppler_pk, last_doppler_on = pk, assessed_on
-        items.append(
-            TimelineItem(
-                kind=DOPPLER,
-                when=assessed_on,
-                day=assessed_on,
-                obj=None,
-                status="voided" if voided_at else "done",
-                status_label=voided_label if voided_at else "",
-                is_future=False,
-                detail=clinical,
-                pk=pk,
-            )
-        )
-    for pk, performed_at, voided_at in TreatmentSession.objects.filter(
-        patient=patient
-    ).values_list("pk", "performed_at", "voided_at"):
-        items.append(
-            TimelineItem(
-                kind=SESSION,
-                when=performed_at,
-                day=timezone.localtime(performed_at).date(),
-                obj=None,
-                status="voided" if voided_at else "done",
-                status_label=voided_label if voided_at else "",
-                is_future=performed_at > now,
-                detail=clinical,
-                pk=pk,
-            )
-        )
     next_visit_pk: int | None = None
     next_visit_at: datetime | None = None
+    voided_label = _("voided")
     status_labels = choice_labels(VisitStatus.choices)
-    for pk, starts_at, status in visits_qs.select_related(None).values_list(
-        "pk", "starts_at", "status"
-    ):
-        is_future = starts_at >= now
-        if (
-            status == VisitStatus.SCHEDULED
-            and is_future
-            and (next_visit_at is None or starts_at < next_visit_at)
-        ):
-            next_visit_pk, next_visit_at = pk, starts_at
-        items.append(
-            TimelineItem(
-                kind=VISIT,
-                when=starts_at,
-                day=timezone.localtime(starts_at).date(),
-                obj=None,
-                status=status,
-                status_label=status_labels.get(status, status),
-                is_future=is_future,
-                detail=clinical,
-                pk=pk,
+    for kind, pk, on, moment, voided_at, status in _positions(patient, visits_qs):
+        if kind == DOPPLER:
+            if voided_at is None and (last_doppler_on is None or on > last_doppler_on):
+                last_doppler_pk, last_doppler_on = pk, on
+            items.append(
+                TimelineItem(
+                    kind=DOPPLER,
+                    when=on,
+                    day=on,
+                    obj=None,
+                    status="voided" if voided_at else "done",
+                    status_label=voided_label if voided_at else "",
+                    is_future=False,
+                    detail=clinical,
+                    pk=pk,
+                )
             )
-        )
+        elif kind == SESSION:
+            items.append(
+                TimelineItem(
+                    kind=SESSION,
+                    when=moment,
+                    day=timezone.localtime(moment).date(),
+                    obj=None,
+                    status="voided" if voided_at else "done",
+                    status_label=voided_label if voided_at else "",
+                    is_future=moment > now,
+                    detail=clinical,
+                    pk=pk,
+                )
+            )
+        else:
+            is_future = moment >= now
+            if (
+                status == VisitStatus.SCHEDULED
+                and is_future
+                and (next_visit_at is None or moment < next_visit_at)
+            ):
+                next_visit_pk, next_visit_at = pk, moment
+            items.append(
+                TimelineItem(
+                    kind=VISIT,
+                    when=moment,
+                    day=timezone.localtime(moment).date(),
+                    obj=None,
+                    status=status,
+                    status_label=status_labels.get(status, status),
+                    is_future=is_future,
+                    detail=clinical,
+                    pk=pk,
+                )
+            )
     items.sort(key=lambda item: item.sort_key)
     timeline = Timeline(
         patient=patient,
@@ -361,6 +359,29 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
         _add_detail(timeline.shown)
     render_entries(timeline, user)
     return timeline
+
+
+def _positions(patient: Patient, visits_qs: Any) -> Any:
+    """Where every entry sits: (kind, pk, day of a Doppler, moment of a
+    session or visit, voided at, visit status) of each Doppler, session and
+    visit, in one query (a UNION of a few columns of each)."""
+    no_day = Value(None, output_field=DateField())
+    no_moment = Value(None, output_field=DateTimeField())
+    no_status = Value("", output_field=CharField())
+
+    def kind(name: str) -> Value:
+        return Value(name, output_field=CharField())
+
+    dopplers = DopplerAssessment.objects.filter(patient=patient).values_list(
+        kind(DOPPLER), "pk", "assessed_on", no_moment, "voided_at", no_status
+    )
+    sessions = TreatmentSession.objects.filter(patient=patient).values_list(
+        kind(SESSION), "pk", no_day, "performed_at", "voided_at", no_status
+    )
+    visits = visits_qs.select_related(None).values_list(
+        kind(VISIT), "pk", no_day, "starts_at", no_moment, "status"
+    )
+    return dopplers.order_by().union(sessions.order_by(), visits.order_by(), all=True)
 
 
 ENTRY_TEMPLATE = "records/timeline_entry.html"
