@@ -164,8 +164,16 @@ def before_after(
 
 
 def _symptom_instrument() -> tuple[Instrument | None, int | None]:
-    """The instrument whose score is the symptom score, and its highest
-    possible score (2 queries)."""
+    """The instrument whose score is the symptom score (the scheduled one,
+    else the shipped one), and its highest possible score: one query where
+    the scheduled instrument has scored items (the usual case), else 2."""
+    items = list(
+        InstrumentItem.objects.filter(instrument__scheduled=True, scored=True)
+        .select_related("instrument")
+        .order_by("position", "id")
+    )
+    if items:
+        return items[0].instrument, sum(max(i.values(), default=0) for i in items)
     found = list(
         Instrument.objects.filter(Q(scheduled=True) | Q(code=SHIPPED_INSTRUMENT))
     )

@@ -137,3 +137,33 @@ def test_a_patient_without_readings_gets_an_empty_chart(patient):
     assert trends.is_empty()
     svg = str(patient_trend_svg(patient, "R"))
     assert "No CEAP, VCSS or symptom score recorded yet." in svg
+
+
+def test_the_symptom_score_is_the_scheduled_instruments_in_one_query(
+    patient, django_assert_num_queries
+):
+    from outcomes.models import Instrument, InstrumentItem
+    from outcomes.trends import _symptom_instrument
+
+    shipped = shipped_instrument()
+    Instrument.objects.filter(pk=shipped.pk).update(scheduled=False)
+    own = Instrument.objects.create(
+        code="own-score", name_en="Own score", name_it="Punteggio", scheduled=True
+    )
+    scale = [{"value": v, "en": str(v), "it": str(v)} for v in (0, 1, 2, 3)]
+    InstrumentItem.objects.create(
+        instrument=own, position=1, key="a", text_en="A", text_it="A", choices=scale
+    )
+    # Not scored: shown, not counted in the highest score.
+    InstrumentItem.objects.create(
+        instrument=own, position=2, key="b", text_en="B", text_it="B",
+        choices=scale, scored=False,
+    )  # fmt: skip
+    with django_assert_num_queries(1):
+        assert _symptom_instrument() == (own, 3)
+    # A scheduled instrument with no scored item is still the one (its
+    # highest score is 0); none scheduled: the shipped one.
+    InstrumentItem.objects.filter(instrument=own).update(scored=False)
+    assert _symptom_instrument() == (own, 0)
+    Instrument.objects.filter(pk=own.pk).update(scheduled=False)
+    assert _symptom_instrument() == (shipped, 25)
