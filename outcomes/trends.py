@@ -5,9 +5,9 @@ Public API (the patient page, the letters and the registry export use it;
 keep it stable):
 
 - ``patient_trends(patient) -> PatientTrends``: the readings of one patient
-  (4 queries, whatever the length of the history).
+  (3 queries, whatever the length of the history).
 - ``trends_for_patients(patient_ids) -> dict[int, PatientTrends]``: the same
-  for many patients in the same 4 queries (the registry reads by chunks).
+  for many patients in the same 3 queries (the registry reads by chunks).
 - ``trend_chart(trends, leg, *, id_prefix=...) -> core.charts.LineChart``:
   the chart of one leg ("R" or "L"): three stacked panels sharing the dates
   (CEAP clinical class C0–C6, VCSS 0–30, symptom score 0–max). Render it
@@ -188,7 +188,7 @@ def _symptom_instrument() -> tuple[Instrument | None, int | None]:
 
 
 def trends_for_patients(patient_ids: Iterable[int]) -> dict[int, PatientTrends]:
-    """The trends of each patient, in 4 queries whatever their number."""
+    """The trends of each patient, in 3 queries whatever their number."""
     ids = list(patient_ids)
     out = {
         pid: PatientTrends(patient_id=pid, legs={leg: LegTrend(leg) for leg in LEGS})
@@ -240,7 +240,7 @@ def trends_for_patients(patient_ids: Iterable[int]) -> dict[int, PatientTrends]:
 
 
 def patient_trends(patient: Patient) -> PatientTrends:
-    """The trends of one patient (4 queries)."""
+    """The trends of one patient (3 queries)."""
     return trends_for_patients([patient.pk])[patient.pk]
 
 

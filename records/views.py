@@ -64,7 +64,7 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
             else None
         ),
         # CEAP, VCSS and symptom score per leg: clinical scores, not for
-        # front desk (4 queries whatever the history).
+        # front desk (3 queries whatever the history).
         "trend_charts": (
             patient_trend_charts(patient)
             if sees_clinical_detail(request.user)

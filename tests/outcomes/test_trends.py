@@ -87,12 +87,12 @@ def test_trends_of_many_patients_are_kept_apart(history, clinician):
 def test_the_query_count_does_not_grow_with_the_history(
     patient, clinician, django_assert_num_queries
 ):
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         patient_trends(patient)
     for month in range(1, 10):
         make_doppler(patient, clinician, assessed_on=date(2024, month, 1))
         make_response(patient, str(month), date(2024, month, 2))
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         trends = patient_trends(patient)
     assert len(trends.right.vcss) == 9 and len(trends.symptoms) == 9
 
