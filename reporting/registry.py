@@ -43,8 +43,8 @@ that a registry's import reads them; COLUMNS documents each):
   empty without one.
 
 Queries: the patients are read in chunks of CHUNK; each chunk costs the
-same 8 queries whatever the number of its rows (patients, sessions,
-injections, visits, and outcomes.trends' four), plus 1 for the list of
+same 7 queries whatever the number of its rows (patients, sessions,
+injections, visits, and outcomes.trends' three), plus 1 for the list of
 patients.
 """
 
@@ -320,7 +320,7 @@ def registry_patient_ids(period: Period) -> list[int]:
 
 
 def _chunk_rows(ids: list[int], period: Period) -> Iterator[list[str]]:
-    """The rows of a chunk of patients (8 queries)."""
+    """The rows of a chunk of patients (7 queries)."""
     key = registry_key()
     patients = {
         row["id"]: {

@@ -309,7 +309,7 @@ def test_rows_are_read_in_chunks_with_a_fixed_cost_per_chunk(
     monkeypatch.setattr(registry, "CHUNK", 1)
     ids = registry_patient_ids(_period())
     assert len(ids) == 2
-    with django_assert_num_queries(2 * 8):
+    with django_assert_num_queries(2 * 7):
         rows = list(registry_rows(_period(), ids))
     assert len(rows) == 3
 
