@@ -23,15 +23,19 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from functools import wraps
 
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
+from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
+
+from core.fragments import cached_fragments
 
 Number = int | float | Decimal
 
@@ -45,6 +49,34 @@ AXIS = "#495057"
 FONT = "DejaVu Sans, Helvetica, Arial, sans-serif"
 
 _ID_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
+
+
+def _plain(value: object) -> object:
+    """A chart's data as plain values for a fragment key: dataclasses as
+    tuples of their fields, lazy translations as text."""
+    if isinstance(value, Promise):
+        return str(value)
+    if is_dataclass(value) and not isinstance(value, type):
+        return (
+            type(value).__name__,
+            tuple(_plain(getattr(value, f.name)) for f in fields(value)),
+        )
+    if isinstance(value, list | tuple):
+        return tuple(_plain(v) for v in value)
+    return value
+
+
+def cached_drawing(draw: Callable[..., SafeString]) -> Callable[..., SafeString]:
+    """Keep a chart's drawing in the fragment cache (core.fragments) under a
+    key of all its data, and today's date (the range of an empty chart): the
+    same chart is drawn once, any changed value draws it anew."""
+
+    @wraps(draw)
+    def drawing(chart: object) -> SafeString:
+        parts = [(type(chart).__name__, _plain(chart), timezone.localdate())]
+        return cached_fragments("chart", parts, lambda _n: draw(chart))[0]
+
+    return drawing
 
 
 @dataclass(frozen=True)
@@ -297,6 +329,7 @@ class LineChart:
         )
 
     # --- drawing --------------------------------------------------------
+    @cached_drawing
     def svg(self) -> SafeString:
         """The drawing: role="img", labelled by its <title> and <desc>."""
         prefix = _safe_id(self.id_prefix)
@@ -550,6 +583,7 @@ class BarChart:
         step = ticks[1] - ticks[0] if len(ticks) > 1 else 1.0
         return max(ticks[-1], math.ceil((top - self.lo) / step) * step + self.lo)
 
+    @cached_drawing
     def svg(self) -> SafeString:
         prefix = _safe_id(self.id_prefix)
         lo, hi = float(self.lo), self._hi()

@@ -228,3 +228,30 @@ def test_weasyprint_draws_the_chart_in_a_pdf():
     text = pdf_text(pdf)
     # The drawing's texts (axis ticks and labels) are text in the PDF.
     assert "C6" in text and "VCSS" in text and "C4a" in text
+
+
+def test_a_drawing_is_cached_under_all_its_data(monkeypatch):
+    """The same chart is drawn once; a changed value, title or language draws
+    it anew (the key holds all the chart's data)."""
+    from core.charts import cached_drawing
+    from core.fragments import fragment_cache
+
+    fragment_cache().clear()
+    drawn: list[str] = []
+    draw = LineChart.svg.__wrapped__
+
+    def counted(chart):
+        drawn.append(chart.title)
+        return draw(chart)
+
+    monkeypatch.setattr(LineChart, "svg", cached_drawing(counted))
+    first = str(_chart().svg())
+    assert str(_chart().svg()) == first
+    assert len(drawn) == 1
+    vcss = Panel("VCSS", 0, 30, [Series("VCSS", [Point(date(2025, 1, 10), 8)])])
+    changed = str(_chart(panels=[vcss]).svg())
+    assert changed != first
+    assert str(_chart(title="Left leg").svg()) != first
+    with translation.override("it"):
+        _chart().svg()
+    assert len(drawn) == 4

@@ -169,8 +169,8 @@ def test_the_letter_costs_fixed_queries(clinician, sessions, django_assert_num_q
     patient = make_patient(referring_doctor=make_doctor())
     course(patient, clinician, sessions=sessions)
     patient.refresh_from_db()
-    # 10 for the course and its results, 4 for the trend charts.
-    with django_assert_num_queries(14):
+    # 10 for the course and its results, 3 for the trend charts.
+    with django_assert_num_queries(13):
         found = letters.courses_of(patient)
         letter = letters.build_letter(
             patient=patient, course=found[0], author=clinician
