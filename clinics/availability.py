@@ -195,6 +195,31 @@ class Rules:
         writing out why (the free slots ask this of every step of a week)."""
         return next(self._broken(site, clinician, starts_at, ends_at), None) is None
 
+    def day_test(
+        self, site: Site, clinician, day: date
+    ) -> Callable[[time, time, datetime, datetime], bool]:
+        """allows() for the slots of `day` that start and end on it (local
+        wall clock, end after start): test(start_t, end_t, starts_at,
+        ends_at) with the local times and the instants. What depends only on
+        the day (opening and working hours, a closure) is looked up once
+        here; the free slots ask it of every step of a day."""
+        opening = self.open_intervals(site.pk, day)
+        working = self.working_intervals(clinician.pk, site.pk, day)
+        if opening == [] or working == [] or self.closure_on(site.pk, day):
+            return _never
+        absences = self.absences.get(clinician.pk, [])
+
+        def test(start_t: time, end_t: time, starts_at: datetime, ends_at: datetime):
+            if opening is not None and not _inside(opening, start_t, end_t):
+                return False
+            if working is not None and not _inside(working, start_t, end_t):
+                return False
+            return not any(
+                a.starts_at < ends_at and starts_at < a.ends_at for a in absences
+            )
+
+        return test
+
     def _broken(
         self, site: Site, clinician, starts_at: datetime, ends_at: datetime
     ) -> Iterator[tuple[str, Callable[[], str]]]:
@@ -278,6 +303,10 @@ class Rules:
                     }
                 ),
             )
+
+
+def _never(start_t: time, end_t: time, starts_at: datetime, ends_at: datetime) -> bool:
+    return False
 
 
 def _closure_text(site: Site, closure: Closure) -> str:

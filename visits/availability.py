@@ -113,6 +113,8 @@ def _day_slots(
     # out, and a time the spring change skips is no slot.
     plain_day = next_midnight - midnight == timedelta(days=1)
     length = timedelta(minutes=duration_min)
+    # On a plain day, the rules of the day are looked up once (day_test).
+    test = rules.day_test(site, clinician, day) if plain_day else None
     for at in candidate_times(rules, site, clinician.pk, day):
         if plain_day:
             starts_at = midnight + timedelta(hours=at.hour, minutes=at.minute)
@@ -128,7 +130,13 @@ def _day_slots(
         before = bisect_left(starts, ends_at)
         if before and latest_end[before - 1] > starts_at:
             continue
-        if not rules.allows(site, clinician, starts_at, ends_at):
+        minutes = at.hour * 60 + at.minute + duration_min
+        if test is not None and minutes < 24 * 60:
+            # Ends the same day: its wall-clock end is the start plus length.
+            end_t = time(minutes // 60, minutes % 60)
+            if not test(at, end_t, starts_at, ends_at):
+                continue
+        elif not rules.allows(site, clinician, starts_at, ends_at):
             continue
         slots.append(Slot(clinician.pk, site.pk, starts_at, ends_at, site))
     return slots

@@ -410,6 +410,14 @@ def test_allows_agrees_with_problems_at_every_step(site, clinician, colleague):
                     assert rules.allows(site, who, start, end) == (not found)
                     seen.update(p.code for p in found)
                     assert all(p.message for p in found)
+                    # The day's test (slots ending the same day) agrees too.
+                    if minute + length < 24 * 60:
+                        test = rules.day_test(site, who, day)
+                        local_end = timezone.localtime(end).time()
+                        local_start = timezone.localtime(start).time()
+                        assert test(local_start, local_end, start, end) == (
+                            not found
+                        ), (day, minute, length, who)
     assert seen >= {
         availability.OUTSIDE_OPENING_HOURS,
         availability.CLOSURE,
