@@ -119,12 +119,13 @@ class TimelineItem:
     # stored value, in CHILDREN's field order; made into model instances
     # only when the entry is rendered (_install_children).
     children: list[tuple] = field(default_factory=list)
+    # The clinic-time clock of a session or visit (midnight for a Doppler,
+    # which has a day only): the order within a day.
+    clock: time = time.min
 
     @property
     def sort_key(self) -> tuple:
-        moment = self.when if isinstance(self.when, datetime) else None
-        clock = timezone.localtime(moment).time() if moment else time.min
-        return (self.day, clock, _KIND_ORDER[self.kind], self.pk)
+        return (self.day, self.clock, _KIND_ORDER[self.kind], self.pk)
 
 
 @dataclass
@@ -266,6 +267,7 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     next_visit_at: datetime | None = None
     voided_label = _("voided")
     status_labels = choice_labels(VisitStatus.choices)
+    zone = timezone.get_current_timezone()
     for kind, pk, on, moment, voided_at, status in _positions(patient, visits_qs):
         if kind == DOPPLER:
             if voided_at is None and (last_doppler_on is None or on > last_doppler_on):
@@ -288,7 +290,8 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
                 TimelineItem(
                     kind=SESSION,
                     when=moment,
-                    day=timezone.localtime(moment).date(),
+                    day=(local := moment.astimezone(zone)).date(),
+                    clock=local.time(),
                     obj=None,
                     status="voided" if voided_at else "done",
                     status_label=voided_label if voided_at else "",
@@ -309,7 +312,8 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
                 TimelineItem(
                     kind=VISIT,
                     when=moment,
-                    day=timezone.localtime(moment).date(),
+                    day=(local := moment.astimezone(zone)).date(),
+                    clock=local.time(),
                     obj=None,
                     status=status,
                     status_label=status_labels.get(status, status),

@@ -98,6 +98,21 @@ def test_same_day_doppler_comes_before_the_session(
     assert [i.obj for i in items] == [doppler, session]
 
 
+def test_entries_are_ordered_by_clinic_day_and_clock(
+    clinician_client, patient, clinician
+):
+    """Clinic time, not UTC: a session at 00:30 belongs to its own day, after
+    a visit at 23:00 the evening before (the same UTC day); within a day a
+    visit at 09:00 comes before a session at 14:00."""
+    late = make_visit(patient, clinician, starts_at=at(-6, 23))
+    early = make_session(patient, clinician, performed_at=at(-5, 0, 30))
+    morning = make_visit(patient, clinician, starts_at=at(-3, 9))
+    afternoon = make_session(patient, clinician, performed_at=at(-3, 14))
+    items = clinician_client.get(url(patient)).context["timeline"].items
+    assert [i.obj for i in items] == [late, early, morning, afternoon]
+    assert items[1].day == in_days(-5)
+
+
 def test_clinician_sees_injection_summary_totals_compression_findings_and_outcome(
     clinician_client, patient, history
 ):
