@@ -4,8 +4,8 @@
 is: one for where every entry sits (a few columns of each Doppler, session
 and visit, in one UNION), one per kind of record for the whole rows of the
 entries on the page (with the last Doppler and the next visit), plus one per
-child list (Doppler findings, injections;
-read as values, made model instances only for an entry rendered anew).
+child list (Doppler findings, injections; read as values, made model
+instances only for an entry rendered anew).
 Everything else (order, alerts, next appointment, totals) is worked out in
 Python from what those queries returned.
 
