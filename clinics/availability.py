@@ -329,11 +329,18 @@ def _ids(objects: Iterable) -> list[int]:
 
 
 def load_rules(
-    *, sites: Iterable, clinicians: Iterable, first_day: date, last_day: date
+    *,
+    sites: Iterable,
+    clinicians: Iterable,
+    first_day: date,
+    last_day: date,
+    working_hours: Iterable[WorkingHours] | None = None,
 ) -> Rules:
     """Read the opening hours and closures of `sites` and the working hours
     and absences of `clinicians` that matter from `first_day` to `last_day`
-    (local days, both included): four queries, whatever the numbers."""
+    (local days, both included): four queries, whatever the numbers; three
+    when given `working_hours`, every row of the clinicians' working hours
+    already read (clinician_working_hours)."""
     site_ids = _ids(sites)
     clinician_ids = _ids(clinicians)
     rules = Rules()
@@ -348,9 +355,11 @@ def load_rules(
     ):
         closures[closure.site_id].append(closure)
     working: defaultdict[int, list[WorkingHours]] = defaultdict(list)
-    for hours in WorkingHours.objects.filter(clinician_id__in=clinician_ids).order_by(
-        "weekday", "starts"
-    ):
+    if working_hours is None:
+        working_hours = WorkingHours.objects.filter(
+            clinician_id__in=clinician_ids
+        ).order_by("weekday", "starts")
+    for hours in working_hours:
         working[hours.clinician_id].append(hours)
     window_start, _end = local_day_bounds(first_day)
     _start, window_end = local_day_bounds(last_day)
@@ -387,16 +396,29 @@ def hours_set(clinician) -> bool:
     return WorkingHours.objects.filter(clinician=clinician).exists()
 
 
-def clinician_site_ids(clinician) -> list[int]:
-    """The sites a clinician works at: those of their working hours, else
-    of their site memberships; [] if neither is set."""
-    ids = sorted(
-        set(
-            WorkingHours.objects.filter(clinician=clinician).values_list(
-                "site_id", flat=True
+def clinician_working_hours(clinician) -> list[WorkingHours]:
+    """Every row of the clinician's working hours, in the rules' order."""
+    return list(
+        WorkingHours.objects.filter(clinician=clinician).order_by("weekday", "starts")
+    )
+
+
+def clinician_site_ids(
+    clinician, working_hours: Iterable[WorkingHours] | None = None
+) -> list[int]:
+    """The sites a clinician works at: those of their working hours (read
+    here, or given: clinician_working_hours), else of their site
+    memberships; [] if neither is set."""
+    if working_hours is not None:
+        ids = sorted({hours.site_id for hours in working_hours})
+    else:
+        ids = sorted(
+            set(
+                WorkingHours.objects.filter(clinician=clinician).values_list(
+                    "site_id", flat=True
+                )
             )
         )
-    )
     if ids:
         return ids
     return sorted(

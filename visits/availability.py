@@ -33,8 +33,15 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
 
-from clinics.availability import Interval, Rules, Slot, clinician_site_ids, load_rules
-from clinics.models import Site, default_site_pk
+from clinics.availability import (
+    Interval,
+    Rules,
+    Slot,
+    clinician_site_ids,
+    clinician_working_hours,
+    load_rules,
+)
+from clinics.models import Site, WorkingHours, default_site_pk
 from core.clock import exists_locally, local_datetime, local_day_bounds
 from visits.models import ACTIVE_STATUSES, MAX_DURATION_MIN, FollowUpVisit
 
@@ -176,10 +183,10 @@ def free_slots(
     return found
 
 
-def _sites_for(clinician, site) -> list[Site]:
+def _sites_for(clinician, site, working_hours: list[WorkingHours]) -> list[Site]:
     if site is not None:
         return [site]
-    ids = clinician_site_ids(clinician)
+    ids = clinician_site_ids(clinician, working_hours)
     sites = list(Site.objects.active().filter(pk__in=ids)) if ids else []
     return sites or [Site.objects.get(pk=default_site_pk())]
 
@@ -196,7 +203,10 @@ def next_free_slot(
     """The first free slot at or after `earliest` (see module doc)."""
     now = timezone.now()
     not_before = max(earliest, now)
-    sites = _sites_for(clinician, site)
+    # The clinician's working hours, read once: the sites, and every
+    # fortnight's rules.
+    hours = clinician_working_hours(clinician)
+    sites = _sites_for(clinician, site, hours)
     first_day = timezone.localdate(not_before)
     last_day = first_day + timedelta(days=days - 1)
     exclude_pk = getattr(exclude_visit, "pk", None)
@@ -208,6 +218,7 @@ def next_free_slot(
             clinicians=[clinician],
             first_day=chunk_first,
             last_day=chunk_last,
+            working_hours=hours,
         )
         start, _end = local_day_bounds(chunk_first)
         _start, end = local_day_bounds(chunk_last)

@@ -546,6 +546,9 @@ def test_booking_page_reads_each_menu_once(site, patient, clinician, frontdesk_c
     assert reading("clinics_site") == 2
     # The clinician asked for (?clinician=), and the menu's list.
     assert reading("auth_user", "SELECT DISTINCT ") == 2
+    # Who has hours (the page's banner), and the proposed clinician's hours
+    # (their sites and the rules of the slot proposed).
+    assert reading("clinics_workinghours") == 2
     form = response.context["form"]
     assert [s.name for s in form.fields["site"].queryset] == ["Como", "Milano"]
     page = response.content.decode()
