@@ -38,7 +38,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.db.models import Q
@@ -187,8 +187,15 @@ def _symptom_instrument() -> tuple[Instrument | None, int | None]:
     return instrument, top
 
 
-def trends_for_patients(patient_ids: Iterable[int]) -> dict[int, PatientTrends]:
-    """The trends of each patient, in 3 queries whatever their number."""
+def trends_for_patients(
+    patient_ids: Iterable[int],
+    *,
+    responses: Iterable[QuestionnaireResponse] | None = None,
+) -> dict[int, PatientTrends]:
+    """The trends of each patient, in 3 queries whatever their number; 2
+    when given `responses`, every questionnaire response of these patients
+    already read (any instrument, voided ones too: the patient page's
+    questionnaire panel has them)."""
     ids = list(patient_ids)
     out = {
         pid: PatientTrends(patient_id=pid, legs={leg: LegTrend(leg) for leg in LEGS})
@@ -216,17 +223,28 @@ def trends_for_patients(patient_ids: Iterable[int]) -> dict[int, PatientTrends]:
                 legs[leg].vcss.append(Reading(on, vcss, str(vcss)))
     instrument, top = _symptom_instrument()
     if instrument is not None:
-        responses = (
-            QuestionnaireResponse.objects.filter(
-                patient_id__in=ids,
-                instrument=instrument,
-                voided_at__isnull=True,
-                score__isnull=False,
+        scores: Iterable[tuple[int, datetime, Decimal | None]]
+        if responses is None:
+            scores = (
+                QuestionnaireResponse.objects.filter(
+                    patient_id__in=ids,
+                    instrument=instrument,
+                    voided_at__isnull=True,
+                    score__isnull=False,
+                )
+                .order_by("answered_at", "id")
+                .values_list("patient_id", "answered_at", "score")
             )
-            .order_by("answered_at", "id")
-            .values_list("patient_id", "answered_at", "score")
-        )
-        for pid, answered_at, score in responses:
+        else:
+            scores = [
+                (r.patient_id, r.answered_at, r.score)
+                for r in sorted(responses, key=lambda r: (r.answered_at, r.pk))
+                if r.instrument_id == instrument.pk
+                and r.voided_at is None
+                and r.score is not None
+                and r.patient_id in out
+            ]
+        for pid, answered_at, score in scores:
             if score is None:  # excluded by the filter; for the type checker
                 continue
             on = timezone.localdate(answered_at)
@@ -239,9 +257,12 @@ def trends_for_patients(patient_ids: Iterable[int]) -> dict[int, PatientTrends]:
     return out
 
 
-def patient_trends(patient: Patient) -> PatientTrends:
-    """The trends of one patient (3 queries)."""
-    return trends_for_patients([patient.pk])[patient.pk]
+def patient_trends(
+    patient: Patient, responses: Iterable[QuestionnaireResponse] | None = None
+) -> PatientTrends:
+    """The trends of one patient (3 queries; 2 given all its questionnaire
+    `responses`, see trends_for_patients)."""
+    return trends_for_patients([patient.pk], responses=responses)[patient.pk]
 
 
 def _number(value: Decimal) -> str:
@@ -295,10 +316,13 @@ def trend_chart(trends: PatientTrends, leg: str, *, id_prefix: str = "") -> Line
 
 
 def patient_trend_charts(
-    patient: Patient, trends: PatientTrends | None = None
+    patient: Patient,
+    trends: PatientTrends | None = None,
+    *,
+    responses: Iterable[QuestionnaireResponse] | None = None,
 ) -> list[LineChart]:
     """The charts of the right leg and the left leg (the patient page)."""
-    trends = trends or patient_trends(patient)
+    trends = trends or patient_trends(patient, responses)
     return [trend_chart(trends, leg) for leg in LEGS]
 
 

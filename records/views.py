@@ -52,21 +52,30 @@ def patient_detail(request: HttpRequest, code) -> HttpResponse:
     note_access(request, "patient", patient=patient)
     show = ALL if request.GET.get("all") or request.GET.get("earlier") else RECENT
     timeline = build_timeline(patient, user=request.user, show=show)
+    questionnaires = (
+        questionnaires_panel(patient)
+        if request.user.has_perm(QUESTIONNAIRES_PERM)
+        else None
+    )
     context = {
         "patient": patient,
         "timeline": timeline,
         "archive_form": ArchiveForm(),
         "consents": consents_of(patient),
         "contact_consent": contact_consent_of(patient),
-        "questionnaires": (
-            questionnaires_panel(patient)
-            if request.user.has_perm(QUESTIONNAIRES_PERM)
-            else None
-        ),
+        "questionnaires": questionnaires,
         # CEAP, VCSS and symptom score per leg: clinical scores, not for
-        # front desk (3 queries whatever the history).
+        # front desk (3 queries whatever the history; 2 with the panel's
+        # responses).
         "trend_charts": (
-            patient_trend_charts(patient)
+            patient_trend_charts(
+                patient,
+                responses=(
+                    [row.response for row in questionnaires.rows]
+                    if questionnaires is not None
+                    else None
+                ),
+            )
             if sees_clinical_detail(request.user)
             else None
         ),

@@ -167,3 +167,21 @@ def test_the_symptom_score_is_the_scheduled_instruments_in_one_query(
     assert _symptom_instrument() == (own, 0)
     Instrument.objects.filter(pk=own.pk).update(scheduled=False)
     assert _symptom_instrument() == (shipped, 25)
+
+
+def test_the_responses_already_read_give_the_same_trends(
+    history, django_assert_num_queries
+):
+    """The patient page passes its questionnaire panel's responses (every
+    one, voided and unscored too): the same readings, one query less."""
+    read = patient_trends(history)
+    everything = list(QuestionnaireResponse.objects.filter(patient=history))
+    assert len(everything) == 4
+    with django_assert_num_queries(2):
+        given = patient_trends(history, list(reversed(everything)))
+    assert given.symptoms == read.symptoms
+    assert [(r.on, r.text) for r in given.symptoms] == [
+        (date(2025, 1, 10), "14"),
+        (date(2025, 10, 1), "6"),
+    ]
+    assert given.right.vcss == read.right.vcss
