@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import date
 
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.conftest import make_doppler
 from tests.outcomes.test_trends import make_response
@@ -20,8 +21,14 @@ def test_clinicians_and_managers_see_each_legs_chart(
 ):
     make_doppler(patient, clinician, assessed_on=date(2026, 1, 5), ceap_right="C3")
     make_response(patient, "12", date(2026, 1, 5))
+    # A voided response is no reading (the page hands the panel's
+    # responses, voided ones too, to the trends).
+    make_response(patient, "23", date(2026, 2, 5), voided_at=timezone.now())
     for client in (clinician_client, manager_client):
         html = client.get(_url(patient)).content.decode()
+        start = html.index('id="trends"')
+        trends = html[start : html.index("</section>", start)]
+        assert ">12<" in trends and ">23<" not in trends
         assert 'id="trends"' in html
         assert "Right leg: CEAP class, VCSS and symptom score over time" in html
         assert "Left leg: CEAP class, VCSS and symptom score over time" in html
