@@ -270,58 +270,39 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     zone = timezone.get_current_timezone()
     for kind, pk, on, moment, voided_at, status in _positions(patient, visits_qs):
         if kind == DOPPLER:
+            # A day only: no clock, never planned.
             if voided_at is None and (last_doppler_on is None or on > last_doppler_on):
                 last_doppler_pk, last_doppler_on = pk, on
-            items.append(
-                TimelineItem(
-                    kind=DOPPLER,
-                    when=on,
-                    day=on,
-                    obj=None,
-                    status="voided" if voided_at else "done",
-                    status_label=voided_label if voided_at else "",
-                    is_future=False,
-                    detail=clinical,
-                    pk=pk,
-                )
-            )
-        elif kind == SESSION:
-            items.append(
-                TimelineItem(
-                    kind=SESSION,
-                    when=moment,
-                    day=(local := moment.astimezone(zone)).date(),
-                    clock=local.time(),
-                    obj=None,
-                    status="voided" if voided_at else "done",
-                    status_label=voided_label if voided_at else "",
-                    is_future=moment > now,
-                    detail=clinical,
-                    pk=pk,
-                )
-            )
+            when, day, clock, is_future = on, on, time.min, False
         else:
-            is_future = moment >= now
+            local = moment.astimezone(zone)
+            when, day, clock = moment, local.date(), local.time()
+            is_future = moment > now if kind == SESSION else moment >= now
+        if kind == VISIT:
+            label = status_labels.get(status, status)
             if (
                 status == VisitStatus.SCHEDULED
                 and is_future
                 and (next_visit_at is None or moment < next_visit_at)
             ):
                 next_visit_pk, next_visit_at = pk, moment
-            items.append(
-                TimelineItem(
-                    kind=VISIT,
-                    when=moment,
-                    day=(local := moment.astimezone(zone)).date(),
-                    clock=local.time(),
-                    obj=None,
-                    status=status,
-                    status_label=status_labels.get(status, status),
-                    is_future=is_future,
-                    detail=clinical,
-                    pk=pk,
-                )
+        else:
+            status = "voided" if voided_at else "done"
+            label = voided_label if voided_at else ""
+        items.append(
+            TimelineItem(
+                kind=kind,
+                when=when,
+                day=day,
+                clock=clock,
+                obj=None,
+                status=status,
+                status_label=label,
+                is_future=is_future,
+                detail=clinical,
+                pk=pk,
             )
+        )
     items.sort(key=lambda item: item.sort_key)
     timeline = Timeline(
         patient=patient,
