@@ -102,6 +102,14 @@ class ListedChoiceIterator(ModelChoiceIterator):
         for obj in self.queryset:
             yield self.choice(obj)
 
+    def __len__(self) -> int:
+        # Django counts in SQL (a widget asks how many choices there are);
+        # the rows read here are the ones the menu then lists.
+        return len(self.queryset) + (self.field.empty_label is not None)
+
+    def __bool__(self) -> bool:
+        return self.field.empty_label is not None or bool(self.queryset)
+
 
 class ListedModelChoiceField(forms.ModelChoiceField):
     """A model menu whose rows are read once per form (ListedChoiceIterator):
