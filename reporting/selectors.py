@@ -67,23 +67,29 @@ def period_totals(
     period: Period,
     values: tuple[str, ...],
     counts: tuple[str, ...] = ("visits",),
+    day_sums: dict | None = None,
 ) -> dict[tuple, list[int]]:
     """Return the period's `counts` of a day table (VisitDayClearance,
     VisitDayAdverseEvent, VisitDayClearanceBy) added up by `values`: the
     months wholly inside the period from their month totals
     (visits.month_totals), the days of the months it starts or ends inside
     from the day rows. One query: a period of years reads a few hundred
-    month rows, not tens of thousands of days'."""
+    month rows, not tens of thousands of days'. `day_sums` adds `counts` up
+    from rows that are not day totals (the course summaries: one row per
+    course), an aggregate per count; the month rows are always summed."""
     first, last = period.first, period.last
     whole_from = first if first.day == 1 else _next_month(first)
     # The first month not wholly inside (the month of `last`, unless it ends
     # on that month's last day).
     whole_until = (last + timedelta(days=1)).replace(day=1)
 
-    def added_up(rows: QuerySet) -> QuerySet:
+    def added_up(rows: QuerySet, from_days: bool = False) -> QuerySet:
         if period.clinician is not None:
             rows = rows.filter(clinician=period.clinician)
-        sums = {f"total_{c}": Sum(c) for c in counts}
+        sums = {
+            f"total_{c}": day_sums[c] if from_days and day_sums else Sum(c)
+            for c in counts
+        }
         return (
             rows.order_by().values(*values).annotate(**sums).values_list(*values, *sums)
         )
@@ -95,9 +101,9 @@ def period_totals(
         before = Q(day__gte=first, day__lt=whole_from)
         after = Q(day__gte=whole_until, day__lte=last)
         days = day_model.objects.filter(before | after)
-        rows = added_up(months).union(added_up(days), all=True)
+        rows = added_up(months).union(added_up(days, True), all=True)
     else:
-        rows = added_up(_days(day_model, period))
+        rows = added_up(_days(day_model, period), True)
     found: dict[tuple, list[int]] = {}
     width = len(values)
     for row in rows:

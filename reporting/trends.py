@@ -10,7 +10,8 @@ few queries whatever the length of the history (see `clinic_trends`):
   (sessions by the day performed, adverse events at completed visits by the
   day of the visit, as the statistics page counts them);
 - sessions per course and the VCSS before and after a course: the course
-  summaries (visits.CourseSummary), by the day of the course-complete visit;
+  summaries (visits.CourseSummary), by the day of the course-complete visit,
+  and their month totals (visits.CourseMonthSummary) for whole months;
 - the symptom score before and after a course: outcomes.CourseSymptomChange.
 
 The clinician filter is the visit's clinician for clearance, courses and
@@ -23,7 +24,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils.formats import number_format
 from django.utils.translation import get_language, gettext_lazy
 
@@ -34,6 +35,7 @@ from treatments.choices import Agent, Form, VesselType
 from treatments.models import SessionDaySummary
 from visits.models import (
     AdverseEvent,
+    CourseMonthSummary,
     CourseSummary,
     VisitDayAdverseEvent,
     VisitDayClearanceBy,
@@ -41,6 +43,7 @@ from visits.models import (
     VisitMonthAdverseEvent,
     VisitMonthClearanceBy,
 )
+from visits.trend_summaries import COURSE_COUNTS, COURSE_SUMS
 
 DIMENSIONS = {
     "vessel_type": (gettext_lazy("Vessel type"), VesselType),
@@ -223,31 +226,26 @@ class Courses:
         return _ratio(self.vcss_after_sum - self.vcss_before_sum, self.vcss_pairs)
 
 
-_PAIRED = Q(vcss_before__isnull=False, vcss_after__isnull=False)
-
-
 def courses(period: Period) -> Courses:
     """Return the courses completed in the period by their number of
-    sessions, and the VCSS of those assessed before and after. One query."""
-    rows = (
-        _days(CourseSummary, period)
-        .order_by()
-        .values("sessions")
-        .annotate(
-            n=Count("pk"),
-            pairs=Count("pk", filter=_PAIRED),
-            before=Sum("vcss_before", filter=_PAIRED),
-            after=Sum("vcss_after", filter=_PAIRED),
-        )
-        .values_list("sessions", "n", "pairs", "before", "after")
+    sessions, and the VCSS of those assessed before and after: the whole
+    months from their totals, the rest from the course summaries. One
+    query."""
+    totals = period_totals(
+        CourseSummary,
+        CourseMonthSummary,
+        period,
+        ("sessions",),
+        COURSE_COUNTS,
+        day_sums=COURSE_SUMS,
     )
     result = Courses()
-    for sessions, n, pairs, before, after in rows:
-        result.by_sessions[sessions] = n
+    for (sessions,), (n, pairs, before, after) in sorted(totals.items()):
+        if n:
+            result.by_sessions[sessions] = n
         result.vcss_pairs += pairs
-        result.vcss_before_sum += before or 0
-        result.vcss_after_sum += after or 0
-    result.by_sessions = dict(sorted(result.by_sessions.items()))
+        result.vcss_before_sum += before
+        result.vcss_after_sum += after
     return result
 
 

@@ -725,3 +725,38 @@ class CourseSummary(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} course of {self.sessions} sessions"
+
+
+class CourseMonthSummary(models.Model):
+    """The course summaries of a calendar month (`month` is its first day)
+    and clinician, added up by their number of sessions: a long trends
+    period reads its whole months here and only the courses of the months
+    it starts or ends inside (reporting.selectors.period_totals).
+
+    Kept by visits.trend_summaries as a patient's courses change: each
+    change adds the difference between the patient's old and new course
+    rows, so writers for different patients never wait for each other. The
+    counts are plain integers, not positive ones, because a difference is
+    added to a row that may not exist yet."""
+
+    month = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    sessions = models.PositiveIntegerField()
+    courses = models.IntegerField()
+    # The courses with a VCSS before and after, and those VCSS added up.
+    vcss_pairs = models.IntegerField()
+    vcss_before_sum = models.IntegerField()
+    vcss_after_sum = models.IntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "clinician", "sessions"],
+                name="visits_coursemonthsummary_once",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} courses of {self.sessions} sessions: {self.courses}"

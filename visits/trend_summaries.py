@@ -13,6 +13,9 @@ Courses: a course ends at a completed visit whose plan is "course complete";
 it holds the patient's active sessions performed before that visit and after
 the patient's previous course-complete visit. A course without a session has
 no summary.
+The course summaries are added up per month, clinician and number of
+sessions (visits.CourseMonthSummary): each patient's refresh adds the
+difference its rows made, so a long trends period reads months.
 
 `visits_changed()` (visits.summaries) calls `trends_changed()` in the
 writer's transaction, with the patient locked. A change to a session's
@@ -30,14 +33,15 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.apps import apps as global_apps
-from django.db.models import Exists, OuterRef, Q, Subquery
-from django.db.models.functions import TruncDate
+from django.db import connection
+from django.db.models import Count, Exists, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from core.clock import local_day, local_day_bounds
 from visits.models import FollowUpVisit, VisitDayClearanceBy
 from visits.month_totals import months_refresh, rebuild_months
-from visits.summary_locks import VisitKey, lock_days
+from visits.summary_locks import VisitKey, lock_days, month_of
 
 # The dimensions of an injection the clearance is shown by, and their fields.
 DIMENSIONS = {
@@ -237,8 +241,29 @@ def _assessments(apps=global_apps):
     )
 
 
+# What a course adds to its month (visits.CourseMonthSummary): the course,
+# and, when it has a VCSS before and after, the pair and both values.
+COURSE_COUNTS = ("courses", "vcss_pairs", "vcss_before_sum", "vcss_after_sum")
+_PAIRED = Q(vcss_before__isnull=False, vcss_after__isnull=False)
+# The same, added up from course summary rows.
+COURSE_SUMS = {
+    "courses": Count("pk"),
+    "vcss_pairs": Count("pk", filter=_PAIRED),
+    "vcss_before_sum": Sum("vcss_before", filter=_PAIRED),
+    "vcss_after_sum": Sum("vcss_after", filter=_PAIRED),
+}
+MonthKey = tuple[date, int, int]  # (month, clinician id, sessions)
+
+
+def _course_counts(before: int | None, after: int | None) -> tuple[int, ...]:
+    if before is None or after is None:
+        return (1, 0, 0, 0)
+    return (1, 1, before, after)
+
+
 def patient_courses_refresh(patient_id: int, apps=global_apps) -> None:
-    """Recompute the patient's course summaries. Call with the patient locked."""
+    """Recompute the patient's course summaries and add the difference to
+    their months. Call with the patient locked."""
     course_model = apps.get_model("visits", "CourseSummary")
     session_model = apps.get_model("treatments", "TreatmentSession")
     visits = list(
@@ -260,17 +285,56 @@ def patient_courses_refresh(patient_id: int, apps=global_apps) -> None:
             .values_list("assessed_on", "vcss_right", "vcss_left")
         ]
         wanted = course_rows(visits, sessions, assessments)  # type: ignore[arg-type]
-    course_model.objects.filter(patient_id=patient_id).delete()
+    fields = ("day", "clinician_id", "sessions", "vcss_before", "vcss_after")
+    kept = course_model.objects.filter(patient_id=patient_id)
+    old = list(kept.values_list(*fields))
+    new = [tuple(row[f] for f in fields) for row in wanted]
+    kept.delete()
     course_model.objects.bulk_create(
         course_model(patient_id=patient_id, **row) for row in wanted
     )
+    changes: dict[MonthKey, list[int]] = {}
+    for sign, rows in ((-1, old), (1, new)):
+        for day, clinician_id, count, before, after in rows:
+            totals = changes.setdefault(
+                (month_of(day), clinician_id, count), [0] * len(COURSE_COUNTS)
+            )
+            for n, value in enumerate(_course_counts(before, after)):
+                totals[n] += sign * value
+    _add_to_months(changes, apps)
+
+
+def _add_to_months(changes: dict[MonthKey, list[int]], apps=global_apps) -> None:
+    """Add these differences to the month rows, making the missing ones, in
+    a fixed order (the rows' locks are the last a writer takes: two writers
+    never wait for each other in a circle). Rows left with no course go."""
+    model = apps.get_model("visits", "CourseMonthSummary")
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ("month", "clinician_id", "sessions", *COURSE_COUNTS)
+    added = ", ".join(f"{c} = {table}.{c} + excluded.{c}" for c in COURSE_COUNTS)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(columns)}) "
+        f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        f"ON CONFLICT (month, clinician_id, sessions) DO UPDATE SET {added}"
+    )
+    touched = [key for key in sorted(changes) if any(changes[key])]
+    if not touched:
+        return
+    with connection.cursor() as cursor:
+        for key in touched:
+            cursor.execute(sql, [*key, *changes[key]])
+    emptied = Q()
+    for month, clinician_id, count in touched:
+        emptied |= Q(month=month, clinician_id=clinician_id, sessions=count)
+    model.objects.filter(emptied, courses=0).delete()
 
 
 def trends_changed(*, patient_id: int, keys: Iterable[VisitKey]) -> None:
     """Bring the trend summaries up to date after visits of one patient
-    changed (called by visits.summaries.visits_changed)."""
-    patient_courses_refresh(patient_id)
+    changed (called by visits.summaries.visits_changed). The days' locks
+    first (clearance_refresh), the course months' rows last."""
     clearance_refresh(keys)
+    patient_courses_refresh(patient_id)
 
 
 # --- rebuilding everything ----------------------------------------------------
@@ -330,6 +394,30 @@ def rebuild_courses(apps=global_apps) -> int:
         )
     ]
     course_model.objects.bulk_create(created, batch_size=5000)
+    rebuild_course_months(apps)
+    return len(created)
+
+
+def rebuild_course_months(apps=global_apps) -> int:
+    """Add up every month of the course summaries. Return how many month
+    rows there are (0 in an earlier migration's state, without the table:
+    its own migration adds the months up)."""
+    course_model = apps.get_model("visits", "CourseSummary")
+    try:
+        model = apps.get_model("visits", "CourseMonthSummary")
+    except LookupError:
+        return 0
+    model.objects.all().delete()
+    rows = (
+        course_model.objects.annotate(month=TruncMonth("day"))
+        .order_by()
+        .values("month", "clinician_id", "sessions")
+        .annotate(**COURSE_SUMS)
+    )
+    created = [
+        model(**{**row, **{c: row[c] or 0 for c in COURSE_COUNTS}}) for row in rows
+    ]
+    model.objects.bulk_create(created, batch_size=5000)
     return len(created)
 
 

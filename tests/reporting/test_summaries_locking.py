@@ -157,3 +157,56 @@ def test_the_daily_trend_refresh_and_a_booking_of_the_same_day_take_turns(
     assert ("vessel_type" in {row[1] for row in kept}) and kept[0][3] == 2
     rebuild_clearance_by()
     assert rows() == kept
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_courses_of_one_month_are_both_in_its_totals(clinician):
+    """Two patients' courses completed at once in one clinician's month,
+    with the same number of sessions: both are added to the one month row
+    (made by the first), and the totals equal a rebuild's."""
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL")
+    from visits.models import CourseMonthSummary, VisitPlan
+    from visits.trend_summaries import rebuild_course_months
+
+    anna, bruno = make_patient(last_name="Anna"), make_patient(last_name="Bruno")
+    for patient in (anna, bruno):
+        make_session(patient, clinician, performed_at=rome(DAY, 7))
+    done = {"status": VisitStatus.COMPLETED, "plan": VisitPlan.COMPLETE}
+    errors: list[BaseException] = []
+
+    def caught(write):
+        def run():
+            try:
+                write()
+            except BaseException as error:  # shown by the assertion below
+                errors.append(error)
+                raise
+
+        return run
+
+    _race(
+        caught(
+            lambda: make_visit(
+                anna, clinician, starts_at=rome(date(2026, 2, 12), 9), **done
+            )
+        ),
+        caught(
+            lambda: make_visit(
+                bruno, clinician, starts_at=rome(date(2026, 2, 19), 10), **done
+            )
+        ),
+    )
+    assert not errors, errors
+
+    def rows():
+        return sorted(
+            CourseMonthSummary.objects.values_list(
+                "month", "clinician_id", "sessions", "courses", "vcss_pairs"
+            )
+        )
+
+    kept = rows()
+    assert kept == [(date(2026, 2, 1), clinician.pk, 1, 2, 0)]
+    rebuild_course_months()
+    assert rows() == kept

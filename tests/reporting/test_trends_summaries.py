@@ -44,6 +44,7 @@ from visits import services as visits
 from visits import trend_summaries
 from visits.models import (
     AdverseEvent,
+    CourseMonthSummary,
     CourseSummary,
     FollowUpVisit,
     VisitDayClearanceBy,
@@ -394,6 +395,7 @@ def _tables() -> dict:
         VisitDayClearanceBy,
         VisitMonthClearanceBy,
         CourseSummary,
+        CourseMonthSummary,
         CourseSymptomChange,
     ):
         rows = model.objects.values()
@@ -407,7 +409,7 @@ def _tables() -> dict:
 def test_the_summaries_kept_on_write_equal_a_rebuild(history):
     kept = _tables()
     assert kept["VisitDayClearanceBy"] and kept["CourseSummary"]
-    assert kept["VisitMonthClearanceBy"]
+    assert kept["VisitMonthClearanceBy"] and kept["CourseMonthSummary"]
     call_command("rebuild_statistics", stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _tables() == kept
 
@@ -427,6 +429,7 @@ def test_the_daily_run_refreshes_the_trend_summaries_of_changed_patients(history
     kept = _tables()
     VisitDayClearanceBy.objects.all().delete()
     CourseSummary.objects.all().delete()
+    CourseMonthSummary.objects.all().delete()
     CourseSymptomChange.objects.all().delete()
     with time_machine.travel(NOW, tick=False):
         call_command(
@@ -493,3 +496,51 @@ def test_a_visit_counts_once_per_distinct_value():
     assert figures.visits["agent", "polidocanol"] == 2
     assert figures.sums["vessel_type", "reticular"] == 120
     assert figures.visits["vessel_type", "tel_red"] == 1
+
+
+@pytest.mark.django_db
+def test_a_course_that_goes_leaves_its_month(clinician):
+    """A course's month row counts it while it stands: a session voided
+    afterwards (caught up by the patient's refresh) moves the course from
+    two sessions to one, and voiding the other ends it; the month follows
+    each step, as a rebuild would."""
+    from tests.conftest import make_session, make_visit
+    from tests.helpers import rome
+
+    patient = make_patient(last_name="Course")
+    first, second = (
+        make_session(patient, clinician, performed_at=rome(date(2026, 3, d), 9))
+        for d in (2, 9)
+    )
+    make_doppler(patient, clinician, assessed_on=date(2026, 3, 1), vcss_right=6)
+    make_doppler(patient, clinician, assessed_on=date(2026, 3, 20), vcss_left=2)
+    make_visit(
+        patient,
+        clinician,
+        starts_at=rome(date(2026, 3, 23), 10),
+        status=VisitStatus.COMPLETED,
+        plan=VisitPlan.COMPLETE,
+    )
+
+    def months():
+        return list(
+            CourseMonthSummary.objects.values_list(
+                "month",
+                "sessions",
+                "courses",
+                "vcss_pairs",
+                "vcss_before_sum",
+                "vcss_after_sum",
+            )
+        )
+
+    march = date(2026, 3, 1)
+    assert months() == [(march, 2, 1, 1, 6, 2)]
+    for session, left in ((second, [(march, 1, 1, 1, 6, 2)]), (first, [])):
+        current = TreatmentSession.objects.get(pk=session.pk)
+        sessions.session_void(session=current, user=clinician, reason="Wrong leg")
+        course_summaries.refresh_patients([patient.pk])
+        assert months() == left
+        kept = months()
+        trend_summaries.rebuild_course_months()
+        assert months() == kept
