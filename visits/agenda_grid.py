@@ -615,11 +615,13 @@ def _day_cell(row, at, *, day, closed, opening, working, hours_set, absences, fr
 
 def _free_by_day(free: Iterable) -> dict[date, list[time]]:
     """Free slots' wall-clock starts per local day, earliest first."""
-    by_day: dict[date, list[time]] = defaultdict(list)
+    # The zone read once (a week of free slots is hundreds of them).
+    zone = timezone.get_current_timezone()
+    by_day: dict[date, set[time]] = defaultdict(set)
     for slot in free:
-        local = timezone.localtime(slot.starts_at)
-        by_day[local.date()].append(local.time().replace(second=0, microsecond=0))
-    return {d: sorted(set(starts)) for d, starts in by_day.items()}
+        local = slot.starts_at.astimezone(zone)
+        by_day[local.date()].add(time(local.hour, local.minute))
+    return {d: sorted(starts) for d, starts in by_day.items()}
 
 
 def week_grid(
