@@ -136,9 +136,9 @@ def patient_list_page(
     if query.strip() and cursor_rows is None:
         # A search's first page: its matches are all read and sorted anyway,
         # so the same query counts them (one read of the matches, not two).
-        counted = found.annotate(match_count=Window(Count("pk")))
+        counted: QuerySet[Patient] = found.annotate(match_count=Window(Count("pk")))
         page = keyset_page(counted, order=order, size=size)
-        total = page.rows[0].match_count if page.rows else 0  # type: ignore[attr-defined]
+        total = getattr(page.rows[0], "match_count", 0) if page.rows else 0
         return page, min(total, COUNT_CAP + 1)
     page = keyset_page(
         found, order=order, size=size, direction=direction, cursor=cursor_rows
