@@ -287,13 +287,14 @@ def _label(choices: Any, value: str) -> str:
 
 
 def grid_visits(
-    site: Site, start: datetime, end: datetime, clinician=None, clinical=True
+    site: Site | None, start: datetime, end: datetime, clinician=None, clinical=True
 ) -> list[GridVisit]:
-    """Visits at `site` starting in [start, end), with their patient, clinician
-    and whether a reminder's outcome is unknown (one query)."""
-    visits = FollowUpVisit.objects.filter(
-        site=site, starts_at__gte=start, starts_at__lt=end
-    )
+    """Visits at `site` (None: at any site) starting in [start, end), with
+    their patient, clinician and whether a reminder's outcome is unknown (one
+    query)."""
+    visits = FollowUpVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
+    if site is not None:
+        visits = visits.filter(site=site)
     if clinician is not None:
         visits = visits.filter(clinician=clinician)
     unknown = VisitMessage.objects.filter(
@@ -632,19 +633,28 @@ def week_grid(
     clinical: bool = False,
     free: Iterable | None = None,
     rules: Rules | None = None,
+    visits: list[GridVisit] | None = None,
 ) -> Grid:
     """The week's grid at `site`: a column per day the site opens (all seven
     when it has no hours set), and any day holding a visit. `free` holds the
     selected clinician's free slots of the week (visits.availability
     .free_slots); a row offers the first of them starting within it. `rules`:
     clinics.availability.load_rules of the site for the week, when the caller
-    read them for the free slots (else the site's two are read here)."""
+    read them for the free slots (else the site's two are read here).
+    `visits`: grid_visits of the selected clinician read over a wider span
+    or at every site (for the free slots too): those of the site and week
+    are kept."""
     from core.clock import local_day_bounds
 
     days = [monday + timedelta(days=n) for n in range(7)]
     start = local_day_bounds(days[0])[0]
     end = local_day_bounds(days[-1])[1]
-    visits = grid_visits(site, start, end, selected, clinical)
+    if visits is None:
+        visits = grid_visits(site, start, end, selected, clinical)
+    else:
+        visits = [
+            v for v in visits if v.site_id == site.pk and start <= v.starts_at < end
+        ]
     if rules is None:
         rules = load_rules(
             sites=[site], clinicians=[], first_day=days[0], last_day=days[-1]

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.utils import timezone
@@ -96,6 +97,30 @@ def _busy(
     return dict(busy)
 
 
+def busy_window(
+    first: date, last: date, duration_min: int
+) -> tuple[datetime, datetime]:
+    """[from, until) of the starts of the visits free_slots reads for the
+    days first..last: those that may overlap a slot of `duration_min`."""
+    return (
+        local_day_bounds(first)[0] - timedelta(minutes=MAX_DURATION_MIN),
+        local_day_bounds(last)[1] + timedelta(minutes=duration_min),
+    )
+
+
+def busy_of(visits: Iterable) -> Busy:
+    """The busy times of visits already read (with clinician_id, starts_at,
+    duration_min and status), as _busy reads them: the active ones."""
+    busy: defaultdict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
+    for visit in visits:
+        if visit.status in ACTIVE_STATUSES:
+            start = visit.starts_at
+            busy[visit.clinician_id].append(
+                (start, start + timedelta(minutes=visit.duration_min))
+            )
+    return dict(busy)
+
+
 def _day_slots(
     rules: Rules,
     busy: Busy,
@@ -157,11 +182,14 @@ def free_slots(
     duration_min: int | None = None,
     days: int = 1,
     rules: Rules | None = None,
+    busy: Busy | None = None,
 ) -> dict[int, list[Slot]]:
     """Free slots of `day` at `site`, per clinician id (see module doc); with
     `days`, of that many days from `day` on, in the same five queries. With
     `rules` (clinics.availability.load_rules of the site, these clinicians
-    and days, which the agenda grid reads anyway), one query."""
+    and days, which the agenda grid reads anyway), one query; with `busy`
+    too (busy_of the clinicians' visits starting within busy_window, at any
+    site), none."""
     duration = duration_min or site.slot_minutes or 15
     clinicians = list(clinicians)
     last = day + timedelta(days=max(days, 1) - 1)
@@ -169,10 +197,11 @@ def free_slots(
         rules = load_rules(
             sites=[site], clinicians=clinicians, first_day=day, last_day=last
         )
-    start = local_day_bounds(day)[0]
-    end = local_day_bounds(last)[1]
-    # A slot may run past midnight only to be refused; read a little beyond.
-    busy = _busy([c.pk for c in clinicians], start, end + timedelta(minutes=duration))
+    if busy is None:
+        # A slot may run past midnight only to be refused; read a little beyond.
+        start = local_day_bounds(day)[0]
+        end = local_day_bounds(last)[1] + timedelta(minutes=duration)
+        busy = _busy([c.pk for c in clinicians], start, end)
     now = timezone.now()
     found: dict[int, list[Slot]] = {c.pk: [] for c in clinicians}
     for n in range(max(days, 1)):

@@ -25,7 +25,7 @@ from patients.models import Patient
 from patients.selectors import search_patients
 from visits import availability
 from visits.agenda_fragments import render_day, render_week
-from visits.agenda_grid import day_grid, week_grid
+from visits.agenda_grid import day_grid, grid_visits, week_grid
 from visits.forms import parse_agenda_day, selected_clinician
 from visits.forms_agenda import NextFreeForm, SlotQueryForm, slot_query
 from visits.models import FollowUpVisit, VisitPurpose, VisitStatus, VisitType
@@ -217,6 +217,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
     duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
     free: list[availability.Slot] = []
     rules = None
+    visits = None
     if selected:
         # One clinician's free slots of the seven days, in the queries of one,
         # from the rules the grid reads too.
@@ -226,6 +227,14 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
             first_day=monday,
             last_day=monday + timedelta(days=6),
         )
+        # The clinician's visits of the week at every site, read once: the
+        # grid shows this site's, the free slots avoid them all.
+        visits = grid_visits(
+            None,
+            *availability.busy_window(monday, monday + timedelta(days=6), duration),
+            clinician=selected,
+            clinical=context["clinical"],
+        )
         free = availability.free_slots(
             site=site,
             day=monday,
@@ -233,6 +242,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
             duration_min=duration,
             days=7,
             rules=rules,
+            busy=availability.busy_of(visits),
         )[selected.pk]
     grid = week_grid(
         site=site,
@@ -241,6 +251,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
         clinical=context["clinical"],
         free=free,
         rules=rules,
+        visits=visits,
     )
     shown_count = len(grid.blocks) + len(grid.off_visits)
     note_access(

@@ -616,6 +616,51 @@ def test_week_for_one_clinician_offers_free_slots_on_sunday_not_when_closed(
     ]
 
 
+def test_week_for_one_clinician_is_busy_at_another_site_and_free_when_cancelled(
+    frontdesk_client, clinician
+):
+    """The clinician's visits are read once for the grid and the free slots:
+    a visit at another site takes its time from the free slots but is no
+    block on this site's grid, a cancelled one here frees its time, and a
+    visit ending after midnight on the Sunday before the week keeps nothing
+    of the Monday."""
+    s = site()
+    sunday = next_weekday(6, after=8)
+    monday = sunday - timedelta(days=6)
+    open_weekdays(s, weekdays=[0, 6], opens=time(9), closes=time(11))
+    other = Site.objects.create(name="Branch", slot_minutes=15)
+    away = make_visit(
+        make_patient(last_name="Away"),
+        clinician,
+        site=other,
+        starts_at=rome(sunday, 10),
+        duration_min=30,
+    )
+    here = make_visit(
+        make_patient(last_name="Here"),
+        clinician,
+        starts_at=rome(monday, 9),
+        duration_min=30,
+        status=VisitStatus.CANCELLED,
+    )
+    make_visit(
+        make_patient(last_name="Late"),
+        clinician,
+        starts_at=rome(monday - timedelta(days=1), 23, 45),
+        duration_min=30,
+    )
+    response = week_page(frontdesk_client, sunday, clinician=clinician.pk)
+    free = week_free(response)
+    assert free[sunday] == [time(9), time(9, 15), time(9, 30), time(9, 45)] + [
+        time(10, 30),
+        time(10, 45),
+    ]
+    assert free[monday][:2] == [time(9), time(9, 15)]
+    shown = blocks(response)
+    assert str(away.code) not in shown and str(here.code) not in shown
+    assert [v.pk for v in response.context["grid"].off_visits] == [here.pk]
+
+
 def test_week_free_slot_links_prefill_the_booking_like_the_day(
     frontdesk_client, clinician
 ):

@@ -17,8 +17,9 @@ from visits.models import VisitStatus
 # visits, the four rule tables, booked visits, the next-free form's
 # clinicians, the access log's row.
 DAY_ONE_CLINICIAN = 14
-# The same with the rules of the week and no free-slot reading of a day.
-WEEK_ONE_CLINICIAN = 13
+# The same with the rules of the week, no free-slot reading of a day, and the
+# clinician's visits read once for the grid and the free slots.
+WEEK_ONE_CLINICIAN = 12
 
 
 def _visits(clinician, day, count: int) -> None:
