@@ -80,32 +80,67 @@ def _weekday_before(day: date) -> date:
     return day
 
 
-def _injections(count: int) -> list[dict]:
+# The long patient's injections are as varied as the big data set's (its
+# generator's vessels and sites), so that the aftercare sheet printed on
+# either data set says as much.
+VARIED_VESSELS = [
+    (VesselType.BLUE_TELANGIECTASIA, Decimal("0.5")),
+    (VesselType.RETICULAR, Decimal("0.5")),
+    (VesselType.SMALL_VARICOSE, Decimal("1")),
+    (VesselType.RETICULAR, Decimal("1")),
+]
+VARIED_SITES = [
+    "lateral thigh",
+    "medial thigh",
+    "posterior thigh",
+    "medial knee",
+    "lateral knee",
+    "posterior calf",
+    "medial calf",
+    "lateral calf",
+    "ankle",
+]
+
+
+def _injections(count: int, varied: bool = False) -> list[dict]:
     rows = []
     for n in range(count):
+        vessel, pct = VARIED_VESSELS[(n * 7 // 3) % len(VARIED_VESSELS)]
+        if not varied:
+            vessel = (
+                VesselType.RETICULAR if n % 3 else VesselType.BLUE_TELANGIECTASIA
+            )
+            pct = Decimal("0.5")
         rows.append(
             {
                 "leg": Leg.RIGHT if n % 2 else Leg.LEFT,
-                "vessel_type": VesselType.RETICULAR
-                if n % 3
-                else VesselType.BLUE_TELANGIECTASIA,
+                "vessel_type": vessel,
                 "agent": Agent.POLIDOCANOL,
-                "concentration_pct": Decimal("0.5"),
+                "concentration_pct": pct,
                 "form": Form.LIQUID,
-                "volume_ml": Decimal("1"),
-                "site": ["lateral thigh", "posterior calf", "medial knee"][n % 3],
+                "volume_ml": Decimal("0.5") if varied else Decimal("1"),
+                "site": VARIED_SITES[(n * 5) % len(VARIED_SITES)]
+                if varied
+                else ["lateral thigh", "posterior calf", "medial knee"][n % 3],
                 "segment": "",
             }
         )
+        if varied:
+            # Marked on the leg map, as the big data set's are: the sheet
+            # draws it with numbered markers.
+            rows[-1]["diagram_x_pct"] = Decimal(10 + (n * 37) % 80)
+            rows[-1]["diagram_y_pct"] = Decimal(15 + (n * 53) % 75)
     return rows
 
 
-def _session(patient: Patient, clinician, when: datetime, injections: int):
+def _session(
+    patient: Patient, clinician, when: datetime, injections: int, varied=False
+):
     return session_create(
         patient=patient,
         clinician=clinician,
         user=clinician,
-        injections=_injections(injections),
+        injections=_injections(injections, varied),
         data={
             "performed_at": when,
             "weight_kg": patient.weight_kg,
@@ -119,7 +154,7 @@ def _session(patient: Patient, clinician, when: datetime, injections: int):
     )
 
 
-def _new_patient(n: int, desk) -> Patient:
+def _new_patient(n: int, desk, language: str | None = None) -> Patient:
     return patient_create(
         user=desk,
         patient=Patient(
@@ -128,7 +163,7 @@ def _new_patient(n: int, desk) -> Patient:
             date_of_birth=date(1950 + n % 40, 1 + n % 12, 1 + n % 28),
             sex="F" if n % 4 != 1 else "M",
             phone=f"+39 347 {5000000 + n:07d}",
-            language="it" if n % 2 else "en",
+            language=language or ("it" if n % 2 else "en"),
             weight_kg=Decimal("70"),
         ),
     )
@@ -142,11 +177,19 @@ def demo_data() -> Plan:
     desk = users.get(username="frontdesk")
     today = timezone.localdate()
 
-    # 100 weekly sessions of 10 injections, the latest a few days ago.
-    long_patient = _new_patient(0, desk)
+    # 100 weekly sessions of 10 injections, the latest a few days ago. In
+    # Italian with varied injections, as the big data set's long patient
+    # (its aftercare sheet is the PDF timed: two pages, the same words).
+    long_patient = _new_patient(0, desk, language="it")
     start = _weekday_before(today - timedelta(days=3))
     for n in range(TIMELINE_SESSIONS):
-        _session(long_patient, clinician, _at(start - timedelta(weeks=n), 10), 10)
+        _session(
+            long_patient,
+            clinician,
+            _at(start - timedelta(weeks=n), 10),
+            10,
+            varied=True,
+        )
 
     # A day of 20 sessions, clear of the demo's (last 40 days).
     sheets_day = _weekday_before(today - timedelta(days=120))
