@@ -107,9 +107,7 @@ def _injections(count: int, varied: bool = False) -> list[dict]:
     for n in range(count):
         vessel, pct = VARIED_VESSELS[(n * 7 // 3) % len(VARIED_VESSELS)]
         if not varied:
-            vessel = (
-                VesselType.RETICULAR if n % 3 else VesselType.BLUE_TELANGIECTASIA
-            )
+            vessel = VesselType.RETICULAR if n % 3 else VesselType.BLUE_TELANGIECTASIA
             pct = Decimal("0.5")
         rows.append(
             {
