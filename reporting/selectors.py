@@ -178,11 +178,7 @@ def sessions_by_month(period: Period) -> list[MonthRow]:
         .annotate(**_session_counts())
     )
     by_month = {row.pop("month"): _unprefixed(row) for row in rows}
-    result = [MonthRow(month=m, **by_month.get(m, {})) for m in period.months()]
-    largest = max((row.sessions for row in result), default=0)
-    for row in result:
-        row.bar_pct = bar_width(row.sessions, largest)
-    return result
+    return _month_rows(period, by_month)
 
 
 @dataclass(kw_only=True)
@@ -218,20 +214,56 @@ def session_totals(period: Period) -> dict[str, int]:
     """Return the period's session figures (as session_summary) and what
     patient_counts() reads of the days from the period's first to the last
     one recorded. One query over the day summaries."""
+    return session_totals_by_month(period)[0]
+
+
+def session_totals_by_month(period: Period) -> tuple[dict[str, int], list[MonthRow]]:
+    """session_totals() and sessions_by_month() in one query: the day
+    summaries from the period's first day on, added up by month, then the
+    months added up."""
     rows = SessionDaySummary.objects.filter(day__gte=period.first)
     suffix = ""
     if period.clinician is not None:
         rows = rows.filter(clinician=period.clinician)
         suffix = "_with_clinician"
     inside, after = Q(day__lte=period.last), Q(day__gt=period.last)
-    row = rows.aggregate(
-        **{f"n_{name}": Sum(name, filter=inside) for name in _SESSION_FIGURES},
-        n_after=Sum("sessions", filter=after),
-        n_lasts=Sum(f"lasts{suffix}"),
-        n_firsts_after=Sum(f"firsts{suffix}", filter=after),
-        n_awaiting_lasts=Sum(f"awaiting_lasts{suffix}", filter=inside),
+    by_month = (
+        rows.annotate(month=TruncMonth("day", output_field=DateField()))
+        .order_by()
+        .values("month")
+        .annotate(
+            **{f"n_{name}": Sum(name, filter=inside) for name in _SESSION_FIGURES},
+            n_after=Sum("sessions", filter=after),
+            n_lasts=Sum(f"lasts{suffix}"),
+            n_firsts_after=Sum(f"firsts{suffix}", filter=after),
+            n_awaiting_lasts=Sum(f"awaiting_lasts{suffix}", filter=inside),
+        )
     )
-    return _unprefixed(row)
+    keys = [
+        *(f"n_{name}" for name in _SESSION_FIGURES),
+        "n_after",
+        "n_lasts",
+        "n_firsts_after",
+        "n_awaiting_lasts",
+    ]
+    totals = dict.fromkeys(keys, 0)
+    months: dict[date, dict] = {}
+    for row in by_month:
+        month = row.pop("month")
+        for key in keys:
+            totals[key] += row[key] or 0
+        months[month] = _unprefixed(
+            {f"n_{name}": row[f"n_{name}"] for name in _SESSION_FIGURES}
+        )
+    return _unprefixed(totals), _month_rows(period, months)
+
+
+def _month_rows(period: Period, by_month: dict[date, dict]) -> list[MonthRow]:
+    result = [MonthRow(month=m, **by_month.get(m, {})) for m in period.months()]
+    largest = max((row.sessions for row in result), default=0)
+    for row in result:
+        row.bar_pct = bar_width(row.sessions, largest)
+    return result
 
 
 def patient_counts(
@@ -528,14 +560,14 @@ class ClinicStatistics:
 
 
 def clinic_statistics(period: Period) -> ClinicStatistics:
-    """Return every figure of the statistics page. Six queries at most."""
-    totals = session_totals(period)
+    """Return every figure of the statistics page. Five queries at most."""
+    totals, months = session_totals_by_month(period)
     patients = patient_counts(period, totals)
     sessions = session_summary(period, patients=patients["treated"], totals=totals)
     visits = visit_summary(period)
     return ClinicStatistics(
         period=period,
-        months=sessions_by_month(period),
+        months=months,
         sessions=sessions,
         without_follow_up=Share(patients["without_follow_up"], sessions.patients),
         visits=visits,

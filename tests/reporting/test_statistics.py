@@ -517,9 +517,9 @@ def test_statistics_functions_cost_a_fixed_number_of_queries(
 ):
     patients = [make_patient(last_name=f"P{i}") for i in range(3)]
     _history(patients, clinician, 2)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         statistics.clinic_statistics(Period(FIRST, LAST))
     _history(patients, clinician, 38)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(5):
         stats = statistics.clinic_statistics(Period(FIRST, LAST))
     assert stats.visits.completed == 40

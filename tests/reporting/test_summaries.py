@@ -323,6 +323,8 @@ def test_every_figure_equals_the_row_level_computation(history):
             new = statistics.clinic_statistics(period)
             old = reference.clinic_statistics(period)
             assert figures(new) == figures(old), (first, last, clinician)
+            # The CSV's months, read alone, are the page's.
+            assert statistics.sessions_by_month(period) == new.months
             assert statistics.override_sessions(period).count() == (
                 reference.override_sessions(period).count()
             )
