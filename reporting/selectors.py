@@ -31,12 +31,14 @@ from core.roles import clinicians
 from reporting.period import Bar, Period, Share, bar_width
 from treatments.models import PatientFollowUp, SessionDaySummary, TreatmentSession
 from visits.models import (
+    VISIT_DAY_COUNTS,
     AdverseEvent,
     VisitDayAdverseEvent,
     VisitDayClearance,
     VisitDaySummary,
     VisitMonthAdverseEvent,
     VisitMonthClearance,
+    VisitMonthSummary,
     VisitPlan,
     VisitStatus,
 )
@@ -424,24 +426,26 @@ _STATUS_FIELDS = {value: value for value in VisitStatus.values}
 _PLAN_FIELDS = {value: f"plan_{value or 'none'}" for value in [*VisitPlan.values, ""]}
 
 
+def visit_day_totals(period: Period) -> dict[str, int]:
+    """The period's visit day summaries added up (VISIT_DAY_COUNTS): whole
+    months from their totals, the rest from the days. One query."""
+    totals = period_totals(
+        VisitDaySummary, VisitMonthSummary, period, ("clinician",), VISIT_DAY_COUNTS
+    )
+    return {
+        name: sum(counts[n] for counts in totals.values())
+        for n, name in enumerate(VISIT_DAY_COUNTS)
+    }
+
+
 def visit_summary(period: Period) -> VisitSummary:
     """Return visits by status and the outcomes of completed ones.
 
-    Two queries: the sums of the day summaries, and the clearance histogram
-    for the median (skipped when no clearance was recorded).
+    Two queries: the sums of the day (and month) summaries, and the
+    clearance histogram for the median (skipped when no clearance was
+    recorded).
     """
-    names = [
-        *_STATUS_FIELDS.values(),
-        *(f"satisfaction_{score}" for score in SATISFACTION_SCORES),
-        *_PLAN_FIELDS.values(),
-        "clearance_recorded",
-        "clearance_sum",
-        "with_adverse_event",
-    ]
-    sums = _days(VisitDaySummary, period).aggregate(
-        **{f"n_{name}": Sum(name) for name in names}
-    )
-    row = _unprefixed(sums)
+    row = visit_day_totals(period)
     satisfaction = {
         score: row[f"satisfaction_{score}"] for score in SATISFACTION_SCORES
     }

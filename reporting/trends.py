@@ -42,6 +42,7 @@ from visits.models import (
     VisitDaySummary,
     VisitMonthAdverseEvent,
     VisitMonthClearanceBy,
+    VisitMonthSummary,
 )
 from visits.trend_summaries import COURSE_COUNTS, COURSE_SUMS
 
@@ -177,8 +178,15 @@ def complications(period: Period) -> Complications:
     of the period. Three queries (the day summaries of sessions, of visits,
     and of the events' codes)."""
     sessions = _days(SessionDaySummary, period).aggregate(n=Sum("sessions"))["n"] or 0
-    with_any = (
-        _days(VisitDaySummary, period).aggregate(n=Sum("with_adverse_event"))["n"] or 0
+    with_any = sum(
+        counts[0]
+        for counts in period_totals(
+            VisitDaySummary,
+            VisitMonthSummary,
+            period,
+            ("clinician",),
+            ("with_adverse_event",),
+        ).values()
     )
     counts: Counter[str] = Counter(
         dict(histogram(VisitDayAdverseEvent, VisitMonthAdverseEvent, "code", period))

@@ -546,6 +546,70 @@ class VisitDaySummary(models.Model):
         return f"{self.day} clinician {self.clinician_id}: {self.completed} completed"
 
 
+# VisitDaySummary's counts, as VisitMonthSummary adds them up.
+VISIT_DAY_COUNTS = (
+    "scheduled",
+    "arrived",
+    "completed",
+    "cancelled",
+    "no_show",
+    "satisfaction_1",
+    "satisfaction_2",
+    "satisfaction_3",
+    "satisfaction_4",
+    "satisfaction_5",
+    "plan_another",
+    "plan_complete",
+    "plan_laser",
+    "plan_endovenous",
+    "plan_none",
+    "clearance_recorded",
+    "clearance_sum",
+    "with_adverse_event",
+)
+
+
+class VisitMonthSummary(models.Model):
+    """VisitDaySummary added up over a calendar month (`month` is its first
+    day) for one clinician, kept with the days by visits.summaries: the
+    statistics of a long period read its whole months here and only the
+    days of the months it starts or ends inside (see VisitMonthClearance).
+    A month without a visit has no row."""
+
+    month = models.DateField()
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    scheduled = models.PositiveIntegerField(default=0)
+    arrived = models.PositiveIntegerField(default=0)
+    completed = models.PositiveIntegerField(default=0)
+    cancelled = models.PositiveIntegerField(default=0)
+    no_show = models.PositiveIntegerField(default=0)
+    satisfaction_1 = models.PositiveIntegerField(default=0)
+    satisfaction_2 = models.PositiveIntegerField(default=0)
+    satisfaction_3 = models.PositiveIntegerField(default=0)
+    satisfaction_4 = models.PositiveIntegerField(default=0)
+    satisfaction_5 = models.PositiveIntegerField(default=0)
+    plan_another = models.PositiveIntegerField(default=0)
+    plan_complete = models.PositiveIntegerField(default=0)
+    plan_laser = models.PositiveIntegerField(default=0)
+    plan_endovenous = models.PositiveIntegerField(default=0)
+    plan_none = models.PositiveIntegerField(default=0)
+    clearance_recorded = models.PositiveIntegerField(default=0)
+    clearance_sum = models.PositiveIntegerField(default=0)
+    with_adverse_event = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "clinician"], name="visits_visitmonthsummary_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} clinician {self.clinician_id}: {self.completed}"
+
+
 class VisitDayClearance(models.Model):
     """How many completed visits of a day summary recorded this clearance:
     the histogram the median is read from."""

@@ -17,6 +17,7 @@ from django.apps import apps as global_apps
 from django.db.models import Sum
 from django.db.models.functions import TruncMonth
 
+from visits.models import VISIT_DAY_COUNTS
 from visits.summary_locks import VisitKey, month_of
 
 # day table: (month table, the values it is counted by, the counts added up)
@@ -28,6 +29,8 @@ TOTALS: dict[str, tuple[str, tuple[str, ...], tuple[str, ...]]] = {
         ("dimension", "value"),
         ("visits", "clearance_sum"),
     ),
+    # A month's one row per clinician: no values it is counted by.
+    "VisitDaySummary": ("VisitMonthSummary", (), VISIT_DAY_COUNTS),
 }
 
 
@@ -75,13 +78,14 @@ def rebuild_months(day_tables: Iterable[str], apps=global_apps) -> int:
 
 
 def _added_up(rows, values: tuple[str, ...], counts: tuple[str, ...]):
-    """`rows` added up by `values`: a dict per group, without empty groups."""
-    grouped = (
-        rows.order_by()
-        .values(*values)
-        .annotate(**{f"total_{c}": Sum(c) for c in counts})
-    )
+    """`rows` added up by `values` (without any: all of them, one group): a
+    dict per group, without empty groups (all counts 0)."""
+    sums = {f"total_{c}": Sum(c) for c in counts}
+    if values:
+        grouped = rows.order_by().values(*values).annotate(**sums)
+    else:
+        grouped = [rows.order_by().aggregate(**sums)]
     for row in grouped:
         totals = {c: row.pop(f"total_{c}") or 0 for c in counts}
-        if totals[counts[0]]:
+        if any(totals.values()):
             yield {**row, **totals}

@@ -122,7 +122,9 @@ def day_summaries_refresh(keys: Iterable[VisitKey]) -> None:
             VisitDayAdverseEvent(code=code, visits=n, **same_day)
             for code, n in figures.adverse.items()
         )
-    months_refresh(keys, ("VisitDayClearance", "VisitDayAdverseEvent"))
+    months_refresh(
+        keys, ("VisitDaySummary", "VisitDayClearance", "VisitDayAdverseEvent")
+    )
 
 
 def patient_follow_up_refresh(patient_id: int) -> None:
@@ -213,8 +215,11 @@ def rebuild_visit_summaries(apps=global_apps) -> int:
 
 
 def rebuild_month_histograms(apps=global_apps) -> int:
-    """Add up every month of the clearance and adverse event histograms."""
-    return rebuild_months(("VisitDayClearance", "VisitDayAdverseEvent"), apps)
+    """Add up every month of the day summaries and of the clearance and
+    adverse event histograms."""
+    return rebuild_months(
+        ("VisitDaySummary", "VisitDayClearance", "VisitDayAdverseEvent"), apps
+    )
 
 
 def rebuild_statistics(apps=global_apps) -> dict[str, int]:

@@ -104,6 +104,10 @@ def test_concurrent_visits_of_one_month_are_both_in_its_totals(clinician):
         month=date(2026, 2, 1), clinician=clinician, clearance_pct=50
     )
     assert month.visits == 3
+    from visits.models import VisitMonthSummary
+
+    summary = VisitMonthSummary.objects.get(month=date(2026, 2, 1), clinician=clinician)
+    assert (summary.completed, summary.clearance_sum) == (3, 150)
 
 
 @pytest.mark.django_db(transaction=True)
