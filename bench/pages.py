@@ -189,7 +189,8 @@ def demo_data() -> Plan:
             varied=True,
         )
 
-    # A day of 20 sessions, clear of the demo's (last 40 days).
+    # A day of 20 sessions, clear of the demo's (last 40 days); in Italian
+    # and English, marked on the leg map, as the big data set's sessions are.
     sheets_day = _weekday_before(today - timedelta(days=120))
     hours = [8, 9, 10, 11, 12, 14, 15, 16, 17, 18]
     for n in range(DAY_SHEETS):
@@ -198,6 +199,7 @@ def demo_data() -> Plan:
             clinician,
             _at(sheets_day, hours[n % len(hours)], 30 * (n // len(hours))),
             3,
+            varied=True,
         )
     busy = _busiest_day(today)
     plan = Plan(
