@@ -161,6 +161,10 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
     stocking_class.select_option("2")
     stocking_days.fill("14")
 
+    # Each change refreshes the totals card above the choice: a person taps
+    # the next choice once it has come back and the form stopped moving
+    # (htmx marks an element waiting for its answer with "htmx-request").
+    expect(page.locator(".htmx-request")).to_have_count(0)
     page.locator('input[name="compression"][value="bandage"]').check()
     expect(bandage_days).to_be_visible()
     expect(bandage_days).to_be_enabled()
@@ -168,6 +172,7 @@ def test_no_compression_hides_and_drops_the_stocking_fields(page, log_in, clinic
 
     # Changing one's mind: the details typed above are hidden, disabled and
     # not sent, so the session saves without "leave empty" errors.
+    expect(page.locator(".htmx-request")).to_have_count(0)
     page.locator('input[name="compression"][value="none"]').check()
     for field in (stocking_class, stocking_days, bandage_days):
         expect(field).to_be_hidden()
