@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
 
+from bigdata import INJECTION_SITES
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db.models import Count
@@ -89,17 +90,7 @@ VARIED_VESSELS = [
     (VesselType.SMALL_VARICOSE, Decimal("1")),
     (VesselType.RETICULAR, Decimal("1")),
 ]
-VARIED_SITES = [
-    "lateral thigh",
-    "medial thigh",
-    "posterior thigh",
-    "medial knee",
-    "lateral knee",
-    "posterior calf",
-    "medial calf",
-    "lateral calf",
-    "ankle",
-]
+VARIED_SITES = INJECTION_SITES
 
 
 def _injections(count: int, varied: bool = False) -> list[dict]:

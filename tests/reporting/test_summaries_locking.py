@@ -47,6 +47,20 @@ def _race(first_write, second_write) -> None:
         thread.join(10)
 
 
+def _caught(errors: list[BaseException], write):
+    """`write`, with any error it raises kept in `errors` (a thread's
+    exception is otherwise only printed)."""
+
+    def run():
+        try:
+            write()
+        except BaseException as error:  # shown by the caller's assertion
+            errors.append(error)
+            raise
+
+    return run
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_sessions_of_one_day_are_both_counted(clinician):
     if connection.vendor != "postgresql":
@@ -133,20 +147,10 @@ def test_the_daily_trend_refresh_and_a_booking_of_the_same_day_take_turns(
         make_visit(anna, clinician, starts_at=rome(date(2026, 2, 19), 9), **done)
     errors: list[BaseException] = []
 
-    def caught(write):
-        def run():
-            try:
-                write()
-            except BaseException as error:  # shown by the assertion below
-                errors.append(error)
-                raise
-
-        return run
-
     later = rome(date(2026, 2, 19), 10)
     _race(
-        caught(lambda: refresh_patients([anna.pk])),
-        caught(lambda: make_visit(bruno, clinician, starts_at=later, **done)),
+        _caught(errors, lambda: refresh_patients([anna.pk])),
+        _caught(errors, lambda: make_visit(bruno, clinician, starts_at=later, **done)),
     )
     assert not errors, errors
 
@@ -179,26 +183,18 @@ def test_concurrent_courses_of_one_month_are_both_in_its_totals(clinician):
     done = {"status": VisitStatus.COMPLETED, "plan": VisitPlan.COMPLETE}
     errors: list[BaseException] = []
 
-    def caught(write):
-        def run():
-            try:
-                write()
-            except BaseException as error:  # shown by the assertion below
-                errors.append(error)
-                raise
-
-        return run
-
     _race(
-        caught(
+        _caught(
+            errors,
             lambda: make_visit(
                 anna, clinician, starts_at=rome(date(2026, 2, 12), 9), **done
-            )
+            ),
         ),
-        caught(
+        _caught(
+            errors,
             lambda: make_visit(
                 bruno, clinician, starts_at=rome(date(2026, 2, 19), 10), **done
-            )
+            ),
         ),
     )
     assert not errors, errors
