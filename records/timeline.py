@@ -32,14 +32,10 @@ from typing import Any
 from django.contrib.auth.context_processors import PermWrapper
 from django.db.models import (
     CharField,
-    Count,
     DateField,
     DateTimeField,
-    OuterRef,
-    Subquery,
     Value,
 )
-from django.db.models.functions import Coalesce
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils import timezone
@@ -47,10 +43,10 @@ from django.utils.translation import gettext as _
 
 from clinics.scoping import user_site_ids
 from core import roles
+from core.counts import child_count
 from core.fragments import cached_fragments
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
-from photos.models import ClinicalPhoto
 from records.alerts import Alert, build_alerts
 from treatments import legmap as session_legmap
 from treatments.choices import Agent, Form, VesselType
@@ -243,12 +239,16 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     dopplers_qs = (
         DopplerAssessment.objects.filter(patient=patient)
         .select_related("examiner")
-        .annotate(addenda_count=Count("addenda"))
+        .annotate(addenda_count=child_count(DopplerAssessment, "addenda"))
     )
     sessions_qs = (
         TreatmentSession.objects.filter(patient=patient)
         .select_related("clinician")
-        .annotate(addenda_count=Count("addenda"), photo_count=_photo_count())
+        .annotate(
+            addenda_count=child_count(TreatmentSession, "addenda"),
+            # The session's photos not voided.
+            photo_count=child_count(TreatmentSession, "photos", null=("voided_at",)),
+        )
     )
     visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
         "clinician"
@@ -434,19 +434,6 @@ def render_entries(timeline: Timeline, user) -> None:
         shown, cached_fragments("timeline-entry", parts, render), strict=True
     ):
         item.html = html
-
-
-def _photo_count() -> Coalesce:
-    """The session's photos not voided, counted in the sessions' own query (a
-    subquery: a second join would multiply the addenda count)."""
-    photos = (
-        ClinicalPhoto.objects.filter(session=OuterRef("pk"), voided_at__isnull=True)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    return Coalesce(Subquery(photos), 0)
 
 
 # The child rows of a clinical entry: model, the foreign key to the entry's
