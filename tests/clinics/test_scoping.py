@@ -173,3 +173,14 @@ def test_several_sites_the_session_form_offers_the_users_site(
     # Required when there is a choice.
     response = client.post(url, _session_form_data(site=""))
     assert response.context["form"].errors["site"]
+
+
+def test_a_closed_site_drops_out_of_the_sites_seen(sites, frontdesk, manager):
+    site_a, site_b = sites
+    SiteMembership.objects.create(user=frontdesk, site=site_a)
+    SiteMembership.objects.create(user=frontdesk, site=site_b)
+    site_b.is_active = False
+    site_b.save()
+    fresh = type(frontdesk).objects.get(pk=frontdesk.pk)
+    assert user_site_ids(fresh) == frozenset({site_a.pk})
+    assert user_site_ids(type(manager).objects.get(pk=manager.pk)) is None
