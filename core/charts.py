@@ -79,6 +79,23 @@ def cached_drawing(draw: Callable[..., SafeString]) -> Callable[..., SafeString]
     return drawing
 
 
+def chart_figure(chart: object, *, table_open: bool = False) -> SafeString:
+    """The chart as templates/core/chart.html shows it (title, drawing and
+    the table of its numbers), kept in the fragment cache under a key of all
+    its data and today's date, as its drawing is: the table's rows are worked
+    out and rendered once, not at every page."""
+    from django.template.loader import render_to_string
+
+    parts = [(type(chart).__name__, _plain(chart), timezone.localdate(), table_open)]
+    return cached_fragments(
+        "chart-figure",
+        parts,
+        lambda _n: render_to_string(
+            "core/chart.html", {"chart": chart, "table_open": table_open}
+        ),
+    )[0]
+
+
 @dataclass(frozen=True)
 class Point:
     """One value on a date; `text` is how it is shown ("C4a", "12")."""

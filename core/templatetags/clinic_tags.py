@@ -42,6 +42,15 @@ _DATE_PHRASES: dict[str, tuple[Promise, Promise]] = {
 }
 
 
+@register.simple_tag
+def chart_figure(chart: object, table_open: bool = False) -> str:
+    """A server-drawn chart with its table (templates/core/chart.html),
+    cached with its data (core.charts.chart_figure)."""
+    from core.charts import chart_figure as figure
+
+    return figure(chart, table_open=table_open)
+
+
 def _language() -> str:
     return (translation.get_language() or "en").split("-")[0]
 

@@ -255,3 +255,32 @@ def test_a_drawing_is_cached_under_all_its_data(monkeypatch):
     with translation.override("it"):
         _chart().svg()
     assert len(drawn) == 4
+
+
+def test_the_figure_is_cached_with_its_table_and_follows_the_data(monkeypatch):
+    """The whole figure (drawing and table) is rendered once per chart data,
+    language and open/closed table; any change renders it anew."""
+    from core import charts
+    from core.fragments import fragment_cache
+    from core.templatetags.clinic_tags import chart_figure
+
+    fragment_cache().clear()
+    tables: list[str] = []
+    table = LineChart.table
+
+    def counted(chart):
+        tables.append(chart.title)
+        return table(chart)
+
+    monkeypatch.setattr(LineChart, "table", counted)
+    first = str(chart_figure(_chart()))
+    assert str(charts.chart_figure(_chart())) == first
+    assert len(tables) == 1
+    assert first == render_to_string("core/chart.html", {"chart": _chart()})
+    assert '<details class="chart-data" open>' in str(
+        chart_figure(_chart(), table_open=True)
+    )
+    assert "Left leg" in str(chart_figure(_chart(title="Left leg")))
+    with translation.override("it"):
+        assert "I valori del grafico" in str(chart_figure(_chart()))
+    assert len(tables) == 5
