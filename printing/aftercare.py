@@ -230,6 +230,10 @@ def sheet_context(sheets: list[Sheet], *, browser: bool = False) -> dict:
         },
         "letterhead": Letterhead.current(),
         "browser": browser,
+        # The PDF's bullets are text at the start of each item (pdf.css takes
+        # the list markers away): WeasyPrint lays out a marker as a box of
+        # its own, which cost about a tenth of a sheet's layout.
+        "bullet": "" if browser else "\u2022\u00a0",
         "walk_after_min": WALK_AFTER_MIN,
         "avoid_days": AVOID_HEAT_AND_SPORT_DAYS,
         "avoid_sun_weeks": AVOID_SUN_WEEKS,

@@ -4,6 +4,7 @@ patient's sex; the letterhead footer in the sheet's language."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -443,3 +444,19 @@ def test_manager_saves_the_italian_footer_with_its_history(manager_client, manag
     record = saved.history.latest()
     assert record.footer_it == FOOTER_IT
     assert record.history_user == manager
+
+
+def test_the_pdf_bullets_its_lists_in_text_and_the_print_view_keeps_list_markers(
+    clinician, client
+):
+    """The PDF's list items start with a bullet of text (no marker boxes);
+    the browser's print view keeps plain list items, bulleted by the
+    browser."""
+    session = session_with(clinician, [SPIDER])
+    text = text_of(session)
+    assert re.search(r"\u2022\s*Shower with lukewarm water\.", text)
+    client.force_login(clinician)
+    page = client.get(reverse("printing:aftercare-print", args=[session.code]))
+    html = page.content.decode()
+    assert "<li>Shower with lukewarm water.</li>" in html
+    assert "\u2022" not in html
