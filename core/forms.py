@@ -118,6 +118,14 @@ class ListedModelChoiceField(forms.ModelChoiceField):
 
     iterator = ListedChoiceIterator
 
+    def list_rows(self, rows: Any) -> None:
+        """Give the menu the rows of its queryset that the caller already
+        read (the same queryset, for something else on the page): it lists
+        them without reading them again."""
+        queryset: Any = self.queryset
+        queryset._result_cache = list(rows)
+        queryset._prefetch_done = True
+
 
 class ClinicianChoiceField(ListedModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:

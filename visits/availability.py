@@ -228,13 +228,18 @@ def next_free_slot(
     site=None,
     days: int = 90,
     exclude_visit=None,
+    working_hours: list[WorkingHours] | None = None,
 ) -> Slot | None:
-    """The first free slot at or after `earliest` (see module doc)."""
+    """The first free slot at or after `earliest` (see module doc);
+    `working_hours` are the clinician's (clinician_working_hours), if the
+    caller read them already."""
     now = timezone.now()
     not_before = max(earliest, now)
     # The clinician's working hours, read once: the sites, and every
     # fortnight's rules.
-    hours = clinician_working_hours(clinician)
+    hours = (
+        clinician_working_hours(clinician) if working_hours is None else working_hours
+    )
     sites = _sites_for(clinician, site, hours)
     first_day = timezone.localdate(not_before)
     last_day = first_day + timedelta(days=days - 1)

@@ -3,6 +3,7 @@ from the query string. They shape input; visits.services decides."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, cast
 
@@ -70,10 +71,13 @@ class VisitSlotForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, clinicians=None, **kwargs):
+        """`clinicians`: roles.clinicians() if the page read them already."""
         super().__init__(*args, **kwargs)
         clinician = cast(ClinicianChoiceField, self.fields["clinician"])
         clinician.queryset = roles.clinicians()
+        if clinicians is not None:
+            clinician.list_rows(clinicians)
         # The sites in use that the user works at (all for managers and
         # accounts not yet placed at a site).
         offered = Site.objects.active()
@@ -129,7 +133,9 @@ class VisitSlotForm(forms.Form):
 
 
 class VisitBookForm(VisitSlotForm):
-    session: forms.ModelChoiceField[TreatmentSession] = forms.ModelChoiceField(
+    # Listed: one plain read (Django's menu reads through a server-side
+    # cursor on PostgreSQL, three round trips).
+    session: forms.ModelChoiceField[TreatmentSession] = ListedModelChoiceField(
         queryset=None,
         required=False,
         label=_("Session followed"),
@@ -226,25 +232,60 @@ def prefill_from_query(query: QueryDict) -> dict:
     return found
 
 
-def _proposed_clinician(user, initial: dict):
+@dataclass
+class Staff:
+    """What the booking page reads once, both for the slot it proposes and
+    for the form around it: the clinicians (the menu) and their working
+    hours (the slot's rules; whose are not set, for the banner)."""
+
+    clinicians: list
+    hours: dict[int, list[WorkingHours]]
+
+    @classmethod
+    def read(cls) -> Staff:
+        clinicians = list(roles.clinicians())
+        hours: dict[int, list[WorkingHours]] = {}
+        for row in WorkingHours.objects.filter(clinician__in=clinicians).order_by(
+            "clinician_id", "weekday", "starts"
+        ):
+            hours.setdefault(row.clinician_id, []).append(row)
+        return cls(clinicians=clinicians, hours=hours)
+
+    def hours_of(self, clinician) -> list[WorkingHours] | None:
+        """The clinician's working hours, or None for one not in the menu
+        (read apart)."""
+        if all(c.pk != clinician.pk for c in self.clinicians):
+            return None
+        return self.hours.get(clinician.pk, [])
+
+
+def _proposed_clinician(user, initial: dict, staff: Staff | None = None):
     """The clinician the form starts on: asked for, the session's, the user
     if a clinician, else the first clinician."""
     if initial.get("clinician") is not None:
         return initial["clinician"]
     if roles.is_clinician(user):
         return user
+    if staff is not None:
+        return staff.clinicians[0] if staff.clinicians else None
     return roles.clinicians().first()
 
 
 def propose_slot(
-    initial: dict, *, user, earliest_day: date | None = None, exclude_visit=None
+    initial: dict,
+    *,
+    user,
+    earliest_day: date | None = None,
+    exclude_visit=None,
+    staff: Staff | None = None,
 ) -> None:
     """Fill the date and time of `initial` with the next free slot of its
     clinician (or the one proposed) for its duration, at its site if
-    chosen; left as they are when both are already there."""
+    chosen; left as they are when both are already there. `staff`: what
+    the page read already (Staff.read)."""
     if initial.get("date") and initial.get("time"):
         return
-    clinician = _proposed_clinician(user, initial)
+    clinician = _proposed_clinician(user, initial, staff)
     if clinician is None:
         return
     initial.setdefault("clinician", clinician)
@@ -258,6 +299,7 @@ def propose_slot(
         earliest=earliest,
         site=initial.get("site"),
         exclude_visit=exclude_visit,
+        working_hours=staff.hours_of(clinician) if staff is not None else None,
     )
     if slot is None:
         return
@@ -273,6 +315,7 @@ def booking_initial(
     user=None,
     *,
     durations: dict[str, int] | None = None,
+    staff: Staff | None = None,
 ) -> tuple[dict, selectors.Suggestion | None]:
     """Return the booking form's initial values and the follow-up suggested:
     ?session= names the session to follow up; the agenda's slot values
@@ -306,7 +349,7 @@ def booking_initial(
         if ids is not None and len(ids) == 1:
             # Placed at one site: the slot proposed is there.
             initial["site"] = Site.objects.active().filter(pk__in=ids).first()
-    propose_slot(initial, user=user, earliest_day=suggested_day)
+    propose_slot(initial, user=user, earliest_day=suggested_day, staff=staff)
     return initial, suggestion
 
 
@@ -450,7 +493,10 @@ def form_ends_at(form: VisitSlotForm) -> str:
 
 
 def booking_page_context(
-    form: VisitSlotForm, *, durations: dict[str, int] | None = None
+    form: VisitSlotForm,
+    *,
+    durations: dict[str, int] | None = None,
+    staff: Staff | None = None,
 ) -> dict:
     """What the booking and moving page shows around the form: the banner
     for a clinician without working hours, the proposed end, and for the
@@ -461,9 +507,13 @@ def booking_page_context(
     clinicians = list(
         cast(ClinicianChoiceField, form.fields["clinician"]).queryset or []
     )
-    with_hours = set(
-        WorkingHours.objects.filter(clinician__in=clinicians).values_list(
-            "clinician_id", flat=True
+    with_hours = (
+        set(staff.hours)
+        if staff is not None
+        else set(
+            WorkingHours.objects.filter(clinician__in=clinicians).values_list(
+                "clinician_id", flat=True
+            )
         )
     )
     no_hours = {

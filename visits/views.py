@@ -25,6 +25,7 @@ from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
 from visits.forms import (
+    Staff,
     VisitBookForm,
     VisitOutcomeForm,
     VisitRescheduleForm,
@@ -137,16 +138,24 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
     patient = get_object_or_404(Patient, code=code)
     note_access(request, "visit-form", patient=patient)
     durations = None
+    staff = None
     if request.method == "POST":
         initial: dict = {}
         suggestion = None
     else:
         durations = visit_models.VisitType.durations()
+        # The clinicians and their hours, read once for the slot proposed,
+        # the menu and the banner.
+        staff = Staff.read()
         initial, suggestion = booking_initial(
-            patient, request.GET, request.user, durations=durations
+            patient, request.GET, request.user, durations=durations, staff=staff
         )
     form = VisitBookForm(
-        request.POST or None, patient=patient, initial=initial, user=request.user
+        request.POST or None,
+        patient=patient,
+        initial=initial,
+        user=request.user,
+        clinicians=staff.clinicians if staff is not None else None,
     )
     booked = _submit(
         request,
@@ -172,7 +181,7 @@ def visit_create(request: HttpRequest, code) -> HttpResponse:
         "suggestion": suggestion,
         "title": _("Book a follow-up visit"),
         "page": "agenda",
-        **booking_page_context(form, durations=durations),
+        **booking_page_context(form, durations=durations, staff=staff),
     }
     return render(request, "visits/visit_form.html", context)
 

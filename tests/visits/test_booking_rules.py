@@ -384,6 +384,48 @@ def test_page_proposes_the_next_free_slot(site, patient, clinician, frontdesk_cl
     assert (initial["date"], initial["time"]) == (first + timedelta(1), time(9))
 
 
+def test_front_desk_is_proposed_the_first_clinicians_slot_by_their_hours(
+    site, patient, frontdesk_client
+):
+    """Without a clinician asked for, the form starts on the menu's first
+    clinician (by name), at the next slot of their working hours; another
+    clinician's hours and visits change nothing."""
+    open_site(site)
+    aldo = make_user("aldo", CLINICIAN, last_name="Abate")
+    zeno = make_user("zeno", CLINICIAN, last_name="Zanetti")
+    tomorrow = in_days(1)
+    WorkingHours.objects.create(
+        clinician=aldo,
+        site=site,
+        weekday=tomorrow.weekday(),
+        starts=time(15),
+        ends=time(17),
+    )
+    WorkingHours.objects.create(
+        clinician=zeno,
+        site=site,
+        weekday=tomorrow.weekday(),
+        starts=time(8),
+        ends=time(9),
+    )
+    make_visit(
+        make_patient(last_name="Busy"),
+        aldo,
+        starts_at=rome(tomorrow, 15),
+        duration_min=30,
+    )
+    response = frontdesk_client.get(create_url(patient, purpose="check", date=tomorrow))
+    initial = response.context["form"].initial
+    assert initial["clinician"] == aldo
+    assert (initial["date"], initial["time"]) == (tomorrow, time(15, 30))
+    menu = [
+        label for _value, label in response.context["form"].fields["clinician"].choices
+    ]
+    assert menu[1:] == ["Dr Abate", "Dr Zanetti"]
+    assert response.context["hours_banner"] == ""
+    assert response.context["visit_form_data"]["noHours"] == {}
+
+
 def test_duration_follows_the_purpose(site, patient, clinician, frontdesk_client):
     VisitType.objects.update_or_create(
         purpose="treatment", defaults={"default_duration_min": 50}
@@ -546,9 +588,9 @@ def test_booking_page_reads_each_menu_once(site, patient, clinician, frontdesk_c
     assert reading("clinics_site") == 2
     # The clinician asked for (?clinician=), and the menu's list.
     assert reading("auth_user", "SELECT DISTINCT ") == 2
-    # Who has hours (the page's banner), and the proposed clinician's hours
-    # (their sites and the rules of the slot proposed).
-    assert reading("clinics_workinghours") == 2
+    # Every clinician's hours, once: who has none (the page's banner), and
+    # the proposed clinician's (their sites and the rules of the slot proposed).
+    assert reading("clinics_workinghours") == 1
     form = response.context["form"]
     assert [s.name for s in form.fields["site"].queryset] == ["Como", "Milano"]
     page = response.content.decode()
