@@ -467,6 +467,7 @@ def day_grid(
     clinical: bool = False,
     first_column: int = 0,
     column_count: int | None = None,
+    visits: list[GridVisit] | None = None,
 ) -> Grid:
     """The day's grid at `site`: a column per clinician who works there that
     day (or has no hours set at all, or has a visit there that day); `free`
@@ -477,11 +478,20 @@ def day_grid(
     With `column_count`, only the columns from `first_column` on, that many
     (a page of clinicians): the rest of the day is neither laid out nor
     rendered. The rows still span every column's visits, so paging does not
-    move a row, and the cancelled list holds the whole day."""
+    move a row, and the cancelled list holds the whole day.
+
+    `visits`: grid_visits of the selected clinician read over a wider span
+    or at every site (for the free slots too): those of the site and day are
+    kept."""
     from core.clock import local_day_bounds
 
     start, end = local_day_bounds(day)
-    visits = grid_visits(site, start, end, selected, clinical)
+    if visits is None:
+        visits = grid_visits(site, start, end, selected, clinical)
+    else:
+        visits = [
+            v for v in visits if v.site_id == site.pk and start <= v.starts_at < end
+        ]
     # The site's hours and closures, the clinicians' hours and absences: read
     # once (four queries) for the grid and for the free slots.
     rules = load_rules(sites=[site], clinicians=clinicians, first_day=day, last_day=day)

@@ -89,10 +89,13 @@ class NextFreeForm(forms.Form):
     earliest = forms.DateField(label=_("From"), widget=DateInput())
     site = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, clinicians=None, **kwargs):
+        """`clinicians`: roles.clinicians() if the page read them already."""
         super().__init__(*args, **kwargs)
         field = cast(ClinicianChoiceField, self.fields["clinician"])
         field.queryset = roles.clinicians()
+        if clinicians is not None:
+            field.list_rows(clinicians)
         self.fields["earliest"].initial = timezone.localdate()
         for name in ("clinician", "purpose"):
             self.fields[name].widget.attrs["class"] = "form-select form-select-sm"

@@ -131,6 +131,17 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     purpose = _purpose(request)
     duration = VisitType.durations()[purpose] if purpose else site.slot_minutes
 
+    visits = None
+    if selected:
+        # The clinician's visits at every site, read once: the grid shows this
+        # site's, the free slots avoid them all.
+        visits = grid_visits(
+            None,
+            *availability.busy_window(day, day, duration),
+            clinician=selected,
+            clinical=context["clinical"],
+        )
+
     def free(clinicians: list, rules: Rules) -> dict[int, list[availability.Slot]]:
         return availability.free_slots(
             site=site,
@@ -138,6 +149,7 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
             clinicians=clinicians,
             duration_min=duration,
             rules=rules,
+            busy=availability.busy_of(visits) if visits is not None else None,
         )
 
     grid = day_grid(
@@ -149,6 +161,7 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         clinical=context["clinical"],
         first_column=_from_column(request),
         column_count=None if selected else DAY_COLUMNS,
+        visits=visits,
     )
     visit_count = len(grid.blocks) + len(grid.off_visits)
     note_access(request, "agenda", query=_filters(day, selected), count=visit_count)
@@ -164,12 +177,13 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
         column_pages=(pages := _column_pages(grid)),
         column_page=next((p for p in pages if p["current"]), None),
         next_free_form=NextFreeForm(
+            clinicians=context["clinicians"],
             initial={
                 "clinician": selected,
                 "purpose": purpose or VisitPurpose.CHECK,
                 "earliest": max(day, timezone.localdate()),
                 "site": site.pk,
-            }
+            },
         ),
     )
     context.update(

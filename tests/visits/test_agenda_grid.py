@@ -775,3 +775,44 @@ def test_week_rows_coarser_than_the_step_offer_their_first_free_slot(
     # Rows of 15 minutes; slots every 10: each row offers the first inside it.
     assert week_free(response)[day] == [time(9), time(9, 20), time(9, 30), time(9, 50)]
     assert "time=09:20&duration=10" in response.content.decode()
+
+
+def test_day_of_one_clinician_reads_their_visits_once_for_grid_and_free_slots(
+    frontdesk_client, clinician
+):
+    """As the week: a visit at another site takes its time from the day's
+    free slots but is no block on this site's grid; a cancelled one here
+    frees its time and is listed under the grid."""
+    s = site()
+    sunday = next_weekday(6, after=8)
+    open_weekdays(s, weekdays=[6], opens=time(9), closes=time(11))
+    other = Site.objects.create(name="Branch", slot_minutes=15)
+    away = make_visit(
+        make_patient(last_name="Away"),
+        clinician,
+        site=other,
+        starts_at=rome(sunday, 10),
+        duration_min=30,
+    )
+    here = make_visit(
+        make_patient(last_name="Here"),
+        clinician,
+        starts_at=rome(sunday, 9),
+        duration_min=30,
+        status=VisitStatus.CANCELLED,
+    )
+    response = day_page(frontdesk_client, sunday, clinician=clinician.pk)
+    grid = response.context["grid"]
+    free = [
+        cell.at
+        for column in grid.columns
+        for cell in column.cells
+        if cell.state == "free"
+    ]
+    assert free == [time(9), time(9, 15), time(9, 30), time(9, 45)] + [
+        time(10, 30),
+        time(10, 45),
+    ]
+    shown = blocks(response)
+    assert str(away.code) not in shown and str(here.code) not in shown
+    assert [v.pk for v in grid.off_visits] == [here.pk]
