@@ -571,6 +571,27 @@ def week_page(client, day: date, **params):
     return response
 
 
+def away_and_cancelled(clinician, *, away_on: date, here_on: date):
+    """The clinician's visit at another site (10:00 on `away_on`) and a
+    cancelled one here (09:00 on `here_on`), half an hour each."""
+    other = Site.objects.create(name="Branch", slot_minutes=15)
+    away = make_visit(
+        make_patient(last_name="Away"),
+        clinician,
+        site=other,
+        starts_at=rome(away_on, 10),
+        duration_min=30,
+    )
+    here = make_visit(
+        make_patient(last_name="Here"),
+        clinician,
+        starts_at=rome(here_on, 9),
+        duration_min=30,
+        status=VisitStatus.CANCELLED,
+    )
+    return away, here
+
+
 def week_free(response) -> dict[date, list[time]]:
     """The week's free slots per day, as the grid offers them."""
     return {
@@ -628,21 +649,7 @@ def test_week_for_one_clinician_is_busy_at_another_site_and_free_when_cancelled(
     sunday = next_weekday(6, after=8)
     monday = sunday - timedelta(days=6)
     open_weekdays(s, weekdays=[0, 6], opens=time(9), closes=time(11))
-    other = Site.objects.create(name="Branch", slot_minutes=15)
-    away = make_visit(
-        make_patient(last_name="Away"),
-        clinician,
-        site=other,
-        starts_at=rome(sunday, 10),
-        duration_min=30,
-    )
-    here = make_visit(
-        make_patient(last_name="Here"),
-        clinician,
-        starts_at=rome(monday, 9),
-        duration_min=30,
-        status=VisitStatus.CANCELLED,
-    )
+    away, here = away_and_cancelled(clinician, away_on=sunday, here_on=monday)
     make_visit(
         make_patient(last_name="Late"),
         clinician,
@@ -786,21 +793,7 @@ def test_day_of_one_clinician_reads_their_visits_once_for_grid_and_free_slots(
     s = site()
     sunday = next_weekday(6, after=8)
     open_weekdays(s, weekdays=[6], opens=time(9), closes=time(11))
-    other = Site.objects.create(name="Branch", slot_minutes=15)
-    away = make_visit(
-        make_patient(last_name="Away"),
-        clinician,
-        site=other,
-        starts_at=rome(sunday, 10),
-        duration_min=30,
-    )
-    here = make_visit(
-        make_patient(last_name="Here"),
-        clinician,
-        starts_at=rome(sunday, 9),
-        duration_min=30,
-        status=VisitStatus.CANCELLED,
-    )
+    away, here = away_and_cancelled(clinician, away_on=sunday, here_on=sunday)
     response = day_page(frontdesk_client, sunday, clinician=clinician.pk)
     grid = response.context["grid"]
     free = [
