@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from consent.models import ConsentText, Procedure, SignedConsent
+from core.prepared import PreparedQuery
 
 
 def has_photo_consent(patient: Any) -> bool:
@@ -30,13 +31,19 @@ def valid_consent(patient: Any, procedure: str) -> SignedConsent | None:
     )
 
 
-def consents_of(patient: Any) -> list[SignedConsent]:
-    """Return all the patient's consents, newest first (one query)."""
-    return list(
-        SignedConsent.objects.filter(patient=patient)
+# Built and compiled once (core.prepared): the patient page reads it.
+_CONSENTS_OF = PreparedQuery(
+    lambda patient_id: (
+        SignedConsent.objects.filter(patient_id=patient_id)
         .select_related("text", "witness")
         .order_by("-signed_at", "-id")
     )
+)
+
+
+def consents_of(patient: Any) -> list[SignedConsent]:
+    """Return all the patient's consents, newest first (one query)."""
+    return _CONSENTS_OF(patient.pk)
 
 
 def current_text(procedure: str, language: str) -> ConsentText | None:

@@ -18,6 +18,7 @@ from typing import Any
 from django.db.models import Prefetch
 from django.utils.translation import get_language
 
+from core.prepared import PreparedQuery
 from outcomes import scoring
 from outcomes.models import (
     InvitationStatus,
@@ -68,7 +69,7 @@ def _language() -> str:
     return "it" if (get_language() or "en")[:2] == "it" else "en"
 
 
-def _responses(patient: Patient) -> Any:
+def _responses(patient: Patient | int) -> Any:
     return (
         QuestionnaireResponse.objects.filter(patient=patient)
         .select_related("instrument", "entered_by", "voided_by")
@@ -125,18 +126,24 @@ def response_rows(responses: list[QuestionnaireResponse]) -> list[ResponseRow]:
     return rows
 
 
-def questionnaires_panel(patient: Patient) -> Panel:
-    """The patient's responses and open invitations (3 queries)."""
-    rows = response_rows(list(_responses(patient)))
-    invitations = list(
+# The patient page's queries, built and compiled once (core.prepared).
+_PANEL_RESPONSES = PreparedQuery(lambda patient_id: _responses(patient_id))
+_OPEN_INVITATIONS = PreparedQuery(
+    lambda patient_id: (
         QuestionnaireInvitation.objects.filter(
-            patient=patient,
+            patient_id=patient_id,
             status__in=[InvitationStatus.PLANNED, InvitationStatus.SENT],
         )
         .select_related("instrument")
         .order_by("due_on", "id")
     )
-    return Panel(rows=rows, open_invitations=invitations)
+)
+
+
+def questionnaires_panel(patient: Patient) -> Panel:
+    """The patient's responses and open invitations (3 queries)."""
+    rows = response_rows(_PANEL_RESPONSES(patient.pk))
+    return Panel(rows=rows, open_invitations=_OPEN_INVITATIONS(patient.pk))
 
 
 def response_detail(response_code: Any) -> tuple[QuestionnaireResponse, ResponseRow]:

@@ -40,6 +40,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -47,6 +48,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from core.charts import LineChart, Panel, Point, Series
+from core.prepared import PreparedQuery
 from doppler.models import DopplerAssessment
 from outcomes.models import Instrument, InstrumentItem, QuestionnaireResponse
 from outcomes.seed import CODE as SHIPPED_INSTRUMENT
@@ -163,15 +165,37 @@ def before_after(
     return BeforeAfter(before, after)
 
 
-def _symptom_instrument() -> tuple[Instrument | None, int | None]:
-    """The instrument whose score is the symptom score (the scheduled one,
-    else the shipped one), and its highest possible score: one query where
-    the scheduled instrument has scored items (the usual case), else 2."""
-    items = list(
+# Built and compiled once (core.prepared): the patient page reads them.
+_SCHEDULED_SCORED_ITEMS = PreparedQuery(
+    lambda: (
         InstrumentItem.objects.filter(instrument__scheduled=True, scored=True)
         .select_related("instrument")
         .order_by("position", "id")
     )
+)
+
+
+def _scores_read(ids: list[int]) -> Any:
+    return (
+        DopplerAssessment.objects.filter(patient_id__in=ids, voided_at__isnull=True)
+        .order_by("assessed_on", "id")
+        .values_list(
+            "patient_id", "assessed_on", "ceap_right", "ceap_left",
+            "vcss_right", "vcss_left",
+        )
+    )  # fmt: skip
+
+
+# One patient's (the patient page), or a few: prepared; many: built anew.
+_SCORES_READ = PreparedQuery(_scores_read)
+PREPARED_PATIENTS = 8
+
+
+def _symptom_instrument() -> tuple[Instrument | None, int | None]:
+    """The instrument whose score is the symptom score (the scheduled one,
+    else the shipped one), and its highest possible score: one query where
+    the scheduled instrument has scored items (the usual case), else 2."""
+    items = _SCHEDULED_SCORED_ITEMS()
     if items:
         return items[0].instrument, sum(max(i.values(), default=0) for i in items)
     found = list(
@@ -203,14 +227,7 @@ def trends_for_patients(
     }
     if not ids:
         return out
-    rows = (
-        DopplerAssessment.objects.filter(patient_id__in=ids, voided_at__isnull=True)
-        .order_by("assessed_on", "id")
-        .values_list(
-            "patient_id", "assessed_on", "ceap_right", "ceap_left",
-            "vcss_right", "vcss_left",
-        )
-    )  # fmt: skip
+    rows = _SCORES_READ(ids) if len(ids) <= PREPARED_PATIENTS else _scores_read(ids)
     for pid, on, ceap_r, ceap_l, vcss_r, vcss_l in rows:
         legs = out[pid].legs
         for leg, ceap, vcss in (

@@ -9,19 +9,31 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from django.db.models import Count, F, Q, QuerySet, Window
-from django.shortcuts import get_object_or_404
+from django.http import Http404
 
 from core.clock import parse_day
 from core.paging import AFTER, KeysetPage, NotFromIndex, count_up_to, keyset_page
+from core.prepared import PreparedQuery
 from core.search import fold
 from patients.models import Patient
 from patients.phones import is_e164, to_e164
 from patients.services import CHART_PREFIX
 
+# Built and compiled once (core.prepared): nearly every page of a patient
+# reads it.
+_BY_CODE = PreparedQuery(lambda code: Patient.objects.filter(code=code))
+
 
 def get_patient(code: object) -> Patient:
     """Return the patient with this public code, or raise Http404."""
-    return get_object_or_404(Patient, code=code)
+    try:
+        key = code if isinstance(code, uuid.UUID) else uuid.UUID(str(code))
+    except ValueError:
+        raise Http404("No patient has this code.") from None
+    found = _BY_CODE(key)
+    if not found:
+        raise Http404("No patient has this code.")
+    return found[0]
 
 
 _PHONE_LIKE = re.compile(r"[\d\s\-./()+]+")
@@ -156,12 +168,10 @@ class ContactConsent:
     recorded_at: datetime | None
 
 
-def contact_consent_of(patient: Patient) -> ContactConsent:
-    """Return the patient's consent to reminders by email and SMS, with who
-    recorded its last change and when (from the record's history: one
-    query however long it is). Never given: no one and no date."""
-    rows = (
-        Patient.history.filter(id=patient.pk)
+# Built and compiled once (core.prepared): the patient page reads it.
+_CONTACT_HISTORY = PreparedQuery(
+    lambda patient_id: (
+        Patient.history.filter(id=patient_id)
         .order_by("history_date", "history_id")
         .values_list(
             "contact_by_email",
@@ -172,6 +182,14 @@ def contact_consent_of(patient: Patient) -> ContactConsent:
             "history_user__username",
         )
     )
+)
+
+
+def contact_consent_of(patient: Patient) -> ContactConsent:
+    """Return the patient's consent to reminders by email and SMS, with who
+    recorded its last change and when (from the record's history: one
+    query however long it is). Never given: no one and no date."""
+    rows = _CONTACT_HISTORY(patient.pk)
     previous = (False, False)
     recorded_by, recorded_at = "", None
     for by_email, by_sms, when, first, last, username in rows:

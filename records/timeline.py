@@ -45,6 +45,7 @@ from clinics.scoping import user_site_ids
 from core import roles
 from core.counts import child_count
 from core.fragments import cached_fragments
+from core.prepared import PreparedQuery
 from doppler.models import DopplerAssessment, DopplerFinding
 from patients.models import Leg, Patient
 from records.alerts import Alert, build_alerts
@@ -234,28 +235,8 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     now = timezone.now()
     today = timezone.localdate()
 
-    # The sign-off and the number of addenda are shown on every entry (a
-    # count per row, no query per entry).
-    dopplers_qs = (
-        DopplerAssessment.objects.filter(patient=patient)
-        .select_related("examiner")
-        .annotate(addenda_count=child_count(DopplerAssessment, "addenda"))
-    )
-    sessions_qs = (
-        TreatmentSession.objects.filter(patient=patient)
-        .select_related("clinician")
-        .annotate(
-            addenda_count=child_count(TreatmentSession, "addenda"),
-            # The session's photos not voided.
-            photo_count=child_count(TreatmentSession, "photos", null=("voided_at",)),
-        )
-    )
-    visits_qs = FollowUpVisit.objects.filter(patient=patient).select_related(
-        "clinician"
-    )
     # Visits at the sites the user works at (every site for the manager).
-    if (site_ids := user_site_ids(user)) is not None:
-        visits_qs = visits_qs.filter(site_id__in=site_ids)
+    site_ids = _sites_arg(user_site_ids(user))
 
     # First where every entry sits in the history (a few columns of each
     # row); then the whole rows of the entries on the page only: a history
@@ -268,7 +249,7 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     voided_label = _("voided")
     status_labels = choice_labels(VisitStatus.choices)
     zone = timezone.get_current_timezone()
-    for kind, pk, on, moment, voided_at, status in _positions(patient, visits_qs):
+    for kind, pk, on, moment, voided_at, status in _POSITIONS(patient.pk, site_ids):
         if kind == DOPPLER:
             # A day only: no clock, never planned.
             if voided_at is None and (last_doppler_on is None or on > last_doppler_on):
@@ -322,14 +303,9 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     if next_visit_pk is not None:
         wanted[VISIT].add(next_visit_pk)
     rows: dict[str, dict[int, Any]] = {
-        kind: {obj.pk: obj for obj in queryset.filter(pk__in=wanted[kind])}
-        if wanted[kind]
-        else {}
-        for kind, queryset in (
-            (DOPPLER, dopplers_qs),
-            (SESSION, sessions_qs),
-            (VISIT, visits_qs),
-        )
+        DOPPLER: _by_pk(_DOPPLER_ROWS, patient.pk, wanted[DOPPLER]),
+        SESSION: _by_pk(_SESSION_ROWS, patient.pk, wanted[SESSION]),
+        VISIT: _by_pk(_VISIT_ROWS, patient.pk, wanted[VISIT], site_ids),
     }
     for item in items:
         item.obj = rows[item.kind].get(item.pk)
@@ -346,7 +322,26 @@ def build_timeline(patient: Patient, *, user, show: str = ALL) -> Timeline:
     return timeline
 
 
-def _positions(patient: Patient, visits_qs: Any) -> Any:
+# The page's queries are built and compiled once (core.prepared): their
+# building cost more than the database took to answer them.
+
+
+def _sites_arg(site_ids: Any) -> list[int] | None:
+    """The sites a user's visits are read at: None for every site; a user of
+    no site reads at site 0, which no visit has."""
+    if site_ids is None:
+        return None
+    return sorted(site_ids) or [0]
+
+
+def _visits(patient_id: int, site_ids: list[int] | None) -> Any:
+    visits = FollowUpVisit.objects.filter(patient_id=patient_id)
+    if site_ids is not None:
+        visits = visits.filter(site_id__in=site_ids)
+    return visits
+
+
+def _positions(patient_id: int, site_ids: list[int] | None) -> Any:
     """Where every entry sits: (kind, pk, day of a Doppler, moment of a
     session or visit, voided at, visit status) of each Doppler, session and
     visit, in one query (a UNION of a few columns of each)."""
@@ -357,16 +352,54 @@ def _positions(patient: Patient, visits_qs: Any) -> Any:
     def kind(name: str) -> Value:
         return Value(name, output_field=CharField())
 
-    dopplers = DopplerAssessment.objects.filter(patient=patient).values_list(
+    dopplers = DopplerAssessment.objects.filter(patient_id=patient_id).values_list(
         kind(DOPPLER), "pk", "assessed_on", no_moment, "voided_at", no_status
     )
-    sessions = TreatmentSession.objects.filter(patient=patient).values_list(
+    sessions = TreatmentSession.objects.filter(patient_id=patient_id).values_list(
         kind(SESSION), "pk", no_day, "performed_at", "voided_at", no_status
     )
-    visits = visits_qs.select_related(None).values_list(
+    visits = _visits(patient_id, site_ids).values_list(
         kind(VISIT), "pk", no_day, "starts_at", no_moment, "status"
     )
     return dopplers.order_by().union(sessions.order_by(), visits.order_by(), all=True)
+
+
+# The whole rows of the entries shown. The sign-off and the number of addenda
+# are shown on every entry (a count per row, no query per entry).
+def _doppler_rows(patient_id: int, pks: list[int]) -> Any:
+    return (
+        DopplerAssessment.objects.filter(patient_id=patient_id, pk__in=pks)
+        .select_related("examiner")
+        .annotate(addenda_count=child_count(DopplerAssessment, "addenda"))
+    )
+
+
+def _session_rows(patient_id: int, pks: list[int]) -> Any:
+    return (
+        TreatmentSession.objects.filter(patient_id=patient_id, pk__in=pks)
+        .select_related("clinician")
+        .annotate(
+            addenda_count=child_count(TreatmentSession, "addenda"),
+            # The session's photos not voided.
+            photo_count=child_count(TreatmentSession, "photos", null=("voided_at",)),
+        )
+    )
+
+
+def _visit_rows(patient_id: int, pks: list[int], site_ids: list[int] | None) -> Any:
+    return _visits(patient_id, site_ids).filter(pk__in=pks).select_related("clinician")
+
+
+_POSITIONS = PreparedQuery(_positions)
+_DOPPLER_ROWS = PreparedQuery(_doppler_rows)
+_SESSION_ROWS = PreparedQuery(_session_rows)
+_VISIT_ROWS = PreparedQuery(_visit_rows)
+
+
+def _by_pk(query: PreparedQuery, patient_id: int, pks: set[int], *more: Any) -> dict:
+    if not pks:
+        return {}
+    return {obj.pk: obj for obj in query(patient_id, sorted(pks), *more)}
 
 
 ENTRY_TEMPLATE = "records/timeline_entry.html"
@@ -448,21 +481,31 @@ def _attnames(model: Any) -> list[str]:
     return [f.attname for f in model._meta.concrete_fields]
 
 
+def _child_rows(kind: str) -> PreparedQuery:
+    model, fk, _name, order = CHILDREN[kind]
+    return PreparedQuery(
+        lambda pks: (
+            model.objects.filter(**{f"{fk}_id__in": pks})
+            .order_by(*order)
+            .values_list(*_attnames(model))
+        )
+    )
+
+
+_CHILD_ROWS = {kind: _child_rows(kind) for kind in CHILDREN}
+
+
 def _add_detail(shown: list[TimelineItem]) -> None:
     """Read the child rows of the shown entries (one query per kind, as
     values: an entry whose fragment is cached needs no model instances) and
     choose their cards; the summaries wait for _fill_extra."""
-    for kind, (model, fk, _name, order) in CHILDREN.items():
+    for kind, (model, fk, _name, _order) in CHILDREN.items():
         items = {item.pk: item for item in shown if item.kind == kind}
         if not items:
             continue
         names = _attnames(model)
         at = names.index(model._meta.get_field(fk).attname)
-        for row in (
-            model.objects.filter(**{f"{fk}_id__in": list(items)})
-            .order_by(*order)
-            .values_list(*names)
-        ):
+        for row in _CHILD_ROWS[kind](sorted(items)):
             items[row[at]].children.append(row)
     cards = {kind: card_template(kind) for kind in CARD_TEMPLATES}
     for item in shown:

@@ -34,3 +34,6 @@ SCLERO_PRIVATE_MEDIA_ROOT = tempfile.mkdtemp(prefix="sclero-test-private-")
 atexit.register(shutil.rmtree, SCLERO_PRIVATE_MEDIA_ROOT, ignore_errors=True)
 if STORAGES["private"]["BACKEND"].endswith("FileSystemStorage"):  # noqa: F405
     STORAGES["private"]["OPTIONS"]["location"] = SCLERO_PRIVATE_MEDIA_ROOT  # noqa: F405
+
+# Every prepared query (core.prepared) is also built anew and compared.
+SCLERO_CHECK_PREPARED = True
