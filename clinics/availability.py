@@ -44,6 +44,7 @@ from clinics.models import (
     WorkingHours,
 )
 from core.clock import local_day_bounds
+from core.prepared import PreparedQuery
 from core.roles import clinician_label
 
 # Problem codes.
@@ -328,6 +329,32 @@ def _ids(objects: Iterable) -> list[int]:
     return [o if isinstance(o, int) else o.pk for o in objects]
 
 
+# The rules' queries, built and compiled once (core.prepared): the booking
+# form and the agendas read them at each request.
+_OPENING = PreparedQuery(
+    lambda site_ids: OpeningHours.objects.filter(site_id__in=site_ids).order_by(
+        "weekday", "opens"
+    )
+)
+_CLOSURES = PreparedQuery(
+    lambda site_ids, first_day, last_day: Closure.objects.filter(
+        site_id__in=site_ids, first_day__lte=last_day, last_day__gte=first_day
+    )
+)
+_WORKING = PreparedQuery(
+    lambda clinician_ids: WorkingHours.objects.filter(
+        clinician_id__in=clinician_ids
+    ).order_by("weekday", "starts")
+)
+_ABSENCES = PreparedQuery(
+    lambda clinician_ids, window_start, window_end: Absence.objects.filter(
+        clinician_id__in=clinician_ids,
+        starts_at__lt=window_end,
+        ends_at__gt=window_start,
+    ).order_by("starts_at")
+)
+
+
 def load_rules(
     *,
     sites: Iterable,
@@ -345,31 +372,23 @@ def load_rules(
     clinician_ids = _ids(clinicians)
     rules = Rules()
     opening: defaultdict[int, list[OpeningHours]] = defaultdict(list)
-    for row in OpeningHours.objects.filter(site_id__in=site_ids).order_by(
-        "weekday", "opens"
-    ):
-        opening[row.site_id].append(row)
     closures: defaultdict[int, list[Closure]] = defaultdict(list)
-    for closure in Closure.objects.filter(
-        site_id__in=site_ids, first_day__lte=last_day, last_day__gte=first_day
-    ):
-        closures[closure.site_id].append(closure)
+    if site_ids:
+        for row in _OPENING(site_ids):
+            opening[row.site_id].append(row)
+        for closure in _CLOSURES(site_ids, first_day, last_day):
+            closures[closure.site_id].append(closure)
     working: defaultdict[int, list[WorkingHours]] = defaultdict(list)
     if working_hours is None:
-        working_hours = WorkingHours.objects.filter(
-            clinician_id__in=clinician_ids
-        ).order_by("weekday", "starts")
+        working_hours = _WORKING(clinician_ids) if clinician_ids else []
     for hours in working_hours:
         working[hours.clinician_id].append(hours)
     window_start, _end = local_day_bounds(first_day)
     _start, window_end = local_day_bounds(last_day)
     absences: defaultdict[int, list[Absence]] = defaultdict(list)
-    for absence in Absence.objects.filter(
-        clinician_id__in=clinician_ids,
-        starts_at__lt=window_end,
-        ends_at__gt=window_start,
-    ).order_by("starts_at"):
-        absences[absence.clinician_id].append(absence)
+    if clinician_ids:
+        for absence in _ABSENCES(clinician_ids, window_start, window_end):
+            absences[absence.clinician_id].append(absence)
     rules.opening, rules.closures = dict(opening), dict(closures)
     rules.working, rules.absences = dict(working), dict(absences)
     return rules

@@ -14,11 +14,12 @@ come back as the queryset would give them: model instances with their
 select_related() objects and annotations, or values_list() tuples; a
 prefetch_related() runs as usual.
 
-The arguments that vary are ints (primary and foreign keys), UUIDs, strings
-compared as they are, and lists of keys (positive ints) for IN lookups
-(`pk__in`). A list loses its repeats and is padded to a power of two with
-0, -1, -2…, which no key equals, so that few lengths make few shapes; an
-empty list is not prepared (the caller skips the query).
+The arguments that vary are ints (primary and foreign keys), UUIDs, strings,
+dates and aware datetimes, all compared as they are, and lists of keys
+(positive ints) for IN lookups (`pk__in`). A list loses its repeats and is
+padded to a power of two with 0, -1, -2…, which no key equals, so that few
+lengths make few shapes; an empty list is not prepared (the caller skips the
+query).
 None and booleans are part of the shape: `build` may branch on them. Anything
 else `build` reads (the clock, settings, a model instance) is frozen at the
 first build, so `build` must take every value that varies as an argument.
@@ -33,16 +34,21 @@ import copy
 import threading
 import uuid
 from collections.abc import Callable
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import connections
 from django.db.models import QuerySet
+from django.utils import timezone
 
 # Stand-ins: values no real query holds, inside every backend's integer range
 # (Django turns an out-of-range integer lookup into an empty result).
 _INT_BASE = -2_000_000_000
 _UUID_BASE = 0x5C1E70_0000_0000_0000_0000_0000_0000
+# Days and moments of the year 2, which no record holds.
+_DATE_BASE = date(2, 1, 1)
+_DATETIME_BASE = datetime(2, 1, 1, tzinfo=UTC)
 
 
 class _StandIn:
@@ -57,6 +63,10 @@ class _StandIn:
             return value
         if isinstance(value, int):
             standin: Any = _INT_BASE - n
+        elif isinstance(value, datetime):
+            standin = _DATETIME_BASE + timedelta(microseconds=n)
+        elif isinstance(value, date):
+            standin = _DATE_BASE + timedelta(days=n)
         elif isinstance(value, uuid.UUID):
             standin = uuid.UUID(int=_UUID_BASE + n)
         elif isinstance(value, str):
@@ -92,7 +102,31 @@ def _shape(value: Any) -> Any:
         if not value:
             raise ValueError("A prepared query's list must not be empty")
         return ("list", len(value))
+    if isinstance(value, datetime) and timezone.is_naive(value):
+        raise TypeError("A prepared query's datetimes are aware")
     return type(value).__name__
+
+
+def _same(param: Any, value: Any) -> bool:
+    return type(param) is type(value) and param == value
+
+
+def _adapters(connection: Any) -> dict[type, tuple[Callable[[Any], Any], ...]]:
+    """How each kind of value may reach the database among a compiled
+    query's parameters: as it is, or as the backend adapts it (SQLite keeps
+    a UUID as its hex, dates and moments as text)."""
+
+    def same(value: Any) -> Any:
+        return value
+
+    ops = connection.ops
+    return {
+        int: (same,),
+        str: (same,),
+        uuid.UUID: (same, lambda value: value.hex),
+        date: (same, ops.adapt_datefield_value),
+        datetime: (same, ops.adapt_datetimefield_value),
+    }
 
 
 class _Prepared:
@@ -106,14 +140,23 @@ class _Prepared:
         self.compiler = compiler
         self.sql = sql
         self.params = tuple(params)
-        # (parameter position, argument index, item index or None, as hex)
-        places: list[tuple[int, int, int | None, bool]] = []
+        # (parameter position, argument index, item index or None, how the
+        # database is given the value)
+        places: list[tuple[int, int, int | None, Callable[[Any], Any]]] = []
         found: set[int] = set()
+        adapters = _adapters(connections[queryset.db])
         for position, param in enumerate(self.params):
             for n, (index, item, standin) in enumerate(slots):
-                as_hex = isinstance(standin, uuid.UUID) and param == standin.hex
-                if as_hex or (param == standin and type(param) is type(standin)):
-                    places.append((position, index, item, as_hex))
+                adapter = next(
+                    (
+                        adapt
+                        for adapt in adapters[type(standin)]
+                        if _same(param, adapt(standin))
+                    ),
+                    None,
+                )
+                if adapter is not None:
+                    places.append((position, index, item, adapter))
                     found.add(n)
                     break
         if len(found) != len(slots):
@@ -125,9 +168,9 @@ class _Prepared:
 
     def params_for(self, args: tuple) -> tuple:
         params = list(self.params)
-        for position, index, item, as_hex in self.places:
+        for position, index, item, adapt in self.places:
             value = args[index] if item is None else args[index][item]
-            params[position] = value.hex if as_hex else value
+            params[position] = adapt(value)
         return tuple(params)
 
 

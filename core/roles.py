@@ -18,6 +18,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from core.backends import forget_access, group_names, in_group
+from core.prepared import PreparedQuery
 
 CLINICIAN = "clinician"
 FRONT_DESK = "front desk"
@@ -205,6 +206,16 @@ def clinicians(*, including: Any = None) -> QuerySet:
         .order_by("last_name", "first_name", "username")
         .distinct()
     )
+
+
+# The agendas and the booking form read it at each request: built and
+# compiled once (core.prepared).
+_ACTIVE_CLINICIANS = PreparedQuery(lambda: clinicians())
+
+
+def active_clinicians() -> list:
+    """`clinicians()` read: the active clinicians, by name."""
+    return _ACTIVE_CLINICIANS()
 
 
 def role_of(user: Any) -> str | None:

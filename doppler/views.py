@@ -26,6 +26,7 @@ from doppler.models import DopplerAddendum, DopplerAssessment
 from doppler.segments import reflux_cutoff_s
 from doppler.selectors import assessment_as_signed
 from patients.models import Leg, Patient
+from patients.selectors import get_patient
 
 
 def _get_assessment(code) -> DopplerAssessment:
@@ -67,7 +68,7 @@ def _render_form(
 
 @permission_required("doppler.add_dopplerassessment", raise_exception=True)
 def doppler_create(request: HttpRequest, code) -> HttpResponse:
-    patient = get_object_or_404(Patient, code=code)
+    patient = get_patient(code)
     note_access(request, "doppler-form", patient=patient)
     form = DopplerAssessmentForm(request.POST or None, user=request.user)
     grid = SegmentGridForm(request.POST or None)

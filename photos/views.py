@@ -25,6 +25,7 @@ from consent.selectors import has_photo_consent
 from core.access import note_access
 from core.forms import VoidForm, add_service_error
 from patients.models import Leg, Patient
+from patients.selectors import get_patient
 from photos import services
 from photos.forms import PhotoUploadForm
 from photos.models import ClinicalPhoto, Phase, View
@@ -166,7 +167,7 @@ def _pick(photos: list[ClinicalPhoto], wanted: str, fallback: ClinicalPhoto):
 def photo_compare(request: HttpRequest, code) -> HttpResponse:
     """Two photos of the same leg and view side by side: by default the
     earliest and the latest; voided photos are left out."""
-    patient = get_object_or_404(Patient, code=code)
+    patient = get_patient(code)
     note_access(request, "photo-compare", patient=patient)
     photos = list(
         ClinicalPhoto.objects.active()

@@ -20,6 +20,7 @@ from core.access import note_access
 from core.forms import SignForm, VoidForm, add_service_error
 from core.models import AddendumKind
 from patients.models import Patient
+from patients.selectors import get_patient
 from treatments import legmap, presets, services
 from treatments.forms import (
     TREATABLE_SEGMENTS,
@@ -222,7 +223,7 @@ def _save(request, form, formset, *, patient, session=None):
 
 @permission_required("treatments.add_treatmentsession", raise_exception=True)
 def session_create(request: HttpRequest, code) -> HttpResponse:
-    patient = get_object_or_404(Patient, code=code)
+    patient = get_patient(code)
     note_access(request, "session-form", patient=patient)
     can_override = request.user.has_perm(OVERRIDE_PERM)
     # ?repeat=last: the rows and compression of the last session, to change.

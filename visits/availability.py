@@ -31,6 +31,7 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.utils import timezone
 
@@ -44,6 +45,7 @@ from clinics.availability import (
 )
 from clinics.models import Site, WorkingHours, default_site_pk
 from core.clock import exists_locally, local_datetime, local_day_bounds
+from core.prepared import PreparedQuery
 from visits.models import ACTIVE_STATUSES, MAX_DURATION_MIN, FollowUpVisit
 
 __all__ = ["Slot", "candidate_times", "free_slots", "next_free_slot"]
@@ -74,6 +76,24 @@ def candidate_times(rules: Rules, site: Site, clinician_id: int, day: date) -> l
     return sorted(set(starts))
 
 
+def _busy_visits(
+    clinician_ids: list[int], after: datetime, end: datetime, exclude_pk: int | None
+) -> Any:
+    visits = FollowUpVisit.objects.filter(
+        clinician_id__in=clinician_ids,
+        status__in=ACTIVE_STATUSES,
+        starts_at__lt=end,
+        starts_at__gt=after,
+    )
+    if exclude_pk is not None:
+        visits = visits.exclude(pk=exclude_pk)
+    return visits.values_list("clinician_id", "starts_at", "duration_min")
+
+
+# Built and compiled once (core.prepared): the booking form reads it.
+_BUSY = PreparedQuery(_busy_visits)
+
+
 def _busy(
     clinician_ids: list[int],
     start: datetime,
@@ -81,17 +101,11 @@ def _busy(
     exclude_pk: int | None = None,
 ) -> Busy:
     """Active visits of the clinicians overlapping [start, end), one query."""
-    visits = FollowUpVisit.objects.filter(
-        clinician_id__in=clinician_ids,
-        status__in=ACTIVE_STATUSES,
-        starts_at__lt=end,
-        starts_at__gt=start - timedelta(minutes=MAX_DURATION_MIN),
-    )
-    if exclude_pk is not None:
-        visits = visits.exclude(pk=exclude_pk)
+    if not clinician_ids:
+        return {}
     busy: defaultdict[int, list[tuple[datetime, datetime]]] = defaultdict(list)
-    for clinician_id, starts_at, minutes in visits.values_list(
-        "clinician_id", "starts_at", "duration_min"
+    for clinician_id, starts_at, minutes in _BUSY(
+        clinician_ids, start - timedelta(minutes=MAX_DURATION_MIN), end, exclude_pk
     ):
         busy[clinician_id].append((starts_at, starts_at + timedelta(minutes=minutes)))
     return dict(busy)
@@ -212,11 +226,14 @@ def free_slots(
     return found
 
 
+_ACTIVE_SITES = PreparedQuery(lambda ids: Site.objects.active().filter(pk__in=ids))
+
+
 def _sites_for(clinician, site, working_hours: list[WorkingHours]) -> list[Site]:
     if site is not None:
         return [site]
     ids = clinician_site_ids(clinician, working_hours)
-    sites = list(Site.objects.active().filter(pk__in=ids)) if ids else []
+    sites = _ACTIVE_SITES(ids) if ids else []
     return sites or [Site.objects.get(pk=default_site_pk())]
 
 

@@ -26,6 +26,7 @@ from core.forms import (
     VersionField,
     add_service_error,
 )
+from core.prepared import PreparedQuery
 from core.validators import validate_clinical_date, validate_reason
 from patients.models import Patient
 from treatments.models import TreatmentSession
@@ -80,13 +81,14 @@ class VisitSlotForm(forms.Form):
             clinician.list_rows(clinicians)
         # The sites in use that the user works at (all for managers and
         # accounts not yet placed at a site).
-        offered = Site.objects.active()
-        if user is not None and (ids := user_site_ids(user)) is not None:
-            offered = offered.filter(pk__in=ids)
+        user_sites = user_site_ids(user) if user is not None else None
+        # A user of no site is offered site 0, which does not exist.
+        ids = None if user_sites is None else sorted(user_sites) or [0]
         site = cast("ListedModelChoiceField", self.fields["site"])
-        site.queryset = offered
+        site.queryset = _offered_sites(ids)
         # The menu shows the rows read here (ListedModelChoiceField).
-        sites = list(site.queryset)
+        sites = _OFFERED_SITES(ids)
+        site.list_rows(sites)
         # With one site to offer there is no menu: the visit goes there.
         self.only_site: Site | None = sites[0] if len(sites) == 1 else None
         if len(sites) > 1:
@@ -159,11 +161,29 @@ class VisitBookForm(VisitSlotForm):
         session = cast(
             "forms.ModelChoiceField[TreatmentSession]", self.fields["session"]
         )
-        session.queryset = TreatmentSession.objects.active().filter(patient=patient)
+        session.queryset = _sessions_of(patient.pk)
+        if not self.is_bound:
+            # The menu's rows, from the prepared query (core.prepared).
+            cast(ListedModelChoiceField, session).list_rows(_SESSIONS_OF(patient.pk))
         # The label is set on this form's field; mypy refuses assigning to a method.
         session.label_from_instance = lambda obj: (  # type: ignore[method-assign]
             f"{timezone.localtime(obj.performed_at):%Y-%m-%d %H:%M}"
         )
+
+
+def _offered_sites(site_ids: list[int] | None) -> Any:
+    offered = Site.objects.active()
+    return offered if site_ids is None else offered.filter(pk__in=site_ids)
+
+
+_OFFERED_SITES = PreparedQuery(_offered_sites)
+
+
+def _sessions_of(patient_id: int) -> Any:
+    return TreatmentSession.objects.active().filter(patient_id=patient_id)
+
+
+_SESSIONS_OF = PreparedQuery(_sessions_of)
 
 
 class VisitRescheduleForm(VisitSlotForm):
@@ -232,6 +252,14 @@ def prefill_from_query(query: QueryDict) -> dict:
     return found
 
 
+# Built and compiled once (core.prepared): the booking form reads it.
+_WORKING_HOURS = PreparedQuery(
+    lambda clinician_ids: WorkingHours.objects.filter(
+        clinician_id__in=clinician_ids
+    ).order_by("clinician_id", "weekday", "starts")
+)
+
+
 @dataclass
 class Staff:
     """What the booking page reads once, both for the slot it proposes and
@@ -243,11 +271,10 @@ class Staff:
 
     @classmethod
     def read(cls) -> Staff:
-        clinicians = list(roles.clinicians())
+        clinicians = roles.active_clinicians()
         hours: dict[int, list[WorkingHours]] = {}
-        for row in WorkingHours.objects.filter(clinician__in=clinicians).order_by(
-            "clinician_id", "weekday", "starts"
-        ):
+        rows = _WORKING_HOURS([c.pk for c in clinicians]) if clinicians else []
+        for row in rows:
             hours.setdefault(row.clinician_id, []).append(row)
         return cls(clinicians=clinicians, hours=hours)
 

@@ -20,7 +20,7 @@ from core.access import note_access
 from core.paging import AFTER, BEFORE, cursor_of, keyset_page
 from core.pdf import render_pdf
 from core.urls_safe import redirect_next
-from patients.models import Patient
+from patients.selectors import get_patient
 from treatments.models import TreatmentSession
 from visits import ics, selectors, services, slip
 from visits import models as visit_models
@@ -135,7 +135,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
 
 @permission_required("visits.add_followupvisit", raise_exception=True)
 def visit_create(request: HttpRequest, code) -> HttpResponse:
-    patient = get_object_or_404(Patient, code=code)
+    patient = get_patient(code)
     note_access(request, "visit-form", patient=patient)
     durations = None
     staff = None

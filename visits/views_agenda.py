@@ -89,7 +89,7 @@ def _uuids(text: str) -> list[str]:
 def _common(request: HttpRequest, day: date) -> dict[str, Any]:
     sites = visible_sites(request.user)
     site = _chosen_site(request, sites)
-    clinicians = list(roles.clinicians())
+    clinicians = roles.active_clinicians()
     selected = selected_clinician(request.GET.get("clinician", ""), clinicians)
     return {
         "sites": sites,

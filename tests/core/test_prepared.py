@@ -83,3 +83,29 @@ def test_lists_must_not_be_empty_and_only_plain_values_vary():
         query([])
     with pytest.raises(TypeError):
         PreparedQuery(lambda day: TreatmentSession.objects.filter(notes=day))(1.5)
+
+
+@pytest.mark.django_db
+def test_days_and_moments_vary(clinician):
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    anna = make_patient()
+    session = make_session(anna, clinician)
+    moment = session.performed_at
+
+    def build(start, end, born_after):
+        return TreatmentSession.objects.filter(
+            performed_at__gte=start,
+            performed_at__lt=end,
+            patient__date_of_birth__gt=born_after,
+        ).values_list("pk", flat=True)
+
+    query = PreparedQuery(build)
+    hour = timedelta(hours=1)
+    assert query(moment - hour, moment + hour, date(1900, 1, 1)) == [session.pk]
+    assert query(moment + hour, moment + 2 * hour, date(1900, 1, 1)) == []
+    assert query(moment - hour, moment + hour, anna.date_of_birth) == []
+    with pytest.raises(TypeError):
+        query(timezone.make_naive(moment), moment, date(1900, 1, 1))
