@@ -200,9 +200,9 @@ def phases(day: date) -> None:
         t1 = time.process_time()
         html = pdf.pdf_html(SHEET_TEMPLATE, context)
         t2 = time.process_time()
-        document = pdf.html_document(html, context["pdf_images"]).render(
-            **pdf.shared_options()
-        )
+        document = pdf.html_document(
+            html, context["pdf_images"], context.get("pdf_user_agent")
+        ).render(**pdf.shared_options())
         t3 = time.process_time()
         document.write_pdf()
         t4 = time.process_time()

@@ -167,20 +167,56 @@ def pdf_html(template: str, context: dict) -> str:
     return render_to_string(template, {**context, "shared_stylesheet": True})
 
 
-def html_document(html: str, drawings: dict[str, str] | None = None) -> Any:
+def user_agent_stylesheet(name: str) -> Any:
+    """The parsed user-agent stylesheet static/`name`, once per thread."""
+    sheets = getattr(_shared, "user_agent", None)
+    if sheets is None:
+        sheets = _shared.user_agent = {}
+    sheet = sheets.get(name)
+    if sheet is None:
+        import weasyprint
+
+        sheet = sheets[name] = weasyprint.CSS(
+            url=BASE_URL + name,
+            url_fetcher=_static_fetcher(),
+            font_config=shared_options()["font_config"],
+        )
+    return sheet
+
+
+def html_document(
+    html: str, drawings: dict[str, str] | None = None, user_agent: str | None = None
+) -> Any:
     """WeasyPrint's HTML of `html`, which may read only the static files and
-    `drawings`."""
+    `drawings`. `user_agent` names a static stylesheet to use in place of
+    WeasyPrint's user-agent styles (a template's own subset of them: matching
+    WeasyPrint's ~190 rules against every element is a good part of a short
+    document's layout); None keeps WeasyPrint's."""
     # Imported here: loading WeasyPrint (Pango, fonts) is slow and only the
     # PDF views need it.
     import weasyprint
 
-    return weasyprint.HTML(
+    if user_agent is None:
+        return weasyprint.HTML(
+            string=html, base_url=BASE_URL, url_fetcher=_static_fetcher(drawings)
+        )
+    sheet = user_agent_stylesheet(user_agent)
+
+    class OwnUserAgentHTML(weasyprint.HTML):
+        def _ua_stylesheets(self, forms: bool = False) -> list:
+            return [sheet]
+
+    return OwnUserAgentHTML(
         string=html, base_url=BASE_URL, url_fetcher=_static_fetcher(drawings)
     )
 
 
 def render_pdf(template: str, context: dict) -> bytes:
-    """Render `template` with `context` and return the PDF bytes."""
+    """Render `template` with `context` and return the PDF bytes. The
+    context's "pdf_images" are its drawings, "pdf_user_agent" its user-agent
+    stylesheet (html_document)."""
     return html_document(
-        pdf_html(template, context), context.get("pdf_images")
+        pdf_html(template, context),
+        context.get("pdf_images"),
+        context.get("pdf_user_agent"),
     ).write_pdf(**shared_options())

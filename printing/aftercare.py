@@ -63,6 +63,7 @@ STAINING_MONTHS = "3–12"
 EMERGENCY_NUMBER = "112"
 
 SHEET_TEMPLATE = "printing/pdf/aftercare.html"
+SHEET_USER_AGENT = "css/pdf_ua_sheet.css"
 
 
 @dataclass
@@ -230,6 +231,8 @@ def sheet_context(sheets: list[Sheet], *, browser: bool = False) -> dict:
         },
         "letterhead": Letterhead.current(),
         "browser": browser,
+        # WeasyPrint's user-agent styles, only those the sheet can use.
+        "pdf_user_agent": SHEET_USER_AGENT,
         # The PDF's bullets are text at the start of each item (pdf.css takes
         # the list markers away): WeasyPrint lays out a marker as a box of
         # its own, which cost about a tenth of a sheet's layout.
