@@ -20,9 +20,13 @@ dates and aware datetimes, all compared as they are, and lists of keys
 padded to a power of two with 0, -1, -2…, which no key equals, so that few
 lengths make few shapes; an empty list is not prepared (the caller skips the
 query).
+
 None and booleans are part of the shape: `build` may branch on them. Anything
 else `build` reads (the clock, settings, a model instance) is frozen at the
-first build, so `build` must take every value that varies as an argument.
+first build, so `build` must take every value that varies as an argument,
+and a value worked out from an argument (a day before it, an hour after) is
+worked out by the caller and passed as an argument of its own: `build` sees
+only stand-ins.
 With settings.SCLERO_CHECK_PREPARED on (the test suite), every call also
 builds and compiles the query anew and fails if its SQL or parameters differ
 from the prepared ones: a value frozen by mistake fails the tests.
@@ -38,6 +42,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -135,8 +140,15 @@ class _Prepared:
 
     def __init__(self, queryset: QuerySet, slots: list[tuple]) -> None:
         compiler = queryset.query.get_compiler(using=queryset.db)
-        sql, params = compiler.as_sql()
         self.queryset = queryset
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            # A shape that can match nothing whatever the values: each call
+            # builds its queryset as it is (and reads nothing).
+            self.empty = True
+            return
+        self.empty = False
         self.compiler = compiler
         self.sql = sql
         self.params = tuple(params)
@@ -232,6 +244,8 @@ class PreparedQuery:
         only for iterating (no further filter() or order_by())."""
         args = tuple(_padded(arg) for arg in args)
         prepared = self._prepared(args)
+        if prepared.empty:
+            return self._build(*args)
         base = prepared.queryset
         alias = base.db
         params = prepared.params_for(args)

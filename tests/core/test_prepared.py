@@ -109,3 +109,16 @@ def test_days_and_moments_vary(clinician):
     assert query(moment - hour, moment + hour, anna.date_of_birth) == []
     with pytest.raises(TypeError):
         query(timezone.make_naive(moment), moment, date(1900, 1, 1))
+
+
+@pytest.mark.django_db
+def test_a_shape_that_matches_nothing_reads_nothing(django_assert_num_queries):
+    def build(patient_id, archived):
+        queryset = Patient.objects.filter(pk=patient_id)
+        return queryset.filter(pk__in=[]) if archived else queryset
+
+    query = PreparedQuery(build)
+    anna = make_patient()
+    with django_assert_num_queries(0):
+        assert query(anna.pk, True) == []
+    assert query(anna.pk, False) == [anna]
