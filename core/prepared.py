@@ -198,7 +198,11 @@ class _Run:
         return self._compiler
 
     def __getattr__(self, name: str) -> Any:
-        return getattr(self._query, name)
+        # Iterating needs nothing more; anything else (filter(), count(), a
+        # repr) would build on the query of the stand-ins: refused, loudly.
+        raise AttributeError(
+            f"A prepared query's rows are read by iterating it ({name!r} asked for)"
+        )
 
 
 class PreparedQuery:
@@ -241,7 +245,7 @@ class PreparedQuery:
 
     def queryset(self, *args: Any) -> QuerySet:
         """A queryset that runs the prepared SQL with `args` when iterated;
-        only for iterating (no further filter() or order_by())."""
+        only for iterating: filter(), count() or a repr() raise."""
         args = tuple(_padded(arg) for arg in args)
         prepared = self._prepared(args)
         if prepared.empty:

@@ -122,3 +122,15 @@ def test_a_shape_that_matches_nothing_reads_nothing(django_assert_num_queries):
     with django_assert_num_queries(0):
         assert query(anna.pk, True) == []
     assert query(anna.pk, False) == [anna]
+
+
+@pytest.mark.django_db
+def test_the_rows_are_only_iterated(clinician):
+    anna = make_patient()
+    session = make_session(anna, clinician)
+    rows = SESSIONS.queryset(anna.pk, [session.pk])
+    assert [s.pk for s in rows] == [session.pk]
+    # Building on it would run the stand-ins' query: refused.
+    for build_on in (lambda q: q.filter(pk=1), lambda q: q.count(), repr):
+        with pytest.raises(AttributeError, match="iterating"):
+            build_on(SESSIONS.queryset(anna.pk, [session.pk]))
