@@ -60,10 +60,10 @@ class _StandIn:
     """The stand-ins of one build, numbered in the order they are made."""
 
     def __init__(self) -> None:
-        self.made: list[tuple[int, Any]] = []  # (argument index, stand-in)
+        self.count = 0
 
-    def make(self, index: int, value: Any) -> Any:
-        n = len(self.made)
+    def make(self, value: Any) -> Any:
+        n = self.count
         if isinstance(value, bool) or value is None:
             return value
         if isinstance(value, int):
@@ -78,7 +78,7 @@ class _StandIn:
             standin = f"\x1fprepared-{n}\x1f"
         else:
             raise TypeError(f"A prepared query cannot vary {type(value).__name__}")
-        self.made.append((index, standin))
+        self.count += 1
         return standin
 
 
@@ -230,12 +230,12 @@ class PreparedQuery:
             if isinstance(arg, (list, tuple)):
                 items = []
                 for item_index, item in enumerate(arg):
-                    standin = standins.make(index, item)
+                    standin = standins.make(item)
                     slots.append((index, item_index, standin))
                     items.append(standin)
                 build_args.append(items)
             else:
-                standin = standins.make(index, arg)
+                standin = standins.make(arg)
                 if standin is not arg:
                     slots.append((index, None, standin))
                 build_args.append(standin)

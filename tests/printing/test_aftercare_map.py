@@ -24,8 +24,9 @@ from treatments.choices import Form, Gas, VesselType
 pytestmark = pytest.mark.django_db
 
 
-def _session(patient, clinician):
-    session = make_session(patient, clinician)
+def mapped_session(patient, clinician, **session_fields):
+    """A session of three injections, two of them placed on the leg map."""
+    session = make_session(patient, clinician, **session_fields)
     make_injection(
         session,
         vessel_type=VesselType.RED_TELANGIECTASIA,
@@ -65,7 +66,7 @@ def _html(session) -> str:
 
 
 def test_english_sheet_shows_the_map_and_the_numbered_key(patient, clinician):
-    session = _session(patient, clinician)
+    session = mapped_session(patient, clinician)
     html, drawings = _rendered(session)
     name = f"aftercare-legmap-{session.pk}.svg"
     assert f'<img class="legmap" src="sclero-drawing:{name}"' in html
@@ -86,7 +87,7 @@ def test_english_sheet_shows_the_map_and_the_numbered_key(patient, clinician):
 
 
 def test_the_sheet_never_names_the_agent_strength_or_volume(patient, clinician):
-    session = _session(patient, clinician)
+    session = mapped_session(patient, clinician)
     html, drawings = _rendered(session)
     drawing = html[html.index('class="treated-map"') :]
     drawing = drawing[: drawing.index("</ol>")] + "".join(drawings.values())
@@ -96,7 +97,7 @@ def test_the_sheet_never_names_the_agent_strength_or_volume(patient, clinician):
 
 def test_italian_sheet_has_the_map_in_italian(clinician):
     patient = make_patient(first_name="Giulia", language="it")
-    session = _session(patient, clinician)
+    session = mapped_session(patient, clinician)
     text = pdf_text(render_for(session))
     assert "Cosa abbiamo trattato" in text
     assert "I numeri sul disegno delle gambe indicano dove abbiamo iniettato" in text
@@ -112,7 +113,7 @@ def test_without_placed_injections_the_sheet_has_no_map(patient, clinician):
 
 
 def test_the_sheet_with_a_map_stays_on_at_most_two_pages(patient, clinician):
-    reader = PdfReader(io.BytesIO(render_for(_session(patient, clinician))))
+    reader = PdfReader(io.BytesIO(render_for(mapped_session(patient, clinician))))
     assert 1 <= len(reader.pages) <= 2
 
 
@@ -120,7 +121,7 @@ def test_the_sheet_with_a_map_stays_on_at_most_two_pages(patient, clinician):
 def test_the_drawing_is_painted_on_page_one(patient, clinician, tmp_path):
     """Render page 1 and look for the markers' dark blue dots."""
     pdf = tmp_path / "sheet.pdf"
-    pdf.write_bytes(render_for(_session(patient, clinician)))
+    pdf.write_bytes(render_for(mapped_session(patient, clinician)))
     subprocess.run(
         ["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", str(pdf)]
         + [str(tmp_path / "p")],

@@ -5,22 +5,22 @@ own, every box of the sheets sits in the same place with the same text."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
 
 import pytest
 
 from core.models import Letterhead
 from core.pdf import html_document, pdf_html, shared_options
-from patients.models import Leg, Sex
+from patients.models import Sex
 from printing.aftercare import (
     SHEET_TEMPLATE,
     sessions_for_sheets,
     sheet_context,
     sheets_for,
 )
-from tests.conftest import make_injection, make_patient, make_session, make_visit
+from tests.conftest import make_patient, make_visit
 from tests.helpers import rome
-from treatments.choices import Compression, Form, Gas, VesselType
+from tests.printing.test_aftercare_map import mapped_session
+from treatments.choices import Compression
 
 pytestmark = pytest.mark.django_db
 
@@ -54,31 +54,11 @@ def test_every_box_in_the_same_place_as_with_weasyprints_own_styles(clinician):
     sessions = []
     for language, sex in (("it", Sex.FEMALE), ("en", Sex.MALE)):
         patient = make_patient(language=language, sex=sex)
-        session = make_session(
+        session = mapped_session(
             patient,
             clinician,
             performed_at=rome(day, 9 if language == "it" else 10),
             compression=Compression.STOCKING,
-        )
-        make_injection(
-            session,
-            vessel_type=VesselType.RED_TELANGIECTASIA,
-            diagram_x_pct=Decimal("12.0"),
-            diagram_y_pct=Decimal("30.0"),
-        )
-        make_injection(
-            session,
-            leg=Leg.LEFT,
-            site="",
-            segment="SSV",
-            vessel_type=VesselType.SMALL_VARICOSE,
-            concentration_pct=Decimal("3"),
-            form=Form.FOAM,
-            gas=Gas.AIR,
-            gas_parts=Decimal("4"),
-            volume_ml=Decimal("2.5"),
-            diagram_x_pct=Decimal("68.8"),
-            diagram_y_pct=Decimal("63.0"),
         )
         make_visit(patient, clinician, starts_at=rome(date(2026, 3, 23), 11))
         sessions.append(session)
