@@ -12,12 +12,12 @@ the Content-Security-Policy allows no style attribute).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import CharField, Exists, OuterRef
+from django.db.models import CharField, Exists, OuterRef, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
@@ -287,16 +287,30 @@ def _label(choices: Any, value: str) -> str:
 
 
 def grid_visits(
-    site: Site | None, start: datetime, end: datetime, clinician=None, clinical=True
+    site: Site | None,
+    start: datetime,
+    end: datetime,
+    clinician=None,
+    clinical=True,
+    *,
+    clinician_ids: Sequence[int] | None = None,
+    others_than: Sequence[int] | None = None,
 ) -> list[GridVisit]:
     """Visits at `site` (None: at any site) starting in [start, end), with
     their patient, clinician and whether a reminder's outcome is unknown (one
-    query)."""
+    query). `clinician_ids`: only the visits of these clinicians (a page of
+    them), and with `others_than` also those of anyone not in it (the last
+    page holds a former clinician's visits)."""
     visits = FollowUpVisit.objects.filter(starts_at__gte=start, starts_at__lt=end)
     if site is not None:
         visits = visits.filter(site=site)
     if clinician is not None:
         visits = visits.filter(clinician=clinician)
+    if clinician_ids is not None:
+        chosen = Q(clinician_id__in=list(clinician_ids))
+        if others_than:
+            chosen |= ~Q(clinician_id__in=list(others_than))
+        visits = visits.filter(chosen)
     unknown = VisitMessage.objects.filter(
         visit=OuterRef("pk"), status=MessageStatus.UNKNOWN
     )
@@ -593,6 +607,18 @@ def day_grid(
     )
 
 
+def site_clinicians(clinicians: list, rules: Rules, site: Site) -> list:
+    """The clinicians of `site`'s grid, in the order given: those with working
+    hours there (any weekday), and those with none set anywhere (who may be
+    booked at any site). `rules` holds their working hours (load_rules)."""
+    here = {
+        cid
+        for cid, rows in rules.working.items()
+        if any(row.site_id == site.pk for row in rows)
+    }
+    return [c for c in clinicians if c.pk in here or not rules.working.get(c.pk)]
+
+
 def _note_runs_once(cells: list[Cell]) -> None:
     """An absence's kind is written on its first cell only."""
     previous = ""
@@ -612,7 +638,7 @@ def _day_cell(row, at, *, day, closed, opening, working, hours_set, absences, fr
         cell.state = "closed"
     elif opening is not None and not any(a <= minute < b for a, b in opening):
         cell.state = "closed"
-    elif absence := _absent_at(absences, local_datetime(day, at)):
+    elif absences and (absence := _absent_at(absences, local_datetime(day, at))):
         cell.state, cell.note = "absent", absence.get_kind_display()
     elif hours_set and not any(
         _minutes(w.starts) <= minute < _minutes(w.ends) for w in working or ()

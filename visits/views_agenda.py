@@ -20,10 +20,10 @@ from clinics.scoping import user_site_ids
 from core import clock, roles
 from core.access import note_access
 from core.backends import in_group
-from core.clock import local_datetime
+from core.clock import local_datetime, local_day_bounds
 from patients.models import Patient
 from patients.selectors import search_patients
-from visits import availability
+from visits import agenda_grid, availability
 from visits.agenda_fragments import render_day, render_week
 from visits.agenda_grid import day_grid, grid_visits, week_grid
 from visits.forms import parse_agenda_day, selected_clinician
@@ -34,6 +34,11 @@ BOOK_SLOT_RESULTS = 20
 # The day grid of all clinicians shows this many columns at a time, with
 # links to the others (?from_column=): each column is a full day of blocks.
 DAY_COLUMNS = 6
+# The week grid of all clinicians shows the visits of this many of the site's
+# clinicians at a time (?from_column=), side by side in each day: more lanes
+# than that are too narrow to read on a tablet, and a busy group's week is
+# hundreds of visits per clinician.
+WEEK_CLINICIANS = 3
 
 
 def _filters(day: date, clinician: Any) -> str:
@@ -199,27 +204,48 @@ def agenda_day(request: HttpRequest) -> HttpResponse:
     return render(request, "visits/agenda_day.html", context)
 
 
-def _from_column(request: HttpRequest) -> int:
+def _from_column(request: HttpRequest, size: int = DAY_COLUMNS) -> int:
     """The first column of the page asked for, on a page boundary."""
     value = request.GET.get("from_column", "")
     wanted = int(value) if value.isdigit() and len(value) < 4 else 0
-    return wanted - wanted % DAY_COLUMNS
+    return wanted - wanted % size
 
 
-def _column_pages(grid: Any) -> list[dict[str, Any]]:
-    """The day grid's pages of clinicians: where each starts, and whether it
-    is the one shown (empty when one page holds every column)."""
-    if grid.column_total <= DAY_COLUMNS:
+def _column_pages(grid: Any, size: int = DAY_COLUMNS) -> list[dict[str, Any]]:
+    """The grid's pages of clinicians: where each starts, and whether it is
+    the one shown (empty when one page holds every column)."""
+    if grid.column_total <= size:
         return []
     return [
         {
             "from_column": start,
             "first": start + 1,
-            "last": min(start + DAY_COLUMNS, grid.column_total),
+            "last": min(start + size, grid.column_total),
             "current": start == grid.first_column,
         }
-        for start in range(0, grid.column_total, DAY_COLUMNS)
+        for start in range(0, grid.column_total, size)
     ]
+
+
+def _week_clinicians(
+    request: HttpRequest, site: Site, clinicians: list, rules: Rules
+) -> tuple[list, int, int, dict[str, Any]]:
+    """The page of the site's clinicians the week of all clinicians shows:
+    them, where the page starts, how many the site has, and grid_visits'
+    filter of their visits (none when one page holds them all)."""
+    listed = agenda_grid.site_clinicians(clinicians, rules, site)
+    total = len(listed)
+    if total <= WEEK_CLINICIANS:
+        return listed, 0, total, {}
+    last_start = (total - 1) // WEEK_CLINICIANS * WEEK_CLINICIANS
+    first = min(_from_column(request, WEEK_CLINICIANS), last_start)
+    shown = listed[first : first + WEEK_CLINICIANS]
+    choice: dict[str, Any] = {"clinician_ids": [c.pk for c in shown]}
+    if first == last_start:
+        # The last page also holds the visits of anyone not listed (a former
+        # clinician, or one whose hours here were removed).
+        choice["others_than"] = [c.pk for c in listed]
+    return shown, first, total, choice
 
 
 @permission_required("visits.view_followupvisit", raise_exception=True)
@@ -232,7 +258,28 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
     free: list[availability.Slot] = []
     rules = None
     visits = None
-    if selected:
+    shown: list = []
+    first_column = column_total = 0
+    if not selected:
+        sunday = monday + timedelta(days=6)
+        rules = load_rules(
+            sites=[site],
+            clinicians=context["clinicians"],
+            first_day=monday,
+            last_day=sunday,
+        )
+        shown, first_column, column_total, choice = _week_clinicians(
+            request, site, context["clinicians"], rules
+        )
+        if choice:
+            visits = grid_visits(
+                site,
+                local_day_bounds(monday)[0],
+                local_day_bounds(sunday)[1],
+                clinical=context["clinical"],
+                **choice,
+            )
+    else:
         # One clinician's free slots of the seven days, in the queries of one,
         # from the rules the grid reads too.
         rules = load_rules(
@@ -267,6 +314,7 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
         rules=rules,
         visits=visits,
     )
+    grid.first_column, grid.column_total = first_column, column_total
     shown_count = len(grid.blocks) + len(grid.off_visits)
     note_access(
         request,
@@ -280,9 +328,14 @@ def agenda_week(request: HttpRequest) -> HttpResponse:
         visit_count=shown_count,
         purpose=purpose,
         duration=duration,
+        from_column=first_column,
+        column_pages=(pages := _column_pages(grid, WEEK_CLINICIANS)),
+        column_page=next((p for p in pages if p["current"]), None),
+        page_clinicians=shown if pages else [],
     )
     context.update(
         keep=_keep(context),
+        keep_all_columns=_keep({**context, "from_column": 0}),
         prev_week=monday - timedelta(days=7),
         next_week=monday + timedelta(days=7),
     )

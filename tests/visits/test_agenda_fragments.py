@@ -135,6 +135,97 @@ def test_paging_by_clinician_shows_every_clinician_across_the_pages(
     assert "Dr Doc00" in day_page(frontdesk_client, day, from_column="x")
 
 
+def _week_heads_and_patients(html: str) -> tuple[list[str], list[str]]:
+    status = re.search(r'id="column-pages-status">(.*?)</span>', html, re.S)
+    names = status.group(1).split(":", 1)[1] if status else ""
+    return [n.strip() for n in names.split(",") if n.strip()], sorted(
+        re.findall(r"Patient(\d+)", html)
+    )
+
+
+def test_the_week_of_all_clinicians_pages_them_and_reads_only_the_pages_visits(
+    frontdesk_client, roles, django_assert_max_num_queries
+):
+    """Every clinician's visits are on exactly one page of the week, three
+    clinicians a page; the pages cost the same queries."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    day = next_weekday(2)
+    size = views_agenda.WEEK_CLINICIANS
+    staff = [make_user(f"doc{n}", CLINICIAN, last_name=f"Doc{n:02}") for n in range(8)]
+    for n, who in enumerate(staff):
+        make_visit(make_patient(last_name=f"Patient{n}"), who, starts_at=rome(day, 9))
+    first = week_page(frontdesk_client, day)
+    assert f"Clinicians 1–{size} of 8" in first
+    starts = sorted(set(re.findall(r"from_column=(\d+)", first)), key=int)
+    assert starts == ["0", "3", "6"]
+    seen_staff: list[str] = []
+    seen_patients: list[str] = []
+    counts = set()
+    for start in starts:
+        with CaptureQueriesContext(connection) as queries:
+            html = week_page(frontdesk_client, day, from_column=start)
+        counts.add(len(queries))
+        heads, patients = _week_heads_and_patients(html)
+        assert len(heads) == (size if start != "6" else 2)
+        # A page shows the visits of its clinicians, no one else's.
+        assert patients == sorted(str(staff.index(_user(h, staff))) for h in heads)
+        seen_staff += heads
+        seen_patients += patients
+    assert sorted(seen_staff) == sorted(f"Dr Doc{n:02}" for n in range(8))
+    assert sorted(seen_patients) == [str(n) for n in range(8)]
+    assert len(counts) == 1
+    # A page past the end is the last one; nonsense is the first.
+    assert "Patient7" in week_page(frontdesk_client, day, from_column="99")
+    assert "Patient0" in week_page(frontdesk_client, day, from_column="x")
+    # One clinician chosen: no pages.
+    one = week_page(frontdesk_client, day, clinician=staff[5].pk)
+    assert "Clinicians 1" not in one and "Patient5" in one
+
+
+def _user(label: str, staff: list) -> object:
+    return next(u for u in staff if label.endswith(u.last_name))
+
+
+def test_the_weeks_pages_list_the_sites_clinicians_and_keep_a_former_ones_visits(
+    frontdesk_client, roles
+):
+    """A clinician working only at another site is on no page; one with no
+    hours set anywhere is; the visit of a clinician no longer active here
+    shows on the last page."""
+    from datetime import time
+
+    from clinics.models import Site, WorkingHours, default_site_pk
+
+    here = Site.objects.get(pk=default_site_pk())
+    branch = Site.objects.create(name="Branch")
+    day = next_weekday(2)
+    staff = [make_user(f"doc{n}", CLINICIAN, last_name=f"Doc{n:02}") for n in range(5)]
+    for who in staff[:4]:
+        WorkingHours.objects.create(
+            clinician=who, site=here, weekday=2, starts=time(8), ends=time(13)
+        )
+    elsewhere = make_user("away", CLINICIAN, last_name="Away")
+    WorkingHours.objects.create(
+        clinician=elsewhere, site=branch, weekday=2, starts=time(8), ends=time(13)
+    )
+    former = make_user("former", CLINICIAN, last_name="Former")
+    make_visit(make_patient(last_name="Patient9"), former, starts_at=rome(day, 11))
+    former.is_active = False
+    former.save()
+    first = week_page(frontdesk_client, day)
+    assert "Clinicians 1–3 of 5" in first
+    heads, patients = _week_heads_and_patients(first)
+    assert heads == ["Dr Doc00", "Dr Doc01", "Dr Doc02"]
+    assert patients == []
+    assert "Patient9" not in first
+    last = week_page(frontdesk_client, day, from_column="3")
+    heads, patients = _week_heads_and_patients(last)
+    assert heads == ["Dr Doc03", "Dr Doc04"]
+    assert patients == ["9"]
+
+
 def test_one_page_needs_no_pager(frontdesk_client, clinician, colleague):
     day = next_weekday(2)
     assert "Clinicians 1" not in day_page(frontdesk_client, day)
