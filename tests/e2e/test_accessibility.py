@@ -21,12 +21,14 @@ from django.utils import timezone, translation
 
 from clinics.models import Absence, Closure
 from core.models import AddendumKind
+from core.roles import CLINICIAN
 from doppler.services import doppler_addendum_add, doppler_sign, doppler_void
 from tests.conftest import (
     make_doppler,
     make_injection,
     make_patient,
     make_session,
+    make_user,
     make_visit,
 )
 from tests.e2e.conftest import TIMEOUT_MS, playwright_sync_api
@@ -305,6 +307,9 @@ def test_reminder_link_pages(page, language, clinician):
 
 
 def test_front_desk_pages(page, log_in, frontdesk, records):
+    # Four clinicians: the week of all of them comes in pages.
+    for n in (1, 2):
+        make_user(f"extra{n}", CLINICIAN, last_name=f"Extra{n}")
     log_in(frontdesk)
     patient = records["patient"]
     _assert_clean(
@@ -315,6 +320,8 @@ def test_front_desk_pages(page, log_in, frontdesk, records):
             reverse("visits:detail", args=[records["visit"].code]),
             reverse("visits:agenda-day"),
             reverse("visits:agenda-week"),
+            # The week's second page of clinicians.
+            reverse("visits:agenda-week") + "?from_column=3",
             # One clinician's week: its free slots.
             reverse("visits:agenda-week")
             + f"?clinician={records['visit'].clinician_id}",
