@@ -562,6 +562,11 @@ def day_grid(
     elif site_has_hours and not today:
         closed_day = "weekday"
     columns = []
+    # Each clinician's visits, grouped once (not a pass over the day's per
+    # column).
+    by_clinician: dict[int, list[GridVisit]] = defaultdict(list)
+    for visit in active:
+        by_clinician[visit.clinician_id].append(visit)
     for user in shown:
         column = Column(
             key=user.pk,
@@ -571,7 +576,7 @@ def day_grid(
             closed=closed_day,
         )
         column.blocks = _blocks(
-            [v for v in active if v.clinician_id == user.pk],
+            by_clinician.get(user.pk, []),
             first,
             step,
             len(rows),
