@@ -19,7 +19,7 @@ from __future__ import annotations
 import unicodedata
 from typing import Any
 
-from django.db.models import Lookup
+from django.db.models import CharField, Func, Lookup
 from django.db.models.lookups import IContains, IStartsWith
 
 FOLDED = "lower(sclero_unaccent({}))"
@@ -85,3 +85,22 @@ class FoldedStartsWith(_FoldedLike):
     lookup_name = "folded_startswith"
     fallback = IStartsWith
     pattern = "{}%"
+
+
+class ByteOrder(Func):
+    """A text column compared character code by character code (PostgreSQL's
+    "C" collation), whatever the database's own collation.
+
+    A B-tree index on it answers both a "starts with" (LIKE 'carr%' is a
+    range of it) and the order of what it finds, so the first rows of a
+    prefix come from the index however many rows start with it (a search's
+    first page, patients.selectors). SQLite compares text that way already.
+    """
+
+    template = "%(expressions)s"
+    output_field = CharField()
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(
+            compiler, connection, template='(%(expressions)s COLLATE "C")', **extra
+        )
