@@ -9,7 +9,17 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from django.db.models import Case, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    Window,
+)
 from django.http import Http404
 
 from core.clock import parse_day
@@ -190,9 +200,10 @@ def patient_list_page(
     """Return a page of the patients matching the search (all of them
     without one), in the list's order, after (or before) the patient with
     the code `cursor`, and how many match, up to COUNT_CAP + 1. Two queries
-    however many patients there are and however deep the page; a search's
-    first page three at most (its count, a page of surnames starting with
-    its first word, and the other matches)."""
+    however many patients there are and however deep the page: a name
+    search's first page reads the surnames starting with its first word
+    (a page of them, and its count, when there are that many), else its
+    matches counted in the page's query; other searches' first page is one."""
     found = search_patients(patients, query).only(*LIST_FIELDS)
     order: tuple[str, ...] = LIST_ORDER
     cursor_rows = Patient.objects.filter(code=cursor) if cursor else None
@@ -214,15 +225,22 @@ def patient_list_page(
         if cursor_rows is not None:
             cursor_rows = cursor_rows.annotate(**sort_name)
         order = ("sort_name", *LIST_ORDER[1:])
-    count = count_up_to(found, COUNT_CAP)
-    if words and cursor_rows is None and count > size:
-        page = _surname_first_page(patients, query, size)
-        if page is not None:
-            return page, count
+    if query.strip() and cursor_rows is None:
+        if words and not any(char.isdigit() for char in words[0]):
+            page = _surname_first_page(patients, query, size)
+            if page is not None:
+                return page, count_up_to(found, COUNT_CAP)
+        # Fewer surnames start with it than a page holds: its matches are
+        # all read and sorted anyway, so the same query counts them (one
+        # read of the matches, not two).
+        counted: QuerySet[Patient] = found.annotate(match_count=Window(Count("pk")))
+        page = keyset_page(counted, order=order, size=size)
+        total = getattr(page.rows[0], "match_count", 0) if page.rows else 0
+        return page, min(total, COUNT_CAP + 1)
     page = keyset_page(
         found, order=order, size=size, direction=direction, cursor=cursor_rows
     )
-    return page, count
+    return page, count_up_to(found, COUNT_CAP)
 
 
 @dataclass(frozen=True)
