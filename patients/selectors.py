@@ -200,14 +200,17 @@ def patient_list_page(
     """Return a page of the patients matching the search (all of them
     without one), in the list's order, after (or before) the patient with
     the code `cursor`, and how many match, up to COUNT_CAP + 1. Two queries
-    however many patients there are and however deep the page: a name
-    search's first page reads the surnames starting with its first word
-    (a page of them, and its count, when there are that many), else its
-    matches counted in the page's query; other searches' first page is one."""
+    however many patients there are and however deep the page: a
+    one-word name search's first page reads the surnames starting with it
+    (a page of them, and its count, when there are that many), else any
+    search's first page counts its matches in the page's own query."""
     found = search_patients(patients, query).only(*LIST_FIELDS)
     order: tuple[str, ...] = LIST_ORDER
     cursor_rows = Patient.objects.filter(code=cursor) if cursor else None
     words = name_words(query)
+    if words and any(char.isdigit() for char in words[0]):
+        # A chart number ("SC-0500"): no surname starts with it.
+        words = []
     if words:
         # Those whose surname starts with the first word first (see
         # NAME_SEARCH_ORDER); the rank is no index's order, so the other
@@ -226,13 +229,16 @@ def patient_list_page(
             cursor_rows = cursor_rows.annotate(**sort_name)
         order = ("sort_name", *LIST_ORDER[1:])
     if query.strip() and cursor_rows is None:
-        if words and not any(char.isdigit() for char in words[0]):
+        # One word, a surname's start: a common one (Rossi) matches
+        # thousands in a large clinic. Two words (a surname and a first
+        # name) match few.
+        if len(words) == 1:
             page = _surname_first_page(patients, query, size)
             if page is not None:
                 return page, count_up_to(found, COUNT_CAP)
-        # Fewer surnames start with it than a page holds: its matches are
-        # all read and sorted anyway, so the same query counts them (one
-        # read of the matches, not two).
+        # Otherwise (fewer surnames start with it than a page holds, two
+        # words, another kind of search) its matches are all read and
+        # sorted anyway, so the same query counts them.
         counted: QuerySet[Patient] = found.annotate(match_count=Window(Count("pk")))
         page = keyset_page(counted, order=order, size=size)
         total = getattr(page.rows[0], "match_count", 0) if page.rows else 0
